@@ -1,0 +1,64 @@
+"""Constrained value types shared by the inventory models.
+
+Anything that can reach a device configuration is checked here, at the edge: printable ASCII, no control
+characters, bounded length, so no description or name can inject configuration lines.
+"""
+
+import re
+import unicodedata
+from typing import Annotated
+
+from pydantic import AfterValidator, Field, StringConstraints
+
+SLUG = r"^[a-z0-9][a-z0-9_-]*$"
+HOSTNAME = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"
+# Interface names as vendors print them: GigabitEthernet0/0/1, ge-0/0/1.0, Vlanif100, eth1,
+# and Ruijie's "GigabitEthernet 0/1" with one inner space.
+IFNAME = r"^[A-Za-z][A-Za-z0-9/.:_-]*( [0-9][A-Za-z0-9/.:_-]*)?$"
+
+
+def _no_control_characters(value: str) -> str:
+    for char in value:
+        if unicodedata.category(char) in ("Cc", "Cf", "Zl", "Zp"):
+            raise ValueError(
+                f"contains control character U+{ord(char):04X}; values that reach device configs must be one line"
+            )
+    return value
+
+
+def _printable_ascii(value: str) -> str:
+    _no_control_characters(value)
+    if not value.isascii():
+        raise ValueError("must be printable ASCII: device consoles mangle other characters (use `name` for 中文)")
+    return value
+
+
+Text = Annotated[str, StringConstraints(min_length=1, max_length=200), AfterValidator(_no_control_characters)]
+"""Human text such as Chinese names: one line, no control characters."""
+
+Notes = Annotated[str, StringConstraints(max_length=4000)]
+"""Free notes that never reach a device (may span lines)."""
+
+ConfigText = Annotated[str, StringConstraints(min_length=1, max_length=80), AfterValidator(_printable_ascii)]
+"""Text that reaches a device config (descriptions): ASCII, one line, at most 80 characters."""
+
+Slug = Annotated[str, StringConstraints(min_length=1, max_length=31, pattern=SLUG)]
+"""A stable inventory id: lower-case ASCII, digits, '-' and '_'; at most 31 (VRP VPN-instance names)."""
+
+Hostname = Annotated[str, StringConstraints(min_length=1, max_length=63, pattern=HOSTNAME)]
+InterfaceName = Annotated[str, StringConstraints(min_length=2, max_length=48, pattern=IFNAME)]
+DnsName = Annotated[
+    str,
+    StringConstraints(
+        min_length=1, max_length=253, pattern=r"^([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)*[A-Za-z0-9-]+\.?$"
+    ),
+]
+AdminCode = Annotated[str, StringConstraints(pattern=r"^[0-9]{6}([0-9]{3}([0-9]{3})?)?$")]
+"""行政区划代码: 6 digits (county), 9 (township) or 12 (village)."""
+
+Vlan = Annotated[int, Field(ge=1, le=4094)]
+Port = Annotated[int, Field(ge=1, le=65535)]
+AsNumber = Annotated[int, Field(ge=1, le=4294967295)]
+ProtectionLevel = Annotated[int, Field(ge=1, le=5)]
+
+SECRET_KEY = re.compile(r"password|passwd|secret|community|psk|private_key|api_key|token", re.IGNORECASE)

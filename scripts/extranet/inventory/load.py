@@ -1,0 +1,198 @@
+"""Load the inventory from the YAML files of a directory, validating each object and then the whole."""
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from .errors import translate
+from .fields import SECRET_KEY
+from .models import Department, Device, Link, PrivateNetwork, Region, Site, System
+from .problems import InventoryError, Problem, display_path
+from .source import PathKey, SourceDocument, load_yaml
+
+LIST_KINDS: dict[str, type[BaseModel]] = {
+    "sites": Site,
+    "departments": Department,
+    "devices": Device,
+    "links": Link,
+    "private_networks": PrivateNetwork,
+    "systems": System,
+}
+ALLOWED_KEYS = ("region", *LIST_KINDS)
+DEFAULT_DIR = "inventory"
+
+M = TypeVar("M", bound=BaseModel)
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where an object was defined: its document and its path in it (``devices[3]``)."""
+
+    doc: SourceDocument
+    path: PathKey
+
+    def problem(self, message: str, *fields: str | int, severity: str = "error") -> Problem:
+        return self.doc.problem((*self.path, *fields), message, severity)
+
+    def __str__(self) -> str:
+        return f"{self.doc.file}:{self.doc.line_of(self.path)}"
+
+
+@dataclass
+class Inventory:
+    """The validated inventory: objects by their stable id, and where each was defined."""
+
+    root: Path
+    region: Region
+    sites: dict[str, Site] = field(default_factory=dict)
+    departments: dict[str, Department] = field(default_factory=dict)
+    devices: dict[str, Device] = field(default_factory=dict)
+    links: dict[str, Link] = field(default_factory=dict)
+    private_networks: dict[str, PrivateNetwork] = field(default_factory=dict)
+    systems: dict[str, System] = field(default_factory=dict)
+    origins: dict[tuple[str, str], Origin] = field(default_factory=dict)
+    warnings: list[Problem] = field(default_factory=list)
+
+    def origin(self, kind: str, key: str) -> Origin:
+        return self.origins[(kind, key)]
+
+    def collection(self, kind: str) -> dict[str, Any]:
+        collection: dict[str, Any] = getattr(self, kind)
+        return collection
+
+
+def inventory_dir(path: Path | str | None = None) -> Path:
+    """The inventory directory: the one given, else $EXTRANET_INVENTORY, else ./inventory."""
+    return Path(path or os.environ.get("EXTRANET_INVENTORY") or DEFAULT_DIR)
+
+
+def object_key(kind: str, obj: BaseModel) -> str:
+    if isinstance(obj, Device):
+        return obj.name
+    if isinstance(obj, Link):
+        return obj.key
+    key: str = getattr(obj, "id")  # noqa: B009 - every other kind has an id
+    return key
+
+
+def inventory_files(root: Path) -> list[Path]:
+    return sorted(
+        p for p in root.rglob("*") if p.suffix in (".yml", ".yaml") and p.is_file()
+        and not any(part.startswith(".") for part in p.relative_to(root).parts)
+    )
+
+
+def load_inventory(root: Path | str | None = None) -> Inventory:
+    """Load and validate; raise InventoryError listing every problem found (not just the first)."""
+    from .checks import check_inventory  # the cross-file rules need the loaded objects
+
+    root = inventory_dir(root)
+    if not root.is_dir():
+        raise InventoryError([Problem(display_path(root), 0, "", "no such inventory directory")])
+    problems: list[Problem] = []
+    docs: list[SourceDocument] = []
+    for path in inventory_files(root):
+        doc, found = load_yaml(path)
+        problems += found
+        if doc is not None:
+            docs.append(doc)
+    region, objects = _collect(docs, problems)
+    if region is None:
+        if not any(p.path.startswith("region") for p in problems):
+            problems.append(Problem(display_path(root), 0, "", "no `region:` found in any inventory file"))
+        raise InventoryError(problems)
+    inventory = Inventory(root=root, region=region[0])
+    inventory.origins[("region", region[0].id)] = region[1]
+    for kind, obj, origin in objects:
+        key = object_key(kind, obj)
+        collection = inventory.collection(kind)
+        if key in collection:
+            first = inventory.origins[(kind, key)]
+            problems.append(origin.problem(f"duplicate id {key!r} (first defined at {first})"))
+            continue
+        collection[key] = obj
+        inventory.origins[(kind, key)] = origin
+    problems += check_inventory(inventory)
+    errors = [p for p in problems if p.severity == "error"]
+    inventory.warnings = sorted(p for p in problems if p.severity != "error")
+    if errors:
+        raise InventoryError(errors)
+    return inventory
+
+
+def _collect(
+    docs: list[SourceDocument], problems: list[Problem]
+) -> tuple[tuple[Region, Origin] | None, list[tuple[str, BaseModel, Origin]]]:
+    region: tuple[Region, Origin] | None = None
+    objects: list[tuple[str, BaseModel, Origin]] = []
+    for doc in docs:
+        if doc.data is None:
+            continue
+        if not isinstance(doc.data, dict):
+            problems.append(doc.problem((), f"expected a mapping with any of: {', '.join(ALLOWED_KEYS)}"))
+            continue
+        for key, value in doc.data.items():
+            if key == "region":
+                parsed = _validate(Region, value, Origin(doc, ("region",)), problems)
+                if parsed is None:
+                    continue
+                if region is not None:
+                    problems.append(doc.problem(("region",), f"a second region (first at {region[1]})"))
+                    continue
+                region = (parsed, Origin(doc, ("region",)))
+            elif key in LIST_KINDS:
+                if value is None:
+                    continue
+                if not isinstance(value, list):
+                    problems.append(doc.problem((key,), "expected a list (items start with '- ')"))
+                    continue
+                for index, item in enumerate(value):
+                    origin = Origin(doc, (key, index))
+                    parsed = _validate(LIST_KINDS[key], item, origin, problems)
+                    if parsed is not None:
+                        objects.append((key, parsed, origin))
+            else:
+                problems.append(doc.problem((str(key),), f"unknown section; allowed: {', '.join(ALLOWED_KEYS)}"))
+    return region, objects
+
+
+def _validate(model: type[M], raw: Any, origin: Origin, problems: list[Problem]) -> M | None:
+    secrets = list(_secret_paths(raw, ()))
+    for path in secrets:
+        problems.append(origin.problem(
+            "plaintext secret in the inventory: remove it; credentials come from the environment "
+            "(EXTRANET_<PROFILE>_PASSWORD, …) or an ansible-vault file, named by `credentials:`",
+            *path,
+        ))
+    if secrets:  # reported above; the rest of the object is still checked
+        raw = _without_secrets(raw)
+    try:
+        return model.model_validate(raw)
+    except ValidationError as exc:
+        for loc, message in translate(exc, model):
+            problems.append(origin.problem(message, *loc))
+        return None
+
+
+def _without_secrets(raw: Any) -> Any:
+    if isinstance(raw, dict):
+        return {k: _without_secrets(v) for k, v in raw.items() if not SECRET_KEY.search(str(k))}
+    if isinstance(raw, list):
+        return [_without_secrets(item) for item in raw]
+    return raw
+
+
+def _secret_paths(raw: Any, path: PathKey) -> Iterator[PathKey]:
+    if isinstance(raw, dict):
+        for key, value in raw.items():
+            if SECRET_KEY.search(str(key)) and value not in (None, "", [], {}):
+                yield (*path, str(key))
+            else:
+                yield from _secret_paths(value, (*path, str(key)))
+    elif isinstance(raw, list):
+        for index, item in enumerate(raw):
+            yield from _secret_paths(item, (*path, index))

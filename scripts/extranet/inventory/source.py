@@ -1,0 +1,112 @@
+"""YAML documents that remember where every value came from.
+
+PyYAML (with libyaml when present) composes the node tree; we keep the line of every mapping value and
+sequence item, keyed by its path, so that errors found much later can still name ``file:line``.
+"""
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .problems import Problem, display_path
+
+try:
+    _Loader: type[yaml.SafeLoader] = yaml.CSafeLoader  # type: ignore[assignment]
+except AttributeError:  # pragma: no cover - libyaml missing
+    _Loader = yaml.SafeLoader
+
+PathKey = tuple[str | int, ...]
+
+
+def format_path(path: PathKey) -> str:
+    """``('devices', 3, 'platform')`` → ``devices[3].platform``.
+
+    >>> format_path(('devices', 3, 'interfaces', 0, 'name'))
+    'devices[3].interfaces[0].name'
+    """
+    out = ""
+    for part in path:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else str(part)
+    return out
+
+
+@dataclass
+class SourceDocument:
+    """One YAML file: its data and the line of each path in it."""
+
+    file: str
+    data: Any
+    lines: dict[PathKey, int]
+
+    def line_of(self, path: PathKey) -> int:
+        """The line of ``path``, or of its nearest recorded ancestor."""
+        while path:
+            line = self.lines.get(path)
+            if line is not None:
+                return line
+            path = path[:-1]
+        return 1
+
+    def problem(self, path: PathKey, message: str, severity: str = "error") -> Problem:
+        return Problem(self.file, self.line_of(path), format_path(path), message, severity)
+
+
+def load_yaml(path: Path) -> tuple[SourceDocument | None, list[Problem]]:
+    """Parse one YAML file; syntax errors and duplicate keys come back as problems, never raised."""
+    shown = display_path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        return None, [Problem(shown, 0, "", f"not UTF-8 text (byte {exc.start}); save the file as UTF-8")]
+    except OSError as exc:
+        return None, [Problem(shown, 0, "", f"cannot read: {exc.strerror}")]
+    loader = _Loader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return SourceDocument(shown, None, {}), []
+        data = loader.construct_document(node)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else 0
+        return None, [Problem(shown, line, "", f"YAML syntax: {exc.problem or exc.context}")]
+    except yaml.YAMLError as exc:
+        return None, [Problem(shown, 0, "", f"YAML: {exc}")]
+    finally:
+        loader.dispose()
+    doc = SourceDocument(shown, data, {})
+    problems = list(_record_lines(doc, node, ()))
+    return doc, problems
+
+
+def _record_lines(doc: SourceDocument, node: yaml.Node, path: PathKey) -> Iterator[Problem]:
+    # Iterative walk: province-sized files nest deep and wide, recursion depth is not the issue but speed is.
+    stack: list[tuple[yaml.Node, PathKey]] = [(node, path)]
+    lines = doc.lines
+    while stack:
+        node, path = stack.pop()
+        if isinstance(node, yaml.MappingNode):
+            seen: dict[str, int] = {}
+            for key_node, value_node in node.value:
+                key = str(key_node.value)
+                line = key_node.start_mark.line + 1
+                if key in seen:
+                    yield Problem(
+                        doc.file, line, format_path((*path, key)),
+                        f"duplicate key (first at line {seen[key]}); YAML would silently keep only the last",
+                    )
+                seen[key] = line
+                lines[(*path, key)] = line
+                if not isinstance(value_node, yaml.ScalarNode):
+                    stack.append((value_node, (*path, key)))
+        elif isinstance(node, yaml.SequenceNode):
+            for index, item in enumerate(node.value):
+                lines[(*path, index)] = item.start_mark.line + 1
+                if not isinstance(item, yaml.ScalarNode):
+                    stack.append((item, (*path, index)))
