@@ -1,0 +1,50 @@
+# The workspace's commands. `make demo` and `make test` are the README's contract on a fresh Debian machine.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+LOCK   := requirements.lock
+# Debian packages the lab and the probes need (installed when missing, as root): see notes in README.
+DEB_PACKAGES := frr openssh-server snmpd snmp iproute2 iputils-ping
+
+.PHONY: venv system-packages test lint demo bench lock clean
+
+venv: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml $(LOCK)
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r $(LOCK)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	touch $@
+
+system-packages:
+	@if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	  missing=""; for p in $(DEB_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	  if [ -n "$$missing" ]; then echo "installing Debian packages:$$missing"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	  fi; \
+	else echo "not root or no apt-get: skipping Debian packages ($(DEB_PACKAGES))"; fi
+
+lint: venv
+	$(BIN)/ruff check scripts tests playbooks
+	$(BIN)/mypy
+
+test: venv system-packages lint
+	$(BIN)/pytest
+
+demo: venv
+	$(BIN)/extranet inventory check
+	$(BIN)/extranet inventory show
+	$(BIN)/ansible-inventory --graph
+
+bench: venv
+	$(BIN)/python -m pytest tests/bench -q -s -p no:cacheprovider
+
+# Re-pin every dependency after editing pyproject.toml (review the diff of requirements.lock).
+lock:
+	rm -rf /tmp/extranet-lock && $(PYTHON) -m venv /tmp/extranet-lock
+	/tmp/extranet-lock/bin/pip install --quiet --disable-pip-version-check '.[test]'
+	/tmp/extranet-lock/bin/pip install --quiet --disable-pip-version-check --upgrade setuptools
+	/tmp/extranet-lock/bin/pip freeze --all --exclude egov-extranet --exclude pip | sort -f > $(LOCK)
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

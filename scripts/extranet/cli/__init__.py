@@ -1,0 +1,46 @@
+"""The ``extranet`` command: one sub-command group per module (inventory, db, audit, …).
+
+Exit codes: 0 ok, 1 the work found problems, 2 bad input (with file, line, field and what is allowed).
+"""
+
+import sys
+
+import typer
+
+from .. import __version__
+from ..inventory import InventoryError
+from . import audit, db, inventory
+from .output import print_problems
+
+app = typer.Typer(
+    name="extranet",
+    help="Plan, roll out, probe, track and audit the e-government extranet (政务外网) migration.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+app.add_typer(inventory.app, name="inventory")
+app.add_typer(db.app, name="db")
+app.add_typer(audit.app, name="audit")
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"extranet {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Show the version."),
+) -> None:
+    """Plan, roll out, probe, track and audit the e-government extranet (政务外网) migration."""
+
+
+def main() -> None:
+    try:
+        app()
+    except InventoryError as exc:
+        print_problems(exc.problems)
+        sys.exit(2)

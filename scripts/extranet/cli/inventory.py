@@ -1,0 +1,171 @@
+"""``extranet inventory``: check the source of truth, show it, derive the Ansible inventory."""
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.tree import Tree
+
+from .. import store
+from ..inventory import Inventory, inventory_dir, load_inventory
+from ..inventory.ansible import ansible_inventory, host_vars
+from ..inventory.load import inventory_files
+from ..inventory.problems import Problem
+from .output import console, errors, print_json, print_problems
+
+app = typer.Typer(help="The inventory: what exists (region, sites, departments, devices, links, "
+                  "private networks, systems).", no_args_is_help=True)
+
+InventoryOption = typer.Option(None, "--inventory", "-i", help="Inventory directory (default: $EXTRANET_INVENTORY "
+                               "or ./inventory).", show_default=False)
+KINDS = ("sites", "departments", "devices", "links", "private_networks", "systems")
+
+
+def inventory_digest(root: Path) -> str:
+    """SHA-256 over every inventory file's path and bytes: which inventory a run saw."""
+    digest = hashlib.sha256()
+    for path in inventory_files(root):
+        digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def counts(inv: Inventory) -> dict[str, int]:
+    return {kind: len(inv.collection(kind)) for kind in KINDS}
+
+
+@app.command("check")
+def check(
+    inventory: Path | None = InventoryOption,
+    as_json: bool = typer.Option(False, "--json", help="Machine-readable result."),
+) -> None:
+    """Validate every file and every rule across files; exit 2 with file:line: path: message on problems."""
+    from ..inventory import InventoryError
+
+    root = inventory_dir(inventory)
+    try:
+        inv = load_inventory(root)
+    except InventoryError as exc:
+        _record_check(root, "problems", {"errors": len(exc.problems)})
+        if as_json:
+            print_json({"ok": False, "errors": [_problem_json(p) for p in exc.problems]})
+            raise typer.Exit(2) from None
+        raise
+    summary = counts(inv)
+    _record_check(root, "ok", {**summary, "warnings": len(inv.warnings)})
+    if as_json:
+        print_json({"ok": True, "region": inv.region.id, "counts": summary, "errors": [],
+                    "warnings": [_problem_json(p) for p in inv.warnings]})
+        return
+    print_problems(inv.warnings, warnings=True)
+    listing = ", ".join(f"{n} {k.replace('_', ' ')}" for k, n in summary.items())
+    console.print(f"[green]inventory ok[/]: {inv.region.name} ({inv.region.code}): {listing}; "
+                  f"{len(inv.warnings)} warnings", highlight=False)
+
+
+def _problem_json(p: Problem) -> dict[str, Any]:
+    return {"file": p.file, "line": p.line, "path": p.path, "message": p.message, "severity": p.severity}
+
+
+def _record_check(root: Path, status: str, summary: dict[str, Any]) -> None:
+    """Keep a record that this inventory (by digest) was checked; a missing database never blocks a check."""
+    try:
+        db = store.open_store()
+        run = db.start_run("inventory.check", digest=inventory_digest(root))
+        db.finish_run(run, status, summary)
+    except Exception as exc:  # noqa: BLE001 - the check's verdict matters more than its record
+        errors.print(f"[yellow]note:[/] the check was not recorded in the database: {exc}", highlight=False)
+
+
+@app.command("show")
+def show(
+    inventory: Path | None = InventoryOption,
+    site: str | None = typer.Option(None, "--site", help="Show only this site and what lies below it."),
+    as_json: bool = typer.Option(False, "--json", help="The tree as JSON."),
+) -> None:
+    """Show the inventory as a tree: region → sites → departments and devices."""
+    inv = load_inventory(inventory)
+    tree = site_tree(inv)
+    roots = tree["sites"]
+    if site is not None:
+        found = _find(roots, site)
+        if found is None:
+            errors.print(f"unknown site {site!r}; sites: {', '.join(sorted(inv.sites)[:20])}", highlight=False)
+            raise typer.Exit(2)
+        roots = [found]
+    if as_json:
+        print_json({**tree, "sites": roots})
+        return
+    top = Tree(f"[bold]{inv.region.name}[/] ({inv.region.id}, {inv.region.code})  IPv4 "
+               f"{', '.join(map(str, inv.region.ipv4))}  IPv6 {inv.region.ipv6}", highlight=False)
+    for node in roots:
+        _render(top, node)
+    console.print(top)
+
+
+def site_tree(inv: Inventory) -> dict[str, Any]:
+    """Region → nested sites, each with its devices and departments (JSON-ready)."""
+    nodes: dict[str, dict[str, Any]] = {
+        s.id: {"id": s.id, "name": s.name, "level": str(s.level), "sites": [], "devices": [], "departments": []}
+        for s in inv.sites.values()
+    }
+    roots = []
+    for s in inv.sites.values():
+        (nodes[s.parent]["sites"] if s.parent else roots).append(nodes[s.id])
+    for d in inv.devices.values():
+        nodes[d.site]["devices"].append({"name": d.name, "platform": d.platform, "role": str(d.role),
+                                         "mgmt": str(d.mgmt)})
+    for dept in inv.departments.values():
+        nodes[dept.site]["departments"].append({
+            "id": dept.id, "name": dept.name, "access_class": str(dept.access_class),
+            "internet_exit": str(dept.effective_exit) if dept.effective_exit else None,
+            "lans": [str(lan.ipv4) for lan in dept.lans],
+            "uplink": f"{dept.uplink.device} {dept.uplink.interface}" if dept.uplink else None,
+        })
+    region = inv.region.model_dump(mode="json", exclude_none=True)
+    return {"region": region, "sites": roots}
+
+
+def _find(nodes: list[dict[str, Any]], site: str) -> dict[str, Any] | None:
+    for node in nodes:
+        if node["id"] == site:
+            return node
+        found = _find(node["sites"], site)
+        if found is not None:
+            return found
+    return None
+
+
+def _render(parent: Tree, node: dict[str, Any]) -> None:
+    branch = parent.add(f"[bold cyan]{node['name']}[/] [dim]{node['id']} · {node['level']}[/]")
+    for d in node["devices"]:
+        branch.add(f"[magenta]device[/] {d['name']}  {d['platform']}  {d['role']}  mgmt {d['mgmt']}")
+    for dept in node["departments"]:
+        uplink = dept["uplink"] or "[yellow]not connected[/]"
+        exit_ = f"  exit {dept['internet_exit']}" if dept["internet_exit"] else ""
+        branch.add(f"[green]dept[/] {dept['name']} [dim]{dept['id']}[/]  class {dept['access_class']}{exit_}  "
+                   f"{', '.join(dept['lans']) or 'no LAN'}  ← {uplink}")
+    for child in node["sites"]:
+        _render(branch, child)
+
+
+@app.command("ansible")
+def ansible(
+    inventory: Path | None = InventoryOption,
+    list_: bool = typer.Option(False, "--list", help="All groups and hosts (Ansible dynamic-inventory JSON)."),
+    host: str | None = typer.Option(None, "--host", help="The variables of one host."),
+) -> None:
+    """The Ansible inventory derived from ours (for `ansible-inventory -i`, playbooks and AWX)."""
+    if list_ == (host is not None):
+        errors.print("give exactly one of --list or --host NAME")
+        raise typer.Exit(2)
+    inv = load_inventory(inventory)
+    if host is not None:
+        device = inv.devices.get(host)
+        if device is None:
+            errors.print(f"unknown device {host!r}", highlight=False)
+            raise typer.Exit(2)
+        print_json(host_vars(inv, device))
+        return
+    typer.echo(json.dumps(ansible_inventory(inv), ensure_ascii=False, indent=1))

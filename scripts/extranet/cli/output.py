@@ -1,0 +1,28 @@
+"""Shared terminal output: problems in file:line form, JSON for machines."""
+
+import json
+import sys
+from typing import Any
+
+from rich.console import Console
+
+from ..inventory import Problem
+
+console = Console()
+errors = Console(stderr=True)
+
+
+def print_problems(problems: list[Problem], warnings: bool = False) -> None:
+    """Errors to stderr (what is wrong, where, what is allowed); warnings to stdout."""
+    target = console if warnings else errors
+    style = "yellow" if warnings else "red"
+    noun = "warning" if warnings else "problem"
+    if not warnings:
+        target.print(f"[bold red]{len(problems)} {noun}{'s' if len(problems) != 1 else ''} "
+                     "in the inventory:[/]", highlight=False)
+    for problem in problems:
+        target.print(f"[{style}]{noun}:[/] {problem}", markup=True, highlight=False, soft_wrap=True)
+
+
+def print_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")

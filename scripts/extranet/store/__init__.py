@@ -1,0 +1,173 @@
+"""The database of what happened: SQLite in var/ by default, PostgreSQL by EXTRANET_DB_URL.
+
+The schema is managed by Alembic; ``open_store`` upgrades an older database before use.
+"""
+
+import getpass
+import hashlib
+import json
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, create_engine, event, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from .schema import AuditEvent, Run
+
+DEFAULT_PATH = Path("var") / "extranet.db"
+GENESIS = "0" * 64
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def database_url() -> str:
+    """$EXTRANET_DB_URL, else SQLite at var/extranet.db under the working directory."""
+    url = os.environ.get("EXTRANET_DB_URL")
+    if url:
+        return url
+    DEFAULT_PATH.parent.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{DEFAULT_PATH}"
+
+
+def operator_name() -> str:
+    """Who acts: $EXTRANET_OPERATOR (set it on shared accounts), else the login name."""
+    return os.environ.get("EXTRANET_OPERATOR") or getpass.getuser()
+
+
+def _alembic_config(engine: Engine) -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    cfg.set_main_option("sqlalchemy.url", engine.url.render_as_string(hide_password=False))
+    return cfg
+
+
+def schema_revisions(engine: Engine) -> tuple[str | None, str | None]:
+    """(the database's revision, the code's head revision)."""
+    head = ScriptDirectory.from_config(_alembic_config(engine)).get_current_head()
+    with engine.connect() as conn:
+        current = MigrationContext.configure(conn).get_current_revision()
+    return current, head
+
+
+def upgrade(engine: Engine) -> str | None:
+    """Bring the schema to the newest revision; return the revision reached."""
+    cfg = _alembic_config(engine)
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "head")
+    return schema_revisions(engine)[0]
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")  # readers (reports) never block the writer (a rollout)
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.close()
+
+
+@dataclass
+class Store:
+    engine: Engine
+    sessions: sessionmaker[Session]
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        """One unit of work: committed whole or not at all."""
+        with self.sessions.begin() as session:
+            yield session
+
+    def start_run(self, kind: str, ticket: str | None = None, digest: str | None = None) -> int:
+        with self.transaction() as s:
+            run = Run(kind=kind, operator=operator_name(), ticket=ticket, started_at=_now(), status="running",
+                      inventory_digest=digest, summary={})
+            s.add(run)
+            s.flush()
+            return run.id
+
+    def finish_run(self, run_id: int, status: str, summary: dict[str, Any]) -> None:
+        with self.transaction() as s:
+            run = s.get_one(Run, run_id)
+            run.status, run.summary, run.finished_at = status, summary, _now()
+
+    def audit(self, action: str, target: str, outcome: str, detail: dict[str, Any] | None = None,
+              run_id: int | None = None, reason: str | None = None) -> AuditEvent:
+        """Append one event to the chain, in its own transaction.
+
+        ``prev_hash`` is unique, so two writers racing for the same chain head cannot fork it: the loser's
+        insert fails and it retries on the new head.
+        """
+        for attempt in range(5):
+            try:
+                with self.transaction() as s:
+                    last = s.scalars(select(AuditEvent).order_by(AuditEvent.id.desc()).limit(1)).first()
+                    record = AuditEvent(at=_now(), run_id=run_id, operator=operator_name(), action=action,
+                                        target=target, outcome=outcome, detail=detail or {}, reason=reason,
+                                        prev_hash=last.hash if last else GENESIS)
+                    record.hash = event_hash(record)
+                    s.add(record)
+                    s.flush()
+                    s.expunge(record)
+                    return record
+            except IntegrityError:
+                if attempt == 4:
+                    raise
+        raise AssertionError("unreachable")
+
+    def audit_events(self, limit: int | None = None) -> list[AuditEvent]:
+        with self.sessions() as s:
+            query = select(AuditEvent).order_by(AuditEvent.id)
+            if limit:
+                query = select(AuditEvent).order_by(AuditEvent.id.desc()).limit(limit)
+            events = list(s.scalars(query))
+            s.expunge_all()
+        return sorted(events, key=lambda e: e.id)
+
+    def verify_audit_chain(self) -> list[str]:
+        """Every break in the chain: an edited, deleted or reordered row. Empty when intact."""
+        breaks: list[str] = []
+        previous = GENESIS
+        for record in self.audit_events():
+            if record.prev_hash != previous:
+                breaks.append(f"event {record.id}: previous-hash link broken (a row before it was removed or edited)")
+            if event_hash(record) != record.hash:
+                breaks.append(f"event {record.id}: contents do not match its hash (the row was edited)")
+            previous = record.hash
+        return breaks
+
+
+def event_hash(record: AuditEvent) -> str:
+    at = record.at if record.at.tzinfo else record.at.replace(tzinfo=UTC)  # SQLite drops the zone
+    body = {
+        "at": at.astimezone(UTC).isoformat(timespec="microseconds"),
+        "run_id": record.run_id, "operator": record.operator, "action": record.action,
+        "target": record.target, "outcome": record.outcome, "detail": record.detail, "reason": record.reason,
+        "prev_hash": record.prev_hash,
+    }
+    canonical = json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def open_store(url: str | None = None, auto_upgrade: bool = True) -> Store:
+    """Connect, and upgrade the schema when it is older than the code."""
+    engine = create_engine(url or database_url())
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _sqlite_pragmas)
+    if auto_upgrade:
+        current, head = schema_revisions(engine)
+        if current != head:
+            upgrade(engine)
+    return Store(engine, sessionmaker(engine, expire_on_commit=False))
