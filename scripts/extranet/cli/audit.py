@@ -3,11 +3,11 @@
 import typer
 from rich.table import Table
 
-from .. import store
 from .output import console, print_json
 
-app = typer.Typer(help="Review and verify the audit log (who did what, when, why, with what result).",
-                  no_args_is_help=True)
+app = typer.Typer(
+    help="Review and verify the audit log (who did what, when, why, with what result).", no_args_is_help=True
+)
 
 
 @app.command("log")
@@ -16,21 +16,45 @@ def log(
     as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
 ) -> None:
     """Show the newest audit events."""
+    from .. import store
+
     events = store.open_store().audit_events(limit)
     if as_json:
-        print_json([{c: getattr(e, c) for c in ("id", "at", "run_id", "operator", "action", "target", "outcome",
-                                                 "reason", "detail", "prev_hash", "hash")} for e in events])
+        print_json(
+            [
+                {
+                    c: getattr(e, c)
+                    for c in (
+                        "id",
+                        "at",
+                        "run_id",
+                        "operator",
+                        "action",
+                        "target",
+                        "outcome",
+                        "reason",
+                        "detail",
+                        "prev_hash",
+                        "hash",
+                    )
+                }
+                for e in events
+            ]
+        )
         return
     table = Table("id", "at (UTC)", "operator", "action", "target", "outcome", "hash")
     for e in events:
-        table.add_row(str(e.id), e.at.strftime("%Y-%m-%d %H:%M:%S"), e.operator, e.action, e.target, e.outcome,
-                      e.hash[:12])
+        table.add_row(
+            str(e.id), e.at.strftime("%Y-%m-%d %H:%M:%S"), e.operator, e.action, e.target, e.outcome, e.hash[:12]
+        )
     console.print(table)
 
 
 @app.command("verify")
 def verify() -> None:
     """Check the hash chain end to end; exit 1 and name each break if any row was edited or removed."""
+    from .. import store
+
     db = store.open_store()
     breaks = db.verify_audit_chain()
     count = len(db.audit_events())

@@ -8,18 +8,24 @@ from typing import Any
 import typer
 from rich.tree import Tree
 
-from .. import store
 from ..inventory import Inventory, inventory_dir, load_inventory
 from ..inventory.ansible import ansible_inventory, host_vars
 from ..inventory.load import inventory_files
 from ..inventory.problems import Problem
 from .output import console, errors, print_json, print_problems
 
-app = typer.Typer(help="The inventory: what exists (region, sites, departments, devices, links, "
-                  "private networks, systems).", no_args_is_help=True)
+app = typer.Typer(
+    help="The inventory: what exists (region, sites, departments, devices, links, private networks, systems).",
+    no_args_is_help=True,
+)
 
-InventoryOption = typer.Option(None, "--inventory", "-i", help="Inventory directory (default: $EXTRANET_INVENTORY "
-                               "or ./inventory).", show_default=False)
+InventoryOption = typer.Option(
+    None,
+    "--inventory",
+    "-i",
+    help="Inventory directory (default: $EXTRANET_INVENTORY or ./inventory).",
+    show_default=False,
+)
 KINDS = ("sites", "departments", "devices", "links", "private_networks", "systems")
 
 
@@ -55,13 +61,22 @@ def check(
     summary = counts(inv)
     _record_check(root, "ok", {**summary, "warnings": len(inv.warnings)})
     if as_json:
-        print_json({"ok": True, "region": inv.region.id, "counts": summary, "errors": [],
-                    "warnings": [_problem_json(p) for p in inv.warnings]})
+        print_json(
+            {
+                "ok": True,
+                "region": inv.region.id,
+                "counts": summary,
+                "errors": [],
+                "warnings": [_problem_json(p) for p in inv.warnings],
+            }
+        )
         return
     print_problems(inv.warnings, warnings=True)
     listing = ", ".join(f"{n} {k.replace('_', ' ')}" for k, n in summary.items())
-    console.print(f"[green]inventory ok[/]: {inv.region.name} ({inv.region.code}): {listing}; "
-                  f"{len(inv.warnings)} warnings", highlight=False)
+    console.print(
+        f"[green]inventory ok[/]: {inv.region.name} ({inv.region.code}): {listing}; {len(inv.warnings)} warnings",
+        highlight=False,
+    )
 
 
 def _problem_json(p: Problem) -> dict[str, Any]:
@@ -71,10 +86,12 @@ def _problem_json(p: Problem) -> dict[str, Any]:
 def _record_check(root: Path, status: str, summary: dict[str, Any]) -> None:
     """Keep a record that this inventory (by digest) was checked; a missing database never blocks a check."""
     try:
+        from .. import store
+
         db = store.open_store()
         run = db.start_run("inventory.check", digest=inventory_digest(root))
         db.finish_run(run, status, summary)
-    except Exception as exc:  # noqa: BLE001 - the check's verdict matters more than its record
+    except Exception as exc:
         errors.print(f"[yellow]note:[/] the check was not recorded in the database: {exc}", highlight=False)
 
 
@@ -97,8 +114,11 @@ def show(
     if as_json:
         print_json({**tree, "sites": roots})
         return
-    top = Tree(f"[bold]{inv.region.name}[/] ({inv.region.id}, {inv.region.code})  IPv4 "
-               f"{', '.join(map(str, inv.region.ipv4))}  IPv6 {inv.region.ipv6}", highlight=False)
+    top = Tree(
+        f"[bold]{inv.region.name}[/] ({inv.region.id}, {inv.region.code})  IPv4 "
+        f"{', '.join(map(str, inv.region.ipv4))}  IPv6 {inv.region.ipv6}",
+        highlight=False,
+    )
     for node in roots:
         _render(top, node)
     console.print(top)
@@ -114,15 +134,20 @@ def site_tree(inv: Inventory) -> dict[str, Any]:
     for s in inv.sites.values():
         (nodes[s.parent]["sites"] if s.parent else roots).append(nodes[s.id])
     for d in inv.devices.values():
-        nodes[d.site]["devices"].append({"name": d.name, "platform": d.platform, "role": str(d.role),
-                                         "mgmt": str(d.mgmt)})
+        nodes[d.site]["devices"].append(
+            {"name": d.name, "platform": d.platform, "role": str(d.role), "mgmt": str(d.mgmt)}
+        )
     for dept in inv.departments.values():
-        nodes[dept.site]["departments"].append({
-            "id": dept.id, "name": dept.name, "access_class": str(dept.access_class),
-            "internet_exit": str(dept.effective_exit) if dept.effective_exit else None,
-            "lans": [str(lan.ipv4) for lan in dept.lans],
-            "uplink": f"{dept.uplink.device} {dept.uplink.interface}" if dept.uplink else None,
-        })
+        nodes[dept.site]["departments"].append(
+            {
+                "id": dept.id,
+                "name": dept.name,
+                "access_class": str(dept.access_class),
+                "internet_exit": str(dept.effective_exit) if dept.effective_exit else None,
+                "lans": [str(lan.ipv4) for lan in dept.lans],
+                "uplink": f"{dept.uplink.device} {dept.uplink.interface}" if dept.uplink else None,
+            }
+        )
     region = inv.region.model_dump(mode="json", exclude_none=True)
     return {"region": region, "sites": roots}
 
@@ -144,8 +169,10 @@ def _render(parent: Tree, node: dict[str, Any]) -> None:
     for dept in node["departments"]:
         uplink = dept["uplink"] or "[yellow]not connected[/]"
         exit_ = f"  exit {dept['internet_exit']}" if dept["internet_exit"] else ""
-        branch.add(f"[green]dept[/] {dept['name']} [dim]{dept['id']}[/]  class {dept['access_class']}{exit_}  "
-                   f"{', '.join(dept['lans']) or 'no LAN'}  ← {uplink}")
+        branch.add(
+            f"[green]dept[/] {dept['name']} [dim]{dept['id']}[/]  class {dept['access_class']}{exit_}  "
+            f"{', '.join(dept['lans']) or 'no LAN'}  ← {uplink}"
+        )
     for child in node["sites"]:
         _render(branch, child)
 

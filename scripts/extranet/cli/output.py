@@ -18,8 +18,9 @@ def print_problems(problems: list[Problem], warnings: bool = False) -> None:
     style = "yellow" if warnings else "red"
     noun = "warning" if warnings else "problem"
     if not warnings:
-        target.print(f"[bold red]{len(problems)} {noun}{'s' if len(problems) != 1 else ''} "
-                     "in the inventory:[/]", highlight=False)
+        target.print(
+            f"[bold red]{len(problems)} {noun}{'s' if len(problems) != 1 else ''} in the inventory:[/]", highlight=False
+        )
     for problem in problems:
         target.print(f"[{style}]{noun}:[/] {problem}", markup=True, highlight=False, soft_wrap=True)
 

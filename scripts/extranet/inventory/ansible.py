@@ -75,4 +75,3 @@ def ansible_inventory(inv: Inventory) -> dict[str, Any]:
     }
     document.update(sorted(groups.items()))
     return document
-

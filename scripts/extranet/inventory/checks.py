@@ -42,14 +42,15 @@ def check_region(inv: Inventory) -> Iterator[Problem]:
     origin = inv.origin("region", inv.region.id)
     site = inv.sites.get(exit_id)
     if site is None:
-        yield origin.problem(_unknown(inv, "sites", "site", exit_id), "unified_exit")
+        yield origin.problem(_unknown(inv, "sites", "site", exit_id), "unified_exit", ref=("sites", exit_id))
     elif site.level != SiteLevel.EXIT:
         yield origin.problem(f"site {exit_id!r} is a {site.level} site, not an Internet exit", "unified_exit")
 
 
 def check_sites(inv: Inventory) -> Iterator[Problem]:
-    top = min((ADMINISTRATIVE_RANK[s.level] for s in inv.sites.values() if s.level in ADMINISTRATIVE_RANK),
-              default=None)
+    top = min(
+        (ADMINISTRATIVE_RANK[s.level] for s in inv.sites.values() if s.level in ADMINISTRATIVE_RANK), default=None
+    )
     for site_id, site in inv.sites.items():
         origin = inv.origin("sites", site_id)
         if site.parent is None:
@@ -58,31 +59,36 @@ def check_sites(inv: Inventory) -> Iterator[Problem]:
             continue
         parent = inv.sites.get(site.parent)
         if parent is None:
-            yield origin.problem(_unknown(inv, "sites", "site", site.parent), "parent")
+            yield origin.problem(_unknown(inv, "sites", "site", site.parent), "parent", ref=("sites", site.parent))
         elif parent.level not in ADMINISTRATIVE_RANK:
             yield origin.problem(
                 f"parent {site.parent!r} is a {parent.level} site; parents are province, city, county "
-                "or township sites", "parent")
-        elif site.level in ADMINISTRATIVE_RANK and ADMINISTRATIVE_RANK[site.level] <= ADMINISTRATIVE_RANK[
-                parent.level]:
+                "or township sites",
+                "parent",
+            )
+        elif site.level in ADMINISTRATIVE_RANK and ADMINISTRATIVE_RANK[site.level] <= ADMINISTRATIVE_RANK[parent.level]:
             yield origin.problem(
-                f"a {site.level} site cannot sit under the {parent.level} site {site.parent!r}", "parent")
+                f"a {site.level} site cannot sit under the {parent.level} site {site.parent!r}", "parent"
+            )
 
 
 def check_departments(inv: Inventory) -> Iterator[Problem]:
     for dept_id, dept in inv.departments.items():
         origin = inv.origin("departments", dept_id)
         if dept.site not in inv.sites:
-            yield origin.problem(_unknown(inv, "sites", "site", dept.site), "site")
+            yield origin.problem(_unknown(inv, "sites", "site", dept.site), "site", ref=("sites", dept.site))
         cls = dept.access_class
         if dept.zones is not None and frozenset(dept.zones) != cls.zones:
             yield origin.problem(
                 f"class {cls} departments use zones {', '.join(sorted(cls.zones))}; fix `zones` or `access_class`",
-                "zones")
+                "zones",
+            )
         if dept.internet_exit is not None and cls.exit is not None and dept.internet_exit != cls.exit:
             yield origin.problem(
                 f"class {cls} departments have Internet exit {cls.exit!s}, not {dept.internet_exit!s}; "
-                "C and E have their own exit, B and D the unified one, A none", "internet_exit")
+                "C and E have their own exit, B and D the unified one, A none",
+                "internet_exit",
+            )
         if dept.uplink is None:
             by = f" (deadline {dept.connect_by})" if dept.connect_by else ""
             yield origin.problem(f"not yet connected to the extranet{by}", "uplink", severity="warning")
@@ -100,10 +106,15 @@ def check_departments(inv: Inventory) -> Iterator[Problem]:
             if lan.zone not in dept.effective_zones:
                 yield origin.problem(
                     f"zone {lan.zone!s} is not used by class {cls} departments "
-                    f"({', '.join(sorted(dept.effective_zones))})", "lans", index, "zone")
+                    f"({', '.join(sorted(dept.effective_zones))})",
+                    "lans",
+                    index,
+                    "zone",
+                )
             if lan.gateway is not None:
                 yield from _check_attachment(
-                    inv, origin, lan.gateway.device, lan.gateway.interface, "lans", index, "gateway")
+                    inv, origin, lan.gateway.device, lan.gateway.interface, "lans", index, "gateway"
+                )
 
 
 def _check_attachment(
@@ -111,11 +122,13 @@ def _check_attachment(
 ) -> Iterator[Problem]:
     dev = inv.devices.get(device)
     if dev is None:
-        yield origin.problem(_unknown(inv, "devices", "device", device), *path, "device")
+        yield origin.problem(_unknown(inv, "devices", "device", device), *path, "device", ref=("devices", device))
     elif interface not in {i.name for i in dev.interfaces}:
         yield origin.problem(
-            f"device {device!r} has no interface {interface!r}; it has: "
-            f"{_listing(i.name for i in dev.interfaces)}", *path, "interface")
+            f"device {device!r} has no interface {interface!r}; it has: {_listing(i.name for i in dev.interfaces)}",
+            *path,
+            "interface",
+        )
 
 
 def check_devices(inv: Inventory) -> Iterator[Problem]:
@@ -123,7 +136,7 @@ def check_devices(inv: Inventory) -> Iterator[Problem]:
     for name, dev in inv.devices.items():
         origin = inv.origin("devices", name)
         if dev.site not in inv.sites:
-            yield origin.problem(_unknown(inv, "sites", "site", dev.site), "site")
+            yield origin.problem(_unknown(inv, "sites", "site", dev.site), "site", ref=("sites", dev.site))
         unique: list[tuple[str, str, tuple[str | int, ...]]] = [("management address", str(dev.mgmt), ("mgmt",))]
         if dev.mgmt6 is not None:
             unique.append(("management address", str(dev.mgmt6), ("mgmt6",)))
@@ -163,14 +176,14 @@ def check_links(inv: Inventory) -> Iterator[Problem]:
             first = used.get((end.device, end.interface))
             if first is not None:
                 yield origin.problem(
-                    f"{end.device} {end.interface} is already an endpoint of link {first[0]!r} ({first[1]})", side)
+                    f"{end.device} {end.interface} is already an endpoint of link {first[0]!r} ({first[1]})", side
+                )
             used[(end.device, end.interface)] = (key, origin)
             iface = next(i for i in inv.devices[end.device].interfaces if i.name == end.interface)
             if iface.ipv4 is not None:
                 addresses.append(iface.ipv4)
         if len(addresses) == 2 and addresses[0].network != addresses[1].network:
-            yield origin.problem(
-                f"the two ends are in different IPv4 subnets ({addresses[0]} and {addresses[1]})", "b")
+            yield origin.problem(f"the two ends are in different IPv4 subnets ({addresses[0]} and {addresses[1]})", "b")
 
 
 @dataclass(frozen=True)
@@ -203,7 +216,8 @@ def check_overlaps(inv: Inventory) -> Iterator[Problem]:
             yield claim.origin.problem(
                 f"{claim.network} overlaps {other.network} of {other.owner} ({other.origin}); "
                 "renumber one of them or declare `nat:` with the prefix it is translated to",
-                *claim.path)
+                *claim.path,
+            )
         active.append(claim)
 
 
@@ -211,14 +225,18 @@ def check_private_networks(inv: Inventory) -> Iterator[Problem]:
     for net_id, net in inv.private_networks.items():
         origin = inv.origin("private_networks", net_id)
         if net.owner not in inv.departments:
-            yield origin.problem(_unknown(inv, "departments", "department", net.owner), "owner")
+            yield origin.problem(
+                _unknown(inv, "departments", "department", net.owner), "owner", ref=("departments", net.owner)
+            )
         for index, site in enumerate(net.sites):
             if site not in inv.sites:
-                yield origin.problem(_unknown(inv, "sites", "site", site), "sites", index)
+                yield origin.problem(_unknown(inv, "sites", "site", site), "sites", index, ref=("sites", site))
         if net.classification == Classification.CLASSIFIED and net.target != PrivateNetworkTarget.INTERNAL:
             yield origin.problem(
                 f"a classified (涉密) network cannot move to {net.target!s}: classified networks go to the "
-                "internal network (target: internal)", "target")
+                "internal network (target: internal)",
+                "target",
+            )
 
 
 _HOST_KINDS = {
@@ -233,21 +251,31 @@ def check_systems(inv: Inventory) -> Iterator[Problem]:
     for sys_id, system in inv.systems.items():
         origin = inv.origin("systems", sys_id)
         if system.owner not in inv.departments:
-            yield origin.problem(_unknown(inv, "departments", "department", system.owner), "owner")
+            yield origin.problem(
+                _unknown(inv, "departments", "department", system.owner), "owner", ref=("departments", system.owner)
+            )
         yield from _check_hosting(inv, origin, system.runs_at.kind, system.runs_at.ref)
         if system.replaced_by is not None and system.replaced_by not in inv.systems:
-            yield origin.problem(_unknown(inv, "systems", "system", system.replaced_by), "replaced_by")
+            yield origin.problem(
+                _unknown(inv, "systems", "system", system.replaced_by),
+                "replaced_by",
+                ref=("systems", system.replaced_by),
+            )
         elif system.replaced_by == sys_id:
             yield origin.problem("a system cannot replace itself", "replaced_by")
         if system.classification == Classification.CLASSIFIED:
             if system.target in (SystemTarget.CLOUD, SystemTarget.EXTRANET):
                 yield origin.problem(
                     f"a classified (涉密) system cannot move to the {system.target!s}: classified systems go to "
-                    "the internal network (target: internal) or are retired", "target")
+                    "the internal network (target: internal) or are retired",
+                    "target",
+                )
             if system.runs_at.kind != HostKind.INTERNAL:
                 yield origin.problem(
                     "classified (涉密) system runs outside the internal network: 涉密信息不上网, move it now",
-                    "runs_at", severity="warning")
+                    "runs_at",
+                    severity="warning",
+                )
 
 
 def _check_hosting(inv: Inventory, origin: Origin, kind: HostKind, ref: str | None) -> Iterator[Problem]:
@@ -260,8 +288,8 @@ def _check_hosting(inv: Inventory, origin: Origin, kind: HostKind, ref: str | No
         return
     target = inv.collection(collection).get(ref)
     if target is None:
-        yield origin.problem(_unknown(inv, collection, collection.rstrip("s").replace("_", " "), ref),
-                             "runs_at", "ref")
+        noun = collection.rstrip("s").replace("_", " ")
+        yield origin.problem(_unknown(inv, collection, noun, ref), "runs_at", "ref", ref=(collection, ref))
     elif level is not None and target.level != level:
         yield origin.problem(f"site {ref!r} is a {target.level} site, not a {level} site", "runs_at", "ref")
 
@@ -273,7 +301,9 @@ def check_region_space(inv: Inventory) -> Iterator[Problem]:
         if not any(claim.network.subnet_of(net) for net in space):
             yield claim.origin.problem(
                 f"{claim.network} lies outside the region's IPv4 space ({', '.join(map(str, space))})",
-                *claim.path, severity="warning")
+                *claim.path,
+                severity="warning",
+            )
 
 
 RULES: tuple[Rule, ...] = (

@@ -35,8 +35,10 @@ class Origin:
     doc: SourceDocument
     path: PathKey
 
-    def problem(self, message: str, *fields: str | int, severity: str = "error") -> Problem:
-        return self.doc.problem((*self.path, *fields), message, severity)
+    def problem(
+        self, message: str, *fields: str | int, severity: str = "error", ref: tuple[str, str] | None = None
+    ) -> Problem:
+        return self.doc.problem((*self.path, *fields), message, severity, ref)
 
     def __str__(self) -> str:
         return f"{self.doc.file}:{self.doc.line_of(self.path)}"
@@ -56,6 +58,7 @@ class Inventory:
     systems: dict[str, System] = field(default_factory=dict)
     origins: dict[tuple[str, str], Origin] = field(default_factory=dict)
     warnings: list[Problem] = field(default_factory=list)
+    broken: set[tuple[str, str]] = field(default_factory=set)  # (kind, id) of objects that failed validation
 
     def origin(self, kind: str, key: str) -> Origin:
         return self.origins[(kind, key)]
@@ -81,7 +84,10 @@ def object_key(kind: str, obj: BaseModel) -> str:
 
 def inventory_files(root: Path) -> list[Path]:
     return sorted(
-        p for p in root.rglob("*") if p.suffix in (".yml", ".yaml") and p.is_file()
+        p
+        for p in root.rglob("*")
+        if p.suffix in (".yml", ".yaml")
+        and p.is_file()
         and not any(part.startswith(".") for part in p.relative_to(root).parts)
     )
 
@@ -100,12 +106,12 @@ def load_inventory(root: Path | str | None = None) -> Inventory:
         problems += found
         if doc is not None:
             docs.append(doc)
-    region, objects = _collect(docs, problems)
+    region, objects, broken = _collect(docs, problems)
     if region is None:
         if not any(p.path.startswith("region") for p in problems):
             problems.append(Problem(display_path(root), 0, "", "no `region:` found in any inventory file"))
         raise InventoryError(problems)
-    inventory = Inventory(root=root, region=region[0])
+    inventory = Inventory(root=root, region=region[0], broken=broken)
     inventory.origins[("region", region[0].id)] = region[1]
     for kind, obj, origin in objects:
         key = object_key(kind, obj)
@@ -116,7 +122,8 @@ def load_inventory(root: Path | str | None = None) -> Inventory:
             continue
         collection[key] = obj
         inventory.origins[(kind, key)] = origin
-    problems += check_inventory(inventory)
+    # an object that failed validation is reported once, not again by every reference to it
+    problems += [p for p in check_inventory(inventory) if p.ref is None or p.ref not in broken]
     errors = [p for p in problems if p.severity == "error"]
     inventory.warnings = sorted(p for p in problems if p.severity != "error")
     if errors:
@@ -126,9 +133,10 @@ def load_inventory(root: Path | str | None = None) -> Inventory:
 
 def _collect(
     docs: list[SourceDocument], problems: list[Problem]
-) -> tuple[tuple[Region, Origin] | None, list[tuple[str, BaseModel, Origin]]]:
+) -> tuple[tuple[Region, Origin] | None, list[tuple[str, BaseModel, Origin]], set[tuple[str, str]]]:
     region: tuple[Region, Origin] | None = None
     objects: list[tuple[str, BaseModel, Origin]] = []
+    broken: set[tuple[str, str]] = set()
     for doc in docs:
         if doc.data is None:
             continue
@@ -155,19 +163,23 @@ def _collect(
                     parsed = _validate(LIST_KINDS[key], item, origin, problems)
                     if parsed is not None:
                         objects.append((key, parsed, origin))
+                    elif isinstance(item, dict):
+                        broken.add((key, str(item.get("name" if key == "devices" else "id"))))
             else:
                 problems.append(doc.problem((str(key),), f"unknown section; allowed: {', '.join(ALLOWED_KEYS)}"))
-    return region, objects
+    return region, objects, broken
 
 
 def _validate(model: type[M], raw: Any, origin: Origin, problems: list[Problem]) -> M | None:
     secrets = list(_secret_paths(raw, ()))
     for path in secrets:
-        problems.append(origin.problem(
-            "plaintext secret in the inventory: remove it; credentials come from the environment "
-            "(EXTRANET_<PROFILE>_PASSWORD, …) or an ansible-vault file, named by `credentials:`",
-            *path,
-        ))
+        problems.append(
+            origin.problem(
+                "plaintext secret in the inventory: remove it; credentials come from the environment "
+                "(EXTRANET_<PROFILE>_PASSWORD, …) or an ansible-vault file, named by `credentials:`",
+                *path,
+            )
+        )
     if secrets:  # reported above; the rest of the object is still checked
         raw = _without_secrets(raw)
     try:

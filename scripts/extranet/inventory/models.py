@@ -41,7 +41,11 @@ class SiteLevel(StrEnum):
 
 
 ADMINISTRATIVE_RANK = {
-    SiteLevel.PROVINCE: 0, SiteLevel.CITY: 1, SiteLevel.COUNTY: 2, SiteLevel.TOWNSHIP: 3, SiteLevel.VILLAGE: 4,
+    SiteLevel.PROVINCE: 0,
+    SiteLevel.CITY: 1,
+    SiteLevel.COUNTY: 2,
+    SiteLevel.TOWNSHIP: 3,
+    SiteLevel.VILLAGE: 4,
 }
 
 
@@ -312,4 +316,3 @@ class System(Model):
     maintained: bool = True
     replaced_by: Slug | None = None
     notes: Notes | None = None
-

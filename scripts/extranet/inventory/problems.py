@@ -11,6 +11,8 @@ class Problem:
     path: str
     message: str
     severity: str = field(default="error", compare=False)
+    # (kind, id) of the object an "unknown …" problem refers to: dropped when that object exists but is broken
+    ref: tuple[str, str] | None = field(default=None, compare=False)
 
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}" if self.line else self.file

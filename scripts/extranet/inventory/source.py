@@ -4,6 +4,7 @@ PyYAML (with libyaml when present) composes the node tree; we keep the line of e
 sequence item, keyed by its path, so that errors found much later can still name ``file:line``.
 """
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,10 +14,27 @@ import yaml
 
 from .problems import Problem, display_path
 
-try:
-    _Loader: type[yaml.SafeLoader] = yaml.CSafeLoader  # type: ignore[assignment]
-except AttributeError:  # pragma: no cover - libyaml missing
-    _Loader = yaml.SafeLoader
+_Base: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _Loader(_Base):  # type: ignore[valid-type,misc]
+    """Safe loading with YAML 1.2 scalars: ``no``/``on`` stay strings, ``1:20:30`` is no base-60 number, and
+    dates stay text until the model parses them (so ``2027-13-01`` is reported, not raised)."""
+
+
+_DROPPED = {"tag:yaml.org,2002:bool", "tag:yaml.org,2002:int", "tag:yaml.org,2002:timestamp"}
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, regex) for tag, regex in resolvers if tag not in _DROPPED]
+    for first, resolvers in _Base.yaml_implicit_resolvers.items()
+}
+_Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+)
+_Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:int",
+    re.compile(r"^(?:[-+]?(?:0|[1-9][0-9]*)|0o[0-7]+|0x[0-9a-fA-F]+)$"),
+    list("-+0123456789"),
+)
 
 PathKey = tuple[str | int, ...]
 
@@ -53,8 +71,10 @@ class SourceDocument:
             path = path[:-1]
         return 1
 
-    def problem(self, path: PathKey, message: str, severity: str = "error") -> Problem:
-        return Problem(self.file, self.line_of(path), format_path(path), message, severity)
+    def problem(
+        self, path: PathKey, message: str, severity: str = "error", ref: tuple[str, str] | None = None
+    ) -> Problem:
+        return Problem(self.file, self.line_of(path), format_path(path), message, severity, ref)
 
 
 def load_yaml(path: Path) -> tuple[SourceDocument | None, list[Problem]]:
@@ -78,6 +98,8 @@ def load_yaml(path: Path) -> tuple[SourceDocument | None, list[Problem]]:
         return None, [Problem(shown, line, "", f"YAML syntax: {exc.problem or exc.context}")]
     except yaml.YAMLError as exc:
         return None, [Problem(shown, 0, "", f"YAML: {exc}")]
+    except (ValueError, TypeError) as exc:  # a tagged value its constructor refuses (e.g. !!binary)
+        return None, [Problem(shown, 0, "", f"YAML value cannot be read: {exc}")]
     finally:
         loader.dispose()
     doc = SourceDocument(shown, data, {})
@@ -98,7 +120,9 @@ def _record_lines(doc: SourceDocument, node: yaml.Node, path: PathKey) -> Iterat
                 line = key_node.start_mark.line + 1
                 if key in seen:
                     yield Problem(
-                        doc.file, line, format_path((*path, key)),
+                        doc.file,
+                        line,
+                        format_path((*path, key)),
                         f"duplicate key (first at line {seen[key]}); YAML would silently keep only the last",
                     )
                 seen[key] = line

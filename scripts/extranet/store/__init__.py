@@ -12,21 +12,23 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event, select
+from sqlalchemy import Engine, create_engine, event, inspect, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from .schema import AuditEvent, Run
 
+if TYPE_CHECKING:
+    from alembic.config import Config
+
 DEFAULT_PATH = Path("var") / "extranet.db"
 GENESIS = "0" * 64
 MIGRATIONS = Path(__file__).parent / "migrations"
+# The newest migration's revision. Kept here so that a current database is recognised without importing
+# Alembic (half a second at every start); tests pin it to Alembic's own head.
+SCHEMA_HEAD = "0001"
 
 
 def database_url() -> str:
@@ -43,23 +45,37 @@ def operator_name() -> str:
     return os.environ.get("EXTRANET_OPERATOR") or getpass.getuser()
 
 
-def _alembic_config(engine: Engine) -> Config:
+def _alembic_config(engine: Engine) -> "Config":
+    from alembic.config import Config
+
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     cfg.set_main_option("sqlalchemy.url", engine.url.render_as_string(hide_password=False))
     return cfg
 
 
-def schema_revisions(engine: Engine) -> tuple[str | None, str | None]:
+def schema_revisions(engine: Engine) -> tuple[str | None, str]:
     """(the database's revision, the code's head revision)."""
-    head = ScriptDirectory.from_config(_alembic_config(engine)).get_current_head()
     with engine.connect() as conn:
-        current = MigrationContext.configure(conn).get_current_revision()
-    return current, head
+        if not inspect(conn).has_table("alembic_version"):
+            return None, SCHEMA_HEAD
+        return conn.execute(text("SELECT version_num FROM alembic_version")).scalar(), SCHEMA_HEAD
+
+
+def migration_head() -> str | None:
+    """The head revision as Alembic sees the migration scripts."""
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    return ScriptDirectory.from_config(cfg).get_current_head()
 
 
 def upgrade(engine: Engine) -> str | None:
     """Bring the schema to the newest revision; return the revision reached."""
+    from alembic import command
+
     cfg = _alembic_config(engine)
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn
@@ -88,8 +104,15 @@ class Store:
 
     def start_run(self, kind: str, ticket: str | None = None, digest: str | None = None) -> int:
         with self.transaction() as s:
-            run = Run(kind=kind, operator=operator_name(), ticket=ticket, started_at=_now(), status="running",
-                      inventory_digest=digest, summary={})
+            run = Run(
+                kind=kind,
+                operator=operator_name(),
+                ticket=ticket,
+                started_at=_now(),
+                status="running",
+                inventory_digest=digest,
+                summary={},
+            )
             s.add(run)
             s.flush()
             return run.id
@@ -99,8 +122,15 @@ class Store:
             run = s.get_one(Run, run_id)
             run.status, run.summary, run.finished_at = status, summary, _now()
 
-    def audit(self, action: str, target: str, outcome: str, detail: dict[str, Any] | None = None,
-              run_id: int | None = None, reason: str | None = None) -> AuditEvent:
+    def audit(
+        self,
+        action: str,
+        target: str,
+        outcome: str,
+        detail: dict[str, Any] | None = None,
+        run_id: int | None = None,
+        reason: str | None = None,
+    ) -> AuditEvent:
         """Append one event to the chain, in its own transaction.
 
         ``prev_hash`` is unique, so two writers racing for the same chain head cannot fork it: the loser's
@@ -110,9 +140,17 @@ class Store:
             try:
                 with self.transaction() as s:
                     last = s.scalars(select(AuditEvent).order_by(AuditEvent.id.desc()).limit(1)).first()
-                    record = AuditEvent(at=_now(), run_id=run_id, operator=operator_name(), action=action,
-                                        target=target, outcome=outcome, detail=detail or {}, reason=reason,
-                                        prev_hash=last.hash if last else GENESIS)
+                    record = AuditEvent(
+                        at=_now(),
+                        run_id=run_id,
+                        operator=operator_name(),
+                        action=action,
+                        target=target,
+                        outcome=outcome,
+                        detail=detail or {},
+                        reason=reason,
+                        prev_hash=last.hash if last else GENESIS,
+                    )
                     record.hash = event_hash(record)
                     s.add(record)
                     s.flush()
@@ -149,8 +187,13 @@ def event_hash(record: AuditEvent) -> str:
     at = record.at if record.at.tzinfo else record.at.replace(tzinfo=UTC)  # SQLite drops the zone
     body = {
         "at": at.astimezone(UTC).isoformat(timespec="microseconds"),
-        "run_id": record.run_id, "operator": record.operator, "action": record.action,
-        "target": record.target, "outcome": record.outcome, "detail": record.detail, "reason": record.reason,
+        "run_id": record.run_id,
+        "operator": record.operator,
+        "action": record.action,
+        "target": record.target,
+        "outcome": record.outcome,
+        "detail": record.detail,
+        "reason": record.reason,
         "prev_hash": record.prev_hash,
     }
     canonical = json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
