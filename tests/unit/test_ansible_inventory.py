@@ -44,9 +44,14 @@ def _plain(obj: dict[str, Any]) -> Any:
 
 
 def _ansible_inventory(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([str(BIN / "ansible-inventory"), *args], cwd=cwd, capture_output=True, text=True,
-                          timeout=120, env={"PATH": f"{BIN}:/usr/bin:/bin", "ANSIBLE_LOCAL_TEMP": str(cwd / "tmp"),
-                                            "HOME": str(cwd)})
+    return subprocess.run(
+        [str(BIN / "ansible-inventory"), *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={"PATH": f"{BIN}:/usr/bin:/bin", "ANSIBLE_LOCAL_TEMP": str(cwd / "tmp"), "HOME": str(cwd)},
+    )
 
 
 def test_ansible_inventory_accepts_the_plugin_on_a_workspace(workspace: Path) -> None:
@@ -65,8 +70,16 @@ def test_ansible_inventory_accepts_the_plugin_on_a_workspace(workspace: Path) ->
 def test_ansible_inventory_graph_of_the_example_county() -> None:
     result = _ansible_inventory("--graph", cwd=REPO)
     assert result.returncode == 0, result.stderr
-    for group in ("@level_county:", "@level_township:", "@role_backbone:", "@platform_huawei_vrpv8:",
-                  "@platform_hp_comware:", "@platform_ruijie_os:", "@platform_cisco_ios:", "@platform_frr:"):
+    for group in (
+        "@level_county:",
+        "@level_township:",
+        "@role_backbone:",
+        "@platform_huawei_vrpv8:",
+        "@platform_hp_comware:",
+        "@platform_ruijie_os:",
+        "@platform_cisco_ios:",
+        "@platform_frr:",
+    ):
         assert group in result.stdout, group
 
 

@@ -23,8 +23,17 @@ def test_version(workspace: Path) -> None:
 
 
 def test_every_command_has_help(workspace: Path) -> None:
-    for command in ([], ["inventory"], ["inventory", "check"], ["inventory", "show"], ["inventory", "ansible"],
-                    ["db"], ["db", "upgrade"], ["audit"], ["audit", "verify"]):
+    for command in (
+        [],
+        ["inventory"],
+        ["inventory", "check"],
+        ["inventory", "show"],
+        ["inventory", "ansible"],
+        ["db"],
+        ["db", "upgrade"],
+        ["audit"],
+        ["audit", "verify"],
+    ):
         result = run(*command, "--help", cwd=workspace)
         assert result.returncode == 0, command
         assert "Usage: extranet" in result.stdout

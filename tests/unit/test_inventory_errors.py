@@ -60,7 +60,8 @@ CASES = [
         "departments.yml",
         "id: town1-gov",
         "id: gaj",
-        "inventory/departments.yml:9: departments[1]: duplicate id 'gaj' (first defined at inventory/departments.yml:2)",
+        "inventory/departments.yml:9: departments[1]: duplicate id 'gaj' "
+        "(first defined at inventory/departments.yml:2)",
     ),
     (
         "link_endpoint_missing",

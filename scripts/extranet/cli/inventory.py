@@ -130,7 +130,7 @@ def site_tree(inv: Inventory) -> dict[str, Any]:
         s.id: {"id": s.id, "name": s.name, "level": str(s.level), "sites": [], "devices": [], "departments": []}
         for s in inv.sites.values()
     }
-    roots = []
+    roots: list[dict[str, Any]] = []
     for s in inv.sites.values():
         (nodes[s.parent]["sites"] if s.parent else roots).append(nodes[s.id])
     for d in inv.devices.values():

@@ -4,11 +4,12 @@ Anything that can reach a device configuration is checked here, at the edge: pri
 characters, bounded length, so no description or name can inject configuration lines.
 """
 
+import ipaddress
 import re
 import unicodedata
 from typing import Annotated
 
-from pydantic import AfterValidator, Field, StringConstraints
+from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints
 
 SLUG = r"^[a-z0-9][a-z0-9_-]*$"
 HOSTNAME = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"
@@ -60,5 +61,24 @@ Vlan = Annotated[int, Field(ge=1, le=4094)]
 Port = Annotated[int, Field(ge=1, le=65535)]
 AsNumber = Annotated[int, Field(ge=1, le=4294967295)]
 ProtectionLevel = Annotated[int, Field(ge=1, le=5)]
+
+
+def _ospf_area(value: object) -> str:
+    """OSPF areas as vendors accept them: ``0``, ``1`` or ``0.0.0.1`` → the dotted form.
+
+    >>> _ospf_area(1), _ospf_area("0.0.0.0")
+    ('0.0.0.1', '0.0.0.0')
+    """
+    try:
+        if isinstance(value, int) and not isinstance(value, bool):
+            return str(ipaddress.IPv4Address(value))
+        if isinstance(value, str):
+            return str(ipaddress.IPv4Address(int(value) if value.isdigit() else value))
+    except ValueError:
+        pass
+    raise ValueError(f"{value!r} is not an OSPF area: write a number (0–4294967295) or dotted (0.0.0.1)")
+
+
+OspfArea = Annotated[str, BeforeValidator(_ospf_area)]
 
 SECRET_KEY = re.compile(r"password|passwd|secret|community|psk|private_key|api_key|token", re.IGNORECASE)

@@ -160,9 +160,9 @@ def _collect(
                     continue
                 for index, item in enumerate(value):
                     origin = Origin(doc, (key, index))
-                    parsed = _validate(LIST_KINDS[key], item, origin, problems)
-                    if parsed is not None:
-                        objects.append((key, parsed, origin))
+                    item_model = _validate(LIST_KINDS[key], item, origin, problems)
+                    if item_model is not None:
+                        objects.append((key, item_model, origin))
                     elif isinstance(item, dict):
                         broken.add((key, str(item.get("name" if key == "devices" else "id"))))
             else:

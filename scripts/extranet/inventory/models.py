@@ -15,6 +15,7 @@ from .fields import (
     Hostname,
     InterfaceName,
     Notes,
+    OspfArea,
     Port,
     ProtectionLevel,
     Slug,
@@ -169,7 +170,7 @@ class Interface(Model):
 class Routing(Model):
     router_id: IPv4Address | None = None
     ospf_process: int = Field(default=1, ge=1, le=65535)
-    ospf_area: IPv4Address | int | None = None
+    ospf_area: OspfArea | None = None
     bgp_as: AsNumber | None = None
 
 
