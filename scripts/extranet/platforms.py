@@ -19,6 +19,8 @@ class Platform:
     ansible_network_os: str | None
     # True where the device can commit with a timer that reverts unless confirmed.
     confirm_timer: bool
+    # The loopback interface as the platform names it (where the router-id and the /128 live).
+    loopback_interface: str = "LoopBack0"
 
 
 PLATFORMS: dict[str, Platform] = {
@@ -34,8 +36,18 @@ PLATFORMS: dict[str, Platform] = {
             confirm_timer=True,
         ),
         Platform("hp_comware", "H3C Comware 7", "hp_comware", None, None, confirm_timer=True),
-        Platform("ruijie_os", "Ruijie RGOS", "ruijie_os", None, None, confirm_timer=False),
-        Platform("cisco_ios", "Cisco IOS/IOS-XE", "cisco_ios", "ios", "cisco.ios.ios", confirm_timer=True),
+        Platform(
+            "ruijie_os", "Ruijie RGOS", "ruijie_os", None, None, confirm_timer=False, loopback_interface="Loopback 0"
+        ),
+        Platform(
+            "cisco_ios",
+            "Cisco IOS/IOS-XE",
+            "cisco_ios",
+            "ios",
+            "cisco.ios.ios",
+            confirm_timer=True,
+            loopback_interface="Loopback0",
+        ),
         Platform(
             "juniper_junos",
             "Juniper Junos",
@@ -43,8 +55,9 @@ PLATFORMS: dict[str, Platform] = {
             "junos",
             "junipernetworks.junos.junos",
             confirm_timer=True,
+            loopback_interface="lo0.0",
         ),
-        Platform("frr", "FRRouting", "cisco_ios", None, "frr.frr.frr", confirm_timer=False),
+        Platform("frr", "FRRouting", "cisco_ios", None, "frr.frr.frr", confirm_timer=False, loopback_interface="lo"),
     )
 }
 

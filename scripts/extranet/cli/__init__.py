@@ -9,7 +9,7 @@ import typer
 
 from .. import __version__
 from ..inventory import InventoryError
-from . import audit, db, inventory
+from . import audit, db, inventory, plan
 from .output import print_problems
 
 app = typer.Typer(
@@ -21,6 +21,7 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 app.add_typer(inventory.app, name="inventory")
+app.add_typer(plan.app, name="plan")
 app.add_typer(db.app, name="db")
 app.add_typer(audit.app, name="audit")
 
@@ -42,5 +43,5 @@ def main() -> None:
     try:
         app()
     except InventoryError as exc:
-        print_problems(exc.problems)
+        print_problems(exc.problems, subject=exc.subject)
         sys.exit(2)

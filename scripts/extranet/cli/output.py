@@ -12,7 +12,7 @@ console = Console()
 errors = Console(stderr=True)
 
 
-def print_problems(problems: list[Problem], warnings: bool = False) -> None:
+def print_problems(problems: list[Problem], warnings: bool = False, subject: str = "inventory") -> None:
     """Errors to stderr (what is wrong, where, what is allowed); warnings to stdout."""
     target = console if warnings else errors
     style = "yellow" if warnings else "red"

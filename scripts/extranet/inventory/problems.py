@@ -22,6 +22,8 @@ class Problem:
 class InventoryError(Exception):
     """The inventory cannot be used; ``problems`` says where and why (exit code 2)."""
 
+    subject = "inventory"
+
     def __init__(self, problems: list[Problem]) -> None:
         self.problems = sorted(problems)
         super().__init__("\n".join(str(p) for p in self.problems))

@@ -1,0 +1,335 @@
+"""``extranet plan``: the IPv6 address plan — what would change, apply it, show, export, reverse DNS."""
+
+import hashlib
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.tree import Tree
+
+from ..inventory import Inventory, load_inventory
+from ..plan.dns import reverse_zones, serial
+from ..plan.export import netbox_addresses, netbox_prefixes, pairs_csv, pairs_json
+from ..plan.lock import DEFAULT_LOCK, Lock, PlanError, format_value, read_lock, write_lock
+from ..plan.pairs import pairs
+from ..plan.planner import Geometry, Plan, plan
+from ..plan.policy import DEFAULT_POLICY, Policy, load_policy
+from ..plan.slots import prefix_text
+from .inventory import InventoryOption
+from .output import console, errors, print_json
+
+app = typer.Typer(
+    help="The IPv6 address plan: netplan/policy.yml + the lock netplan/allocations.yml.", invoke_without_command=True
+)
+PolicyOption = typer.Option(DEFAULT_POLICY, "--policy", help="The address policy.")
+LockOption = typer.Option(DEFAULT_LOCK, "--lock", help="The allocation lock.")
+SHOWN = 40  # changes listed one by one; the rest are counted (use --json for all)
+
+
+def _inputs(inventory: Path | None, policy: Path, lock: Path) -> tuple[Inventory, Policy, Lock]:
+    return load_inventory(inventory), load_policy(policy), read_lock(lock)
+
+
+@app.callback()
+def plan_command(
+    ctx: typer.Context,
+    inventory: Path | None = InventoryOption,
+    policy: Path = PolicyOption,
+    lock: Path = LockOption,
+    apply: bool = typer.Option(False, "--apply", help="Write the new lock (atomically) and record it."),
+    ticket: str | None = typer.Option(None, "--ticket", help="Change ticket recorded with --apply."),
+    as_json: bool = typer.Option(False, "--json", help="Every change as JSON."),
+) -> None:
+    """Show what would change against the lock (added, kept, held, restored); exit 1 if anything would."""
+    if ctx.invoked_subcommand is not None:
+        return
+    inv, pol, old = _inputs(inventory, policy, lock)
+    result = plan(inv, pol, old)
+    if as_json:
+        print_json(_changes_json(result))
+    else:
+        _print_changes(result)
+    if apply:
+        _apply(result, lock, ticket)
+    elif result.changed:
+        raise typer.Exit(1)
+
+
+def _changes_json(result: Plan) -> dict[str, Any]:
+    def rows(changes: list[Any]) -> list[dict[str, str]]:
+        return [{"section": c.section, "key": c.key, "value": format_value(c.section, c.value)} for c in changes]
+
+    return {
+        "added": rows(result.added),
+        "held": rows(result.held),
+        "restored": rows(result.restored),
+        "kept": result.kept,
+        "held_total": len(result.lock.held),
+        "changed": result.changed,
+    }
+
+
+def _print_changes(result: Plan) -> None:
+    for sign, style, changes, note in (
+        ("+", "green", result.added, ""),
+        ("↺", "cyan", result.restored, " (restored)"),
+        (
+            "~",
+            "yellow",
+            result.held,
+            " (held: no longer in the inventory or moved; released only by `extranet plan release`)",
+        ),
+    ):
+        for change in changes[:SHOWN]:
+            console.print(
+                f"[{style}]{sign}[/] {change.section:<11} {change.key:<40} "
+                f"{format_value(change.section, change.value)}{note}",
+                highlight=False,
+            )
+        if len(changes) > SHOWN:
+            console.print(f"  … and {len(changes) - SHOWN} more {sign} (see --json)", highlight=False)
+    console.print(
+        f"Plan: {len(result.added)} to add, {result.kept} kept, {len(result.held)} to hold, "
+        f"{len(result.restored)} restored; {len(result.lock.held)} held in all.",
+        highlight=False,
+    )
+    if not result.changed:
+        console.print("[green]No changes.[/] The lock matches the inventory and the policy.")
+
+
+def _apply(result: Plan, lock_path: Path, ticket: str | None) -> None:
+    write_lock(result.lock, lock_path)
+    digest = hashlib.sha256(lock_path.read_bytes()).hexdigest()
+    detail = {
+        "added": len(result.added),
+        "held": len(result.held),
+        "restored": len(result.restored),
+        "kept": result.kept,
+        "lock_sha256": digest,
+    }
+    _record("plan.apply", str(lock_path), detail, ticket)
+    console.print(
+        f"[green]wrote[/] {lock_path} ({len(result.lock)} allocations, sha256 {digest[:12]})", highlight=False
+    )
+
+
+def _record(action: str, target: str, detail: dict[str, Any], ticket: str | None) -> None:
+    from .. import store
+
+    db = store.open_store()
+    run = db.start_run(action, ticket=ticket)
+    db.audit(action, target, "ok", detail, run_id=run, reason=ticket)
+    db.finish_run(run, "ok", detail)
+
+
+@app.command("release")
+def release(
+    keys: list[str] = typer.Argument(None, help="Held entries to release, e.g. subnets:old-dept/office."),
+    all_held: bool = typer.Option(False, "--all", help="Release every held entry."),
+    lock: Path = LockOption,
+    ticket: str | None = typer.Option(None, "--ticket", help="Change ticket recorded with the release."),
+) -> None:
+    """Give held space back for reuse (after the objects it belonged to are truly gone)."""
+    current = read_lock(lock)
+    chosen = sorted(current.held) if all_held else list(keys or [])
+    unknown = [k for k in chosen if k not in current.held]
+    if unknown or not chosen:
+        held = ", ".join(sorted(current.held)[:10]) or "(nothing is held)"
+        errors.print(f"not held: {', '.join(unknown) or '(no key given)'}; held: {held}", highlight=False)
+        raise typer.Exit(2)
+    for key in chosen:
+        del current.held[key]
+    write_lock(current, lock)
+    _record("plan.release", str(lock), {"released": chosen}, ticket)
+    console.print(
+        f"released {len(chosen)}: {', '.join(chosen[:10])}{' …' if len(chosen) > 10 else ''}", highlight=False
+    )
+
+
+@app.command("show")
+def show(
+    inventory: Path | None = InventoryOption,
+    policy: Path = PolicyOption,
+    lock: Path = LockOption,
+    site: str | None = typer.Option(None, "--site", help="Only this site."),
+    as_json: bool = typer.Option(False, "--json", help="The tree as JSON."),
+) -> None:
+    """The plan as a tree (classes → sites → departments → LANs) with utilisation per level."""
+    inv, pol, current = _inputs(inventory, policy, lock)
+    if site is not None and site not in inv.sites:
+        errors.print(f"unknown site {site!r}", highlight=False)
+        raise typer.Exit(2)
+    tree = plan_tree(inv, pol, current, site)
+    if as_json:
+        print_json(tree)
+        return
+    top = Tree(f"[bold]{tree['prefix']}[/] {inv.region.name}")
+    for cls in tree["classes"]:
+        branch = top.add(f"[bold cyan]{cls['name']}[/] {cls['prefix']}  sites {cls['sites']}/{cls['site_limit']}")
+        for s in cls["children"]:
+            node = branch.add(
+                f"[cyan]{s['name']}[/] [dim]{s['id']} slot {s['slot']}[/]  {', '.join(s['blocks'])}  "
+                f"departments {len(s['departments'])}/{s['department_limit']}"
+            )
+            for d in s["departments"]:
+                leaf = node.add(
+                    f"[green]{d['name']}[/] [dim]{d['id']} slot {d['slot']}[/]  "
+                    f"LANs {len(d['lans'])}/{d['subnet_limit']}"
+                )
+                for lan in d["lans"]:
+                    leaf.add(f"{lan['name']}: {lan['ipv4']} ↔ {lan['ipv6']}", highlight=False)
+    infra = tree["infrastructure"]
+    top.add(
+        f"[bold cyan]infrastructure[/] {infra['prefix']}  loopbacks {infra['loopbacks']}, links "
+        f"{infra['links']}/{infra['link_limit']}, hand-offs {infra['handoffs']}/{infra['link_limit']}"
+    )
+    console.print(top)
+
+
+def plan_tree(inv: Inventory, pol: Policy, current: Lock, only_site: str | None = None) -> dict[str, Any]:
+    geo = Geometry.of(pol)
+    lans_of: dict[str, list[dict[str, str]]] = {}
+    for row in pairs(inv, current):
+        if row.kind == "lan":
+            lans_of.setdefault(row.owner, []).append({"name": row.name, "ipv4": row.ipv4, "ipv6": row.ipv6})
+    classes = []
+    for name, cls in sorted(pol.classes.items(), key=lambda c: c[1].index):
+        block = geo.base | cls.index << geo.class_shift
+        children = []
+        for key, slot in sorted(current.sites.items(), key=lambda kv: kv[1]):
+            cls_name, _, site_id = key.partition("/")
+            if cls_name != name or site_id not in inv.sites or (only_site and site_id != only_site):
+                continue
+            shift = geo.site_shift(cls)
+            blocks = [
+                f"{zone} {prefix_text(block | idx << geo.zone_shift | slot << shift, 128 - shift)}"
+                for zone, idx in sorted(pol.zones.items(), key=lambda z: z[1])
+            ]
+            departments = []
+            for dkey, dslot in sorted(current.departments.items(), key=lambda kv: kv[1]):
+                if dkey.rpartition("/")[0] == key:
+                    dept_id = dkey.rpartition("/")[2]
+                    dept = inv.departments.get(dept_id)
+                    departments.append(
+                        {
+                            "id": dept_id,
+                            "name": dept.name if dept else "(held)",
+                            "slot": hex(dslot),
+                            "subnet_limit": cls.subnet.limit,
+                            "lans": lans_of.get(dept_id, []),
+                        }
+                    )
+            children.append(
+                {
+                    "id": site_id,
+                    "name": inv.sites[site_id].name,
+                    "slot": hex(slot),
+                    "blocks": blocks,
+                    "department_limit": cls.department.limit,
+                    "departments": departments,
+                }
+            )
+        if only_site and not children:
+            continue
+        classes.append(
+            {
+                "name": name,
+                "prefix": prefix_text(block, 128 - geo.class_shift),
+                "sites": sum(k.startswith(f"{name}/") for k in current.sites),
+                "site_limit": cls.site.limit,
+                "children": children,
+            }
+        )
+    infra = pol.infrastructure
+    return {
+        "prefix": str(pol.prefix),
+        "classes": classes,
+        "infrastructure": {
+            "prefix": prefix_text(geo.base | infra.index << geo.class_shift, 128 - geo.class_shift),
+            "loopbacks": len(current.loopbacks),
+            "links": len(current.links),
+            "handoffs": len(current.handoffs),
+            "link_limit": 1 << (geo.function_shift - 64),
+        },
+        "held": len(current.held),
+    }
+
+
+@app.command("export")
+def export(
+    fmt: str = typer.Option("csv", "--format", "-f", help="csv | json (dual-stack pairs) | netbox"),
+    out: Path | None = typer.Option(
+        None,
+        "--out",
+        "-o",
+        help="File (csv/json) or directory (netbox: netbox-prefixes.csv and netbox-ip-addresses.csv); default stdout.",
+    ),
+    netbox_scope: bool = typer.Option(
+        False,
+        "--netbox-scope",
+        help="Add scope_type/scope_name (site) to NetBox prefixes (needs NetBox 4.5.5 or newer).",
+    ),
+    inventory: Path | None = InventoryOption,
+    policy: Path = PolicyOption,
+    lock: Path = LockOption,
+) -> None:
+    """Export the locked plan: every subnet and interface with IPv4 and IPv6 side by side, or NetBox CSV."""
+    if fmt not in ("csv", "json", "netbox"):
+        errors.print(f"--format {fmt!r} is not one of csv, json, netbox")
+        raise typer.Exit(2)
+    inv, _, current = _inputs(inventory, policy, lock)
+    if not len(current):
+        raise PlanError([_no_lock(lock)])
+    if fmt == "netbox":
+        documents = {
+            "netbox-prefixes.csv": netbox_prefixes(inv, current, netbox_scope),
+            "netbox-ip-addresses.csv": netbox_addresses(inv, current),
+        }
+        if out is None:
+            for name, text in documents.items():
+                typer.echo(f"# {name}\n{text}", nl=False)
+            return
+        out.mkdir(parents=True, exist_ok=True)
+        for name, text in documents.items():
+            (out / name).write_text(text, encoding="utf-8")
+            console.print(f"wrote {out / name}", highlight=False)
+        return
+    text = pairs_csv(inv, current) if fmt == "csv" else pairs_json(inv, current) + "\n"
+    if out is None:
+        typer.echo(text, nl=False)
+    else:
+        out.write_text(text, encoding="utf-8")
+        console.print(f"wrote {out}", highlight=False)
+
+
+def _no_lock(lock: Path) -> Any:
+    from ..inventory.problems import Problem
+
+    return Problem(str(lock), 0, "", "no allocations yet: run `extranet plan --apply` first")
+
+
+@app.command("dns")
+def dns(
+    out: Path | None = typer.Option(None, "--out", "-o", help="Directory for one <zone>.zone file per zone."),
+    ns: list[str] = typer.Option(
+        None, "--ns", help="Name server(s) of the zones (default ns1.<region>.extranet.example.)."
+    ),
+    inventory: Path | None = InventoryOption,
+    policy: Path = PolicyOption,
+    lock: Path = LockOption,
+) -> None:
+    """Reverse DNS zone stubs: the region's ip6.arpa zone delegating one zone per site and zone."""
+    inv, pol, current = _inputs(inventory, policy, lock)
+    if not len(current):
+        raise PlanError([_no_lock(lock)])
+    servers = [s if s.endswith(".") else f"{s}." for s in (ns or [f"ns1.{inv.region.id}.extranet.example."])]
+    zones = reverse_zones(inv, pol, current)
+    number = serial()
+    if out is None:
+        for zone in zones:
+            typer.echo(zone.text(servers, number))
+        return
+    out.mkdir(parents=True, exist_ok=True)
+    for zone in zones:
+        (out / f"{zone.name}.zone").write_text(zone.text(servers, number), encoding="utf-8")
+    console.print(f"wrote {len(zones)} zone files to {out}", highlight=False)

@@ -1,0 +1,86 @@
+"""The plan exported for other tools: CSV and JSON of the dual-stack pairs, NetBox's CSV import formats."""
+
+import csv
+import io
+import json
+from collections.abc import Iterable
+from typing import Any
+
+from ..inventory import Inventory
+from ..platforms import PLATFORMS
+from .lock import Lock
+from .pairs import pairs
+from .slots import prefix_text
+
+PAIR_COLUMNS = ["kind", "owner", "name", "site", "ipv4", "ipv6", "device", "interface", "description"]
+# NetBox 4.2+ bulk import (ipam/forms/bulk_import.py: PrefixImportForm, IPAddressImportForm). Only columns
+# every 4.x release accepts, plus scope_type/scope_name (4.5.5+) when sites are named.
+NETBOX_PREFIX_COLUMNS = ["prefix", "status", "description"]
+NETBOX_PREFIX_SCOPED_COLUMNS = ["prefix", "status", "scope_type", "scope_name", "description"]
+NETBOX_ADDRESS_COLUMNS = ["address", "status", "role", "device", "interface", "description"]
+
+
+def _csv(columns: list[str], rows: Iterable[dict[str, Any]]) -> str:
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=columns, extrasaction="ignore", lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return out.getvalue()
+
+
+def pairs_csv(inv: Inventory, lock: Lock) -> str:
+    return _csv(PAIR_COLUMNS, (p.as_dict() for p in pairs(inv, lock)))
+
+
+def pairs_json(inv: Inventory, lock: Lock) -> str:
+    document = {
+        "region": inv.region.id,
+        "prefix": str(inv.region.ipv6),
+        "pairs": [p.as_dict() for p in pairs(inv, lock)],
+    }
+    return json.dumps(document, ensure_ascii=False, indent=1)
+
+
+def netbox_prefixes(inv: Inventory, lock: Lock, scoped: bool = False) -> str:
+    """Prefixes: the region as a container, every LAN, link and hand-off /64 as active."""
+    rows: list[dict[str, Any]] = [
+        {"prefix": str(inv.region.ipv6), "status": "container", "description": f"{inv.region.name} IPv6"}
+    ]
+    for row in pairs(inv, lock):
+        if row.kind == "lan":
+            rows.append(
+                {
+                    "prefix": row.ipv6,
+                    "status": "active",
+                    "scope_type": "dcim.site",
+                    "scope_name": inv.sites[row.site].name,
+                    "description": row.description,
+                }
+            )
+    for section, description in (("links", "link {}"), ("handoffs", "hand-off {}")):
+        for key, value in sorted(lock.section(section).items()):
+            rows.append({"prefix": prefix_text(value, 64), "status": "active", "description": description.format(key)})
+    return _csv(NETBOX_PREFIX_SCOPED_COLUMNS if scoped else NETBOX_PREFIX_COLUMNS, rows)
+
+
+def netbox_addresses(inv: Inventory, lock: Lock) -> str:
+    """IP addresses on device interfaces (loopbacks with role loopback), ready to import."""
+    rows = []
+    for row in pairs(inv, lock):
+        if row.kind == "lan":
+            continue
+        interface = row.interface
+        role = ""
+        if row.kind == "loopback":
+            interface, role = PLATFORMS[inv.devices[row.device].platform].loopback_interface, "loopback"
+        rows.append(
+            {
+                "address": row.ipv6,
+                "status": "active",
+                "role": role,
+                "device": row.device,
+                "interface": interface,
+                "description": row.description,
+            }
+        )
+    return _csv(NETBOX_ADDRESS_COLUMNS, rows)

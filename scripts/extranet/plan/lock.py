@@ -1,0 +1,173 @@
+"""The address lock (netplan/allocations.yml): every allocation given, keyed by stable inventory ids.
+
+Reviewed in git like code. Written atomically; a lock that cannot be read is reported, never overwritten.
+"""
+
+import json
+import os
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from ..inventory.problems import InventoryError, Problem, display_path
+from ..inventory.source import _Loader, load_yaml
+from .slots import parse_prefix, prefix_text
+
+DEFAULT_LOCK = Path("netplan") / "allocations.yml"
+VERSION = 1
+SLOT_SECTIONS = ("sites", "departments")
+PREFIX_SECTIONS = {"subnets": 64, "loopbacks": 128, "links": 64, "handoffs": 64}
+SECTIONS = (*SLOT_SECTIONS, *PREFIX_SECTIONS)
+HEADER = """\
+# The IPv6 address lock: every allocation extranet has given, keyed by stable inventory ids.
+# Written by `extranet plan --apply`; review its diff in git like code. Do not edit by hand:
+#   sites/departments: the slot (hex) each holds in its class — the same nibbles in every zone;
+#   subnets (department/LAN → /64), loopbacks (device → /128), links (link → its /64; the /127 used is ::2/127),
+#   handoffs (device/interface → /64);
+#   held: allocations of objects no longer in the inventory, kept out of reuse until `extranet plan release`.
+"""
+
+
+class PlanError(InventoryError):
+    """The policy, the lock or the pins cannot be planned with (exit code 2)."""
+
+    subject = "address plan"
+
+
+@dataclass
+class Held:
+    value: int
+    since: str
+
+
+@dataclass
+class Lock:
+    layout: dict[str, Any] | None = None
+    sites: dict[str, int] = field(default_factory=dict)
+    departments: dict[str, int] = field(default_factory=dict)
+    subnets: dict[str, int] = field(default_factory=dict)
+    loopbacks: dict[str, int] = field(default_factory=dict)
+    links: dict[str, int] = field(default_factory=dict)
+    handoffs: dict[str, int] = field(default_factory=dict)
+    held: dict[str, Held] = field(default_factory=dict)  # "section:key" → value held back
+
+    def section(self, name: str) -> dict[str, int]:
+        entries: dict[str, int] = getattr(self, name)
+        return entries
+
+    def entries(self) -> Iterator[tuple[str, str, int]]:
+        for name in SECTIONS:
+            for key, value in self.section(name).items():
+                yield name, key, value
+
+    def __len__(self) -> int:
+        return sum(len(self.section(name)) for name in SECTIONS)
+
+
+def format_value(section: str, value: int) -> str:
+    if section in SLOT_SECTIONS:
+        return hex(value)
+    return prefix_text(value, PREFIX_SECTIONS[section])
+
+
+def write_lock(lock: Lock, path: Path | str = DEFAULT_LOCK) -> None:
+    """Write atomically: a temporary file in the same directory, fsync, rename over the old lock."""
+    path = Path(path)
+    lines = [HEADER, f"version: {VERSION}\n", f"layout: {json.dumps(lock.layout, sort_keys=True)}\n"]
+    for name in SECTIONS:
+        entries = lock.section(name)
+        lines.append(f"{name}:{'' if entries else ' {}'}\n")
+        lines.extend(
+            f"  {json.dumps(key, ensure_ascii=False)}: {format_value(name, value)}\n"
+            for key, value in sorted(entries.items())
+        )
+    lines.append(f"held:{'' if lock.held else ' {}'}\n")
+    for key, held in sorted(lock.held.items()):
+        section = key.partition(":")[0]
+        lines.append(
+            f"  {json.dumps(key, ensure_ascii=False)}: "
+            f"{{value: {format_value(section, held.value)}, since: {held.since}}}\n"
+        )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            out.writelines(lines)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def read_lock(path: Path | str = DEFAULT_LOCK) -> Lock:
+    """The lock, or an empty one if the file does not exist. Anything unreadable is a PlanError."""
+    path = Path(path)
+    if not path.exists():
+        return Lock()
+    try:
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)  # fast path: no line map
+        return _parse(data)
+    except (yaml.YAMLError, ValueError, TypeError, KeyError, AttributeError, UnicodeDecodeError) as exc:
+        raise PlanError(_locate(path, exc)) from None
+
+
+def _parse(data: Any) -> Lock:
+    if not isinstance(data, dict) or data.get("version") != VERSION:
+        raise ValueError(f"not an allocation lock of version {VERSION}")
+    unknown = set(data) - {"version", "layout", "held", *SECTIONS}
+    if unknown:
+        raise KeyError(f"unknown section {sorted(unknown)[0]!r}")
+    lock = Lock(layout=data.get("layout"))
+    for name in SECTIONS:
+        entries = data.get(name) or {}
+        target = lock.section(name)
+        for key, value in entries.items():
+            target[str(key)] = _value(name, value, key)
+    for key, held in (data.get("held") or {}).items():
+        section = str(key).partition(":")[0]
+        if section not in SECTIONS:
+            raise ValueError(f"held entry {key!r} does not start with a section name")
+        lock.held[str(key)] = Held(_value(section, held["value"], key), str(held["since"]))
+    return lock
+
+
+def _value(section: str, value: Any, key: Any) -> int:
+    if section in SLOT_SECTIONS:
+        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+            raise ValueError(f"{section}: {key!r}: {value!r} is not a slot number")
+        return value
+    try:
+        return parse_prefix(str(value), PREFIX_SECTIONS[section])[0]
+    except ValueError as exc:
+        raise ValueError(f"{section}: {key!r}: {exc}") from None
+
+
+def _locate(path: Path, exc: Exception) -> list[Problem]:
+    """Re-read with line numbers to say where the lock is damaged."""
+    shown = display_path(path)
+    advice = (
+        f"the lock is damaged and was not changed; restore it (git checkout -- {shown}) or, to plan "
+        "from scratch, move it away"
+    )
+    doc, problems = load_yaml(path)
+    if problems:
+        return [Problem(p.file, p.line, p.path, f"{p.message}; {advice}") for p in problems]
+    message = str(exc).strip("'\"")
+    line = 0
+    if doc is not None:
+        for (section, *rest), number in doc.lines.items():
+            if rest and f"{rest[0]!r}" in message and str(section) in message:
+                line = number
+                break
+    return [Problem(shown, line, "", f"{message}; {advice}")]
+
+
+def today() -> str:
+    return date.today().isoformat()
