@@ -19,7 +19,7 @@ def reverse_name(value: int, prefixlen: int) -> str:
     """The ip6.arpa name of a nibble-aligned prefix (or of an address with prefixlen 128).
 
     >>> reverse_name(0x20010db8ab0000000000000000000000, 40)
-    '0.0.b.a.8.b.d.0.1.0.0.2.ip6.arpa'
+    'b.a.8.b.d.0.1.0.0.2.ip6.arpa'
     """
     digits = f"{value:032x}"[: prefixlen // 4]
     return ".".join(reversed(digits)) + ".ip6.arpa"

@@ -95,7 +95,8 @@ class Planner:
             raise PlanError(
                 [
                     origin.problem(
-                        f"the region's prefix {self.inv.region.ipv6} differs from netplan/policy.yml's {self.policy.prefix}",
+                        f"the region's prefix {self.inv.region.ipv6} differs from netplan/policy.yml's "
+                        f"{self.policy.prefix}",
                         "ipv6",
                     )
                 ]
@@ -209,6 +210,11 @@ class Planner:
             located = self._block_of(block)
             bits = located[1] if located else 0
             table = tables.setdefault(block, SlotTable(bits, sparse=False))
+            returning = self.plan.lock.held.get(f"subnets:{key}")
+            if returning is not None and (self._block_of(returning.value) or (None,))[0] == block:
+                new[key] = returning.value  # its own held /64: given back (restored)
+                self._record_added("subnets", key, returning.value)
+                continue
             slot = None
             if policy.vlan_in_subnet and key in vlans:
                 readable = int(str(vlans[key]), 16)  # VLAN 100 → the nibbles 100, readable in the address
@@ -287,11 +293,11 @@ class Planner:
             for key, _ in sorted(group):
                 if key in new:
                     continue
-                held = self.plan.lock.held.get(f"{section}:{key}")
-                if held is not None and table.take(held.value, key) is None:
+                returning = self.plan.lock.held.get(f"{section}:{key}")
+                if returning is not None and table.take(returning.value, key) is None:
                     del self.plan.lock.held[f"{section}:{key}"]
-                    new[key] = held.value
-                    self.plan.restored.append(Change(section, key, held.value))
+                    new[key] = returning.value
+                    self.plan.restored.append(Change(section, key, returning.value))
                     continue
                 free = table.next_free(key)
                 if free is None:
@@ -334,6 +340,11 @@ class Planner:
                 table.take((pins[key] - block) >> shift, key)
             self._record_added(section, key, pins[key])
         for key in sorted(live - set(new)):
+            returning = self.plan.lock.held.get(f"{section}:{key}")
+            if returning is not None:
+                new[key] = returning.value
+                self._record_added(section, key, returning.value)
+                continue
             slot = table.next_free(key)
             if slot is None:
                 self._exhausted(section.rstrip("s"), key, "the infrastructure class", bits, len(table))
