@@ -19,7 +19,7 @@ def print_problems(problems: list[Problem], warnings: bool = False, subject: str
     noun = "warning" if warnings else "problem"
     if not warnings:
         target.print(
-            f"[bold red]{len(problems)} {noun}{'s' if len(problems) != 1 else ''} in the inventory:[/]", highlight=False
+            f"[bold red]{len(problems)} {noun}{'s' if len(problems) != 1 else ''} in the {subject}:[/]", highlight=False
         )
     for problem in problems:
         target.print(f"[{style}]{noun}:[/] {problem}", markup=True, highlight=False, soft_wrap=True)

@@ -31,6 +31,8 @@ def _unwrap(annotation: Any) -> list[Any]:
     origin = typing.get_origin(annotation)
     if origin is typing.Annotated:
         return _unwrap(typing.get_args(annotation)[0])
+    if origin is dict:
+        return _unwrap(typing.get_args(annotation)[1])
     if origin in (typing.Union, types.UnionType, list, tuple, set, frozenset):
         return [t for arg in typing.get_args(annotation) for t in _unwrap(arg)]
     return [annotation]
@@ -40,14 +42,18 @@ def _model_at(model: type[BaseModel], loc: tuple[Any, ...]) -> tuple[type[BaseMo
     """Walk ``loc`` through the model's fields; return the deepest model reached and how many parts matched."""
     current: type[BaseModel] | None = model
     depth = 0
+    mapping_key = False  # the previous field was a dict: this part is one of its keys
     for part in loc:
-        if isinstance(part, int):
+        if isinstance(part, int) or mapping_key:
             depth += 1
+            mapping_key = False
             continue
         if current is None or part not in current.model_fields:
             break
         depth += 1
-        inner = [t for t in _unwrap(current.model_fields[part].annotation) if isinstance(t, type)]
+        annotation = current.model_fields[part].annotation
+        mapping_key = typing.get_origin(annotation) is dict
+        inner = [t for t in _unwrap(annotation) if isinstance(t, type)]
         models = [t for t in inner if issubclass(t, BaseModel)]
         current = models[0] if models else None
     return current, depth

@@ -18,8 +18,9 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationEr
 
 from ..inventory.errors import translate
 from ..inventory.models import SiteLevel, Zone
-from ..inventory.problems import InventoryError, Problem, display_path
+from ..inventory.problems import Problem, display_path
 from ..inventory.source import load_yaml
+from .lock import PlanError
 
 DEFAULT_POLICY = Path("netplan") / "policy.yml"
 
@@ -153,8 +154,8 @@ def load_policy(path: Path | str = DEFAULT_POLICY) -> Policy:
     path = Path(path)
     doc, problems = load_yaml(path)
     if doc is None or problems:
-        raise InventoryError(problems or [Problem(display_path(path), 0, "", "cannot read the policy")])
+        raise PlanError(problems or [Problem(display_path(path), 0, "", "cannot read the policy")])
     try:
         return Policy.model_validate(doc.data)
     except ValidationError as exc:
-        raise InventoryError([doc.problem(loc, message) for loc, message in translate(exc, Policy)]) from None
+        raise PlanError([doc.problem(loc, message) for loc, message in translate(exc, Policy)]) from None
