@@ -27,6 +27,7 @@ system-packages:
 lint: venv
 	$(BIN)/ruff check scripts tests playbooks
 	$(BIN)/mypy
+	$(BIN)/python -m pytest -q --collect-only tests/bench >/dev/null
 
 test: venv system-packages lint
 	$(BIN)/pytest
@@ -35,6 +36,9 @@ demo: venv
 	$(BIN)/extranet inventory check
 	$(BIN)/extranet inventory show
 	$(BIN)/ansible-inventory --graph
+	$(BIN)/extranet plan
+	$(BIN)/extranet plan show --site qiaotou
+	$(BIN)/extranet plan export --format csv | head -12
 
 bench: venv
 	$(BIN)/python -m pytest tests/bench -q -s -p no:cacheprovider

@@ -26,6 +26,7 @@ InventoryOption = typer.Option(
     help="Inventory directory (default: $EXTRANET_INVENTORY or ./inventory).",
     show_default=False,
 )
+WARNINGS_SHOWN = 30
 KINDS = ("sites", "departments", "devices", "links", "private_networks", "systems")
 
 
@@ -71,7 +72,9 @@ def check(
             }
         )
         return
-    print_problems(inv.warnings, warnings=True)
+    print_problems(inv.warnings[:WARNINGS_SHOWN], warnings=True)
+    if len(inv.warnings) > WARNINGS_SHOWN:
+        console.print(f"… and {len(inv.warnings) - WARNINGS_SHOWN} more warnings (see --json)", highlight=False)
     listing = ", ".join(f"{n} {k.replace('_', ' ')}" for k, n in summary.items())
     console.print(
         f"[green]inventory ok[/]: {inv.region.name} ({inv.region.code}): {listing}; {len(inv.warnings)} warnings",
@@ -144,7 +147,7 @@ def site_tree(inv: Inventory) -> dict[str, Any]:
                 "name": dept.name,
                 "access_class": str(dept.access_class),
                 "internet_exit": str(dept.effective_exit) if dept.effective_exit else None,
-                "lans": [str(lan.ipv4) for lan in dept.lans],
+                "lans": [str(lan.ipv4 or f"{lan.name} (IPv6 only)") for lan in dept.lans],
                 "uplink": f"{dept.uplink.device} {dept.uplink.interface}" if dept.uplink else None,
             }
         )
@@ -196,3 +199,24 @@ def ansible(
         print_json(host_vars(inv, device))
         return
     typer.echo(json.dumps(ansible_inventory(inv), ensure_ascii=False, indent=1))
+
+
+@app.command("synth")
+def synth(
+    out: Path = typer.Option(..., "--out", "-o", help="Workspace directory to create (inventory/, netplan/)."),
+    departments: int = typer.Option(100_000, "--departments", min=1, help="How many departments."),
+    devices: int | None = typer.Option(None, "--devices", min=2, help="How many routers (default departments/10)."),
+    links: int | None = typer.Option(None, "--links", min=0, help="How many links (default 2 × devices)."),
+    lans: int = typer.Option(4, "--lans", min=1, max=16, help="LANs per department."),
+) -> None:
+    """Write a synthetic province-sized workspace, for benchmarks and rehearsals at scale."""
+    from ..inventory.synth import synth_workspace
+
+    if (out / "inventory").exists():
+        errors.print(f"{out / 'inventory'} exists; choose an empty directory", highlight=False)
+        raise typer.Exit(2)
+    for relative, text in synth_workspace(departments, devices, links, lans):
+        path = out / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    console.print(f"wrote a synthetic workspace to {out}: {departments} departments", highlight=False)

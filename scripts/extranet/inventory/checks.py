@@ -199,6 +199,8 @@ def _lan_claims(inv: Inventory) -> Iterator[_Claim]:
         origin = inv.origin("departments", dept_id)
         for index, lan in enumerate(dept.lans):
             # a NATed LAN appears on the extranet as its NAT prefix; its own space may overlap legally
+            if lan.ipv4 is None:
+                continue
             if lan.nat is not None:
                 yield _Claim(lan.nat, f"department {dept_id} LAN {lan.name} (NAT)", origin, ("lans", index, "nat"))
             else:

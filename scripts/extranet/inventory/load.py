@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from ..gc import without_gc
 from .errors import translate
 from .fields import SECRET_KEY
 from .models import Department, Device, Link, PrivateNetwork, Region, Site, System
@@ -94,9 +95,13 @@ def inventory_files(root: Path) -> list[Path]:
 
 def load_inventory(root: Path | str | None = None) -> Inventory:
     """Load and validate; raise InventoryError listing every problem found (not just the first)."""
+    with without_gc():
+        return _load(inventory_dir(root))
+
+
+def _load(root: Path) -> Inventory:
     from .checks import check_inventory  # the cross-file rules need the loaded objects
 
-    root = inventory_dir(root)
     if not root.is_dir():
         raise InventoryError([Problem(display_path(root), 0, "", "no such inventory directory")])
     problems: list[Problem] = []
@@ -171,7 +176,7 @@ def _collect(
 
 
 def _validate(model: type[M], raw: Any, origin: Origin, problems: list[Problem]) -> M | None:
-    secrets = list(_secret_paths(raw, ()))
+    secrets = list(_secret_paths(raw, ())) if origin.doc.may_hold_secrets else []
     for path in secrets:
         problems.append(
             origin.problem(

@@ -131,7 +131,7 @@ class Attachment(Model):
 class Lan(Model):
     name: Slug
     vlan: Vlan | None = None
-    ipv4: IPv4Network
+    ipv4: IPv4Network | None = None  # None: an IPv6-only LAN
     ipv6: IPv6Network | None = None  # a manual pin; otherwise the plan gives one
     zone: Zone = Zone.PUBLIC
     nat: IPv4Network | None = None  # legacy overlap: the extranet-side prefix this LAN is NATed to

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+import yaml_rs
 
 from .problems import Problem, display_path
 
@@ -56,16 +57,31 @@ def format_path(path: PathKey) -> str:
 
 @dataclass
 class SourceDocument:
-    """One YAML file: its data and the line of each path in it."""
+    """One YAML file: its data and, computed when first needed, the line of each path in it."""
 
     file: str
     data: Any
-    lines: dict[PathKey, int]
+    _lines: dict[PathKey, int] | None = None
+    text: str | None = None  # kept until the line map is built
+    may_hold_secrets: bool = True  # False when no key in the text looks like a secret: no need to walk it
+
+    @property
+    def lines(self) -> dict[PathKey, int]:
+        if self._lines is None:
+            self._lines = {}
+            if self.text:
+                node = _Loader(self.text).get_single_node()
+                if node is not None:
+                    for _ in _record_lines(self, node, ()):
+                        pass  # duplicates were refused by the first parse
+            self.text = None
+        return self._lines
 
     def line_of(self, path: PathKey) -> int:
         """The line of ``path``, or of its nearest recorded ancestor."""
+        lines = self.lines
         while path:
-            line = self.lines.get(path)
+            line = lines.get(path)
             if line is not None:
                 return line
             path = path[:-1]
@@ -78,7 +94,13 @@ class SourceDocument:
 
 
 def load_yaml(path: Path) -> tuple[SourceDocument | None, list[Problem]]:
-    """Parse one YAML file; syntax errors and duplicate keys come back as problems, never raised."""
+    """Parse one YAML file; syntax errors and duplicate keys come back as problems, never raised.
+
+    The data comes from yaml-rs (YAML 1.2, ~20× PyYAML); line numbers only when a problem needs one, from
+    PyYAML's composer. A file yaml-rs refuses is parsed again by PyYAML to say where and why.
+    """
+    from .fields import SECRET_KEY
+
     shown = display_path(path)
     try:
         text = path.read_text(encoding="utf-8")
@@ -86,6 +108,15 @@ def load_yaml(path: Path) -> tuple[SourceDocument | None, list[Problem]]:
         return None, [Problem(shown, 0, "", f"not UTF-8 text (byte {exc.start}); save the file as UTF-8")]
     except OSError as exc:
         return None, [Problem(shown, 0, "", f"cannot read: {exc.strerror}")]
+    secrets = SECRET_KEY.search(text) is not None
+    try:
+        data = yaml_rs.loads(text)
+    except (yaml_rs.YAMLDecodeError, ValueError, RecursionError):
+        return _load_with_pyyaml(shown, text, secrets)
+    return SourceDocument(shown, data, text=text, may_hold_secrets=secrets), []
+
+
+def _load_with_pyyaml(shown: str, text: str, secrets: bool) -> tuple[SourceDocument | None, list[Problem]]:
     loader = _Loader(text)
     try:
         node = loader.get_single_node()
@@ -102,7 +133,7 @@ def load_yaml(path: Path) -> tuple[SourceDocument | None, list[Problem]]:
         return None, [Problem(shown, 0, "", f"YAML value cannot be read: {exc}")]
     finally:
         loader.dispose()
-    doc = SourceDocument(shown, data, {})
+    doc = SourceDocument(shown, data, {}, may_hold_secrets=secrets)
     problems = list(_record_lines(doc, node, ()))
     return doc, problems
 
@@ -110,7 +141,8 @@ def load_yaml(path: Path) -> tuple[SourceDocument | None, list[Problem]]:
 def _record_lines(doc: SourceDocument, node: yaml.Node, path: PathKey) -> Iterator[Problem]:
     # Iterative walk: province-sized files nest deep and wide, recursion depth is not the issue but speed is.
     stack: list[tuple[yaml.Node, PathKey]] = [(node, path)]
-    lines = doc.lines
+    lines = doc._lines if doc._lines is not None else {}
+    doc._lines = lines
     while stack:
         node, path = stack.pop()
         if isinstance(node, yaml.MappingNode):

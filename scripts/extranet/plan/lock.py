@@ -12,10 +12,10 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-import yaml
+import yaml_rs
 
 from ..inventory.problems import InventoryError, Problem, display_path
-from ..inventory.source import _Loader, load_yaml
+from ..inventory.source import load_yaml
 from .slots import parse_prefix, prefix_text
 
 DEFAULT_LOCK = Path("netplan") / "allocations.yml"
@@ -112,9 +112,9 @@ def read_lock(path: Path | str = DEFAULT_LOCK) -> Lock:
     if not path.exists():
         return Lock()
     try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)  # fast path: no line map
+        data = yaml_rs.loads(path.read_text(encoding="utf-8"))  # fast path: no line map
         return _parse(data)
-    except (yaml.YAMLError, ValueError, TypeError, KeyError, AttributeError, UnicodeDecodeError) as exc:
+    except (ValueError, TypeError, KeyError, AttributeError, UnicodeDecodeError) as exc:  # YAMLDecodeError too
         raise PlanError(_locate(path, exc)) from None
 
 

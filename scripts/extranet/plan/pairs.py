@@ -39,7 +39,7 @@ def pairs(inv: Inventory, lock: Lock) -> list[Pair]:
                     dept.id,
                     lan.name,
                     dept.site,
-                    str(lan.ipv4),
+                    str(lan.ipv4 or ""),
                     prefix_text(v6, 64),
                     description=f"{dept.name} {lan.name}",
                 )

@@ -7,8 +7,9 @@ Objects gone from the inventory keep their space (``held``) until released expli
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
+from ..gc import without_gc
 from ..inventory import Inventory
 from ..inventory.models import Zone
 from ..inventory.problems import Problem
@@ -19,8 +20,7 @@ from .slots import SlotTable, prefix_text
 LINK_OFFSET = 2  # the /127 used on a link is ::2/127: never the subnet-router anycast address ::0
 
 
-@dataclass
-class Change:
+class Change(NamedTuple):
     section: str
     key: str
     value: int
@@ -86,6 +86,10 @@ class Planner:
         self.plan = Plan(Lock(layout=policy.layout()))
         self.problems: list[Problem] = []
         self.since = today()
+        geo = self.geo
+        # per class index: (department shift, subnet bits); the hot path decodes /64s with it
+        self.by_index = {c.index: (geo.department_shift(c), c.subnet.bits) for c in policy.classes.values()}
+        self.top_shift = geo.class_shift + policy.class_bits
 
     # -- the steps -------------------------------------------------------------------------------
     def run(self) -> Plan:
@@ -140,7 +144,7 @@ class Planner:
             key = f"{name}/{dept.site}/{dept.id}"
             wanted.setdefault(f"{name}/{dept.site}", []).append((key, dept.id))
         tables: dict[str, SlotTable] = {}
-        for parent in {k.rpartition("/")[0] for k in (*wanted, *self.old.departments)} | set(wanted):
+        for parent in {k.rpartition("/")[0] for k in self.old.departments} | set(wanted):
             spec = self.policy.classes.get(parent.partition("/")[0])
             if spec is not None:
                 tables[parent] = SlotTable(spec.department.bits, spec.department.limit)
@@ -157,10 +161,13 @@ class Planner:
         wanted: dict[str, int] = {}  # LAN key → the block it must lie in
         pins: dict[str, int] = {}
         vlans: dict[str, int] = {}
+        zone_bits = {zone: index << geo.zone_shift for zone, index in policy.zones.items()}
         for dept_id, (name, site_slot, dept_slot) in departments.items():
+            department_base = geo.block(policy, name, Zone.PUBLIC, site_slot, dept_slot) & ~(
+                ((1 << policy.zone_bits) - 1) << geo.zone_shift)
             for lan in self.inv.departments[dept_id].lans:
                 key = f"{dept_id}/{lan.name}"
-                wanted[key] = geo.block(policy, name, lan.zone, site_slot, dept_slot)
+                wanted[key] = department_base | zone_bits[lan.zone]
                 if lan.ipv6 is not None:
                     pins[key] = int(lan.ipv6.network_address)
                 if lan.vlan is not None:
@@ -205,11 +212,15 @@ class Planner:
             new[key] = pins[key]
             take(pins[key], key)
             self._record_added("subnets", key, pins[key])
-        for key in sorted(wanted.keys() - new.keys() - pins.keys()):
+        for key in sorted(wanted):
+            if key in new or key in pins:
+                continue
             block = wanted[key]
-            located = self._block_of(block)
-            bits = located[1] if located else 0
-            table = tables.setdefault(block, SlotTable(bits, sparse=False))
+            table = tables.get(block)
+            if table is None:
+                located = self._block_of(block)
+                table = tables[block] = SlotTable(located[1] if located else 0, sparse=False)
+            bits = table.bits
             returning = self.plan.lock.held.get(f"subnets:{key}")
             if returning is not None and (self._block_of(returning.value) or (None,))[0] == block:
                 new[key] = returning.value  # its own held /64: given back (restored)
@@ -231,16 +242,13 @@ class Planner:
 
     def _block_of(self, value: int) -> tuple[int, int] | None:
         """The department block a /64 lies in and the block's subnet bits, by decoding its class."""
-        index = (value >> self.geo.class_shift) & ((1 << self.policy.class_bits) - 1)
-        if value >> (self.geo.class_shift + self.policy.class_bits) != self.geo.base >> (
-            self.geo.class_shift + self.policy.class_bits
-        ):
+        if value >> self.top_shift != self.geo.base >> self.top_shift:
             return None
-        for lan_class in self.policy.classes.values():
-            if lan_class.index == index:
-                shift = self.geo.department_shift(lan_class)
-                return value >> shift << shift, lan_class.subnet.bits
-        return None
+        entry = self.by_index.get((value >> self.geo.class_shift) & ((1 << self.policy.class_bits) - 1))
+        if entry is None:
+            return None
+        shift, bits = entry
+        return value >> shift << shift, bits
 
     def _infrastructure(self) -> None:
         infra, geo = self.policy.infrastructure, self.geo
@@ -360,6 +368,9 @@ class Planner:
             self.plan.held.append(Change(section, key, value))
 
     def _record_added(self, section: str, key: str, value: int) -> None:
+        if not self.plan.lock.held:
+            self.plan.added.append(Change(section, key, value))
+            return
         held = self.plan.lock.held.get(f"{section}:{key}")
         if held is not None and held.value == value:
             del self.plan.lock.held[f"{section}:{key}"]
@@ -446,4 +457,5 @@ def json_short(value: Any) -> str:
 
 
 def plan(inv: Inventory, policy: Policy, lock: Lock) -> Plan:
-    return Planner(inv, policy, lock).run()
+    with without_gc():
+        return Planner(inv, policy, lock).run()
