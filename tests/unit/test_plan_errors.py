@@ -109,3 +109,24 @@ def test_region_prefix_must_match_the_policy(workspace: Path) -> None:
 def test_missing_policy_is_bad_input(workspace: Path) -> None:
     message = _fails(workspace)
     assert "netplan/policy.yml: cannot read" in message
+
+
+def test_hand_edited_lock_giving_one_prefix_twice_is_refused(workspace: Path) -> None:
+    _workspace_with(workspace)
+    assert run("plan", "--apply", cwd=workspace).returncode == 0
+    lock = workspace / "netplan" / "allocations.yml"
+    text = lock.read_text()
+    town = next(line for line in text.splitlines() if line.startswith('  "town1-gov/office"'))
+    edited = text.replace(town, '  "town1-gov/office": 2001:db8:ab10::/64')
+    lock.write_text(edited)
+    message = _fails(workspace)
+    assert "'town1-gov/office': 2001:db8:ab10::/64 is also given to 'gaj/office'" in message
+    assert lock.read_text() == edited
+
+
+def test_unwritable_lock_directory_is_reported_without_a_traceback(workspace: Path) -> None:
+    _workspace_with(workspace)
+    (workspace / "netplan" / "allocations.yml").mkdir()  # a directory where the lock file should be
+    result = run("plan", "--apply", cwd=workspace)
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr

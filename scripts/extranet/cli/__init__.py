@@ -3,6 +3,7 @@
 Exit codes: 0 ok, 1 the work found problems, 2 bad input (with file, line, field and what is allowed).
 """
 
+import os
 import sys
 
 import typer
@@ -10,7 +11,7 @@ import typer
 from .. import __version__
 from ..inventory import InventoryError
 from . import audit, db, inventory, plan
-from .output import print_problems
+from .output import errors, print_problems
 
 app = typer.Typer(
     name="extranet",
@@ -44,4 +45,10 @@ def main() -> None:
         app()
     except InventoryError as exc:
         print_problems(exc.problems, subject=exc.subject)
+        sys.exit(2)
+    except BrokenPipeError:  # `extranet … | head`: the reader left; say nothing more
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(141)
+    except OSError as exc:  # a file that cannot be written or read: tell which, no traceback
+        errors.print(f"[red]error:[/] {exc.filename or ''}: {exc.strerror or exc}", highlight=False)
         sys.exit(2)

@@ -135,7 +135,22 @@ def _parse(data: Any) -> Lock:
         if section not in SECTIONS:
             raise ValueError(f"held entry {key!r} does not start with a section name")
         lock.held[str(key)] = Held(_value(section, held["value"], key), str(held["since"]))
+    _refuse_shared_prefixes(lock)
     return lock
+
+
+def _refuse_shared_prefixes(lock: Lock) -> None:
+    """Two keys with one prefix means the lock was edited by hand: planning on it would double-assign."""
+    owners: dict[tuple[int, int], str] = {}
+    held = ((k.partition(":")[0], k, h.value) for k, h in lock.held.items())
+    entries = ((s, k, v) for s, k, v in lock.entries() if s in PREFIX_SECTIONS)
+    for section, key, value in (*entries, *held):
+        if section not in PREFIX_SECTIONS:
+            continue
+        place = (value, PREFIX_SECTIONS[section])
+        if place in owners and owners[place] != key.partition(":")[2]:
+            raise ValueError(f"{section}: {key!r}: {prefix_text(*place)} is also given to {owners[place]!r}")
+        owners[place] = key.partition(":")[2] if ":" in key else key
 
 
 def _value(section: str, value: Any, key: Any) -> int:
@@ -159,7 +174,7 @@ def _locate(path: Path, exc: Exception) -> list[Problem]:
     doc, problems = load_yaml(path)
     if problems:
         return [Problem(p.file, p.line, p.path, f"{p.message}; {advice}") for p in problems]
-    message = str(exc).strip("'\"")
+    message = str(exc.args[0]) if isinstance(exc, KeyError) and exc.args else str(exc)
     line = 0
     if doc is not None:
         for (section, *rest), number in doc.lines.items():
