@@ -3,8 +3,8 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 LOCK   := requirements.lock
-# Debian packages the lab and the probes need (installed when missing, as root): see notes in README.
-DEB_PACKAGES := frr openssh-server snmpd snmp iproute2 iputils-ping
+# Debian packages the lab, the probes and the PostgreSQL tests need (installed when missing, as root).
+DEB_PACKAGES := frr openssh-server snmpd snmp iproute2 iputils-ping postgresql
 
 .PHONY: venv system-packages test lint demo bench lock clean
 

@@ -8,8 +8,8 @@ from rich.console import Console
 
 from ..inventory import Problem
 
-console = Console()
-errors = Console(stderr=True)
+console = Console(soft_wrap=True)  # long lines (paths, prefixes) stay whole: grep-able, copy-able
+errors = Console(stderr=True, soft_wrap=True)
 
 
 def print_problems(problems: list[Problem], warnings: bool = False, subject: str = "inventory") -> None:

@@ -45,12 +45,11 @@ def operator_name() -> str:
     return os.environ.get("EXTRANET_OPERATOR") or getpass.getuser()
 
 
-def _alembic_config(engine: Engine) -> "Config":
+def _alembic_config() -> "Config":
     from alembic.config import Config
 
     cfg = Config()
-    cfg.set_main_option("script_location", str(MIGRATIONS))
-    cfg.set_main_option("sqlalchemy.url", engine.url.render_as_string(hide_password=False))
+    cfg.set_main_option("script_location", str(MIGRATIONS))  # env.py takes the connection, never a URL
     return cfg
 
 
@@ -76,7 +75,7 @@ def upgrade(engine: Engine) -> str | None:
     """Bring the schema to the newest revision; return the revision reached."""
     from alembic import command
 
-    cfg = _alembic_config(engine)
+    cfg = _alembic_config()
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "head")
