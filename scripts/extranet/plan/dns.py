@@ -56,6 +56,7 @@ def reverse_zones(inv: Inventory, policy: Policy, lock: Lock) -> list[ReverseZon
     )
     zones = [top]
     by_block: dict[tuple[int, int], ReverseZone] = {}
+    used_zones = {lan.zone for dept in inv.departments.values() for lan in dept.lans}  # no stubs for unused zones
     for key, slot in sorted(lock.sites.items()):
         class_name, _, site_id = key.partition("/")
         lan_class = policy.classes.get(class_name)
@@ -63,6 +64,8 @@ def reverse_zones(inv: Inventory, policy: Policy, lock: Lock) -> list[ReverseZon
             continue
         shift = geo.site_shift(lan_class)
         for zone, zone_index in sorted(policy.zones.items(), key=lambda z: z[1]):
+            if zone not in used_zones:
+                continue
             block = geo.base | lan_class.index << geo.class_shift | zone_index << geo.zone_shift | slot << shift
             length = 128 - shift
             child = ReverseZone(
