@@ -11,6 +11,7 @@ from rich.tree import Tree
 from ..inventory import Inventory, inventory_dir, load_inventory
 from ..inventory.ansible import ansible_inventory, host_vars
 from ..inventory.load import inventory_files
+from ..inventory.models import Lan
 from ..inventory.problems import Problem
 from .output import console, errors, print_json, print_problems
 
@@ -147,12 +148,17 @@ def site_tree(inv: Inventory) -> dict[str, Any]:
                 "name": dept.name,
                 "access_class": str(dept.access_class),
                 "internet_exit": str(dept.effective_exit) if dept.effective_exit else None,
-                "lans": [str(lan.ipv4 or f"{lan.name} (IPv6 only)") for lan in dept.lans],
+                "lans": [_lan_text(lan) for lan in dept.lans],
                 "uplink": f"{dept.uplink.device} {dept.uplink.interface}" if dept.uplink else None,
             }
         )
     region = inv.region.model_dump(mode="json", exclude_none=True)
     return {"region": region, "sites": roots}
+
+
+def _lan_text(lan: Lan) -> str:
+    text = str(lan.ipv4) if lan.ipv4 else f"{lan.name} (IPv6 only)"
+    return f"{text} (NAT {lan.nat})" if lan.nat else text
 
 
 def _find(nodes: list[dict[str, Any]], site: str) -> dict[str, Any] | None:
