@@ -72,8 +72,7 @@ class SourceDocument:
             if self.text:
                 node = _Loader(self.text).get_single_node()
                 if node is not None:
-                    for _ in _record_lines(self, node, ()):
-                        pass  # duplicates were refused by the first parse
+                    list(_record_lines(self, node, ()))  # its duplicate-key problems: refused by the first parse
             self.text = None
         return self._lines
 
