@@ -10,7 +10,7 @@ import typer
 
 from .. import __version__
 from ..inventory import InventoryError
-from . import audit, db, inventory, plan
+from . import audit, db, inventory, lab, plan
 from .output import errors, print_problems
 
 app = typer.Typer(
@@ -25,6 +25,7 @@ app.add_typer(inventory.app, name="inventory")
 app.add_typer(plan.app, name="plan")
 app.add_typer(db.app, name="db")
 app.add_typer(audit.app, name="audit")
+app.add_typer(lab.app, name="lab")
 
 
 def _version(value: bool) -> None:

@@ -1,0 +1,195 @@
+"""``extranet lab``: the inventory's network as a digital twin in network namespaces (up, down, status, show, exec)."""
+
+import os
+import signal
+import time
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.table import Table
+
+from .. import lab
+from ..inventory import Inventory, load_inventory
+from ..lab.state import LabState
+from ..lab.status import RouterStatus
+from ..lab.system import alive
+from .inventory import InventoryOption
+from .output import console, errors, print_json
+
+app = typer.Typer(
+    help="The lab: the inventory's network as FRR routers in network namespaces (needs root).", no_args_is_help=True
+)
+DirOption = typer.Option(None, "--dir", help="Lab directory (default: $EXTRANET_LAB_DIR or ./var/lab).")
+JsonOption = typer.Option(False, "--json", help="As JSON.")
+
+
+def _fail(message: str, code: int) -> typer.Exit:
+    errors.print(f"[red]error:[/] {message}", highlight=False)
+    return typer.Exit(code)
+
+
+def _ready() -> None:
+    """Exit 2 when the lab cannot run here (not root, no `ip netns`, FRR missing)."""
+    try:
+        lab.prerequisites()
+    except lab.LabError as exc:
+        raise _fail(str(exc), 2) from None
+
+
+def _state(directory: Path | None) -> LabState:
+    state = lab.load_state(lab.lab_dir(directory))
+    if state is None:
+        raise _fail(f"no lab in {lab.lab_dir(directory)} (run `extranet lab up`)", 1)
+    return state
+
+
+@app.command()
+def up(
+    inventory: Path | None = InventoryOption,
+    directory: Path | None = DirOption,
+    wait: float = typer.Option(60.0, "--wait", help="Seconds to wait for OSPF to converge (0: do not wait)."),
+    foreground: bool = typer.Option(False, "--foreground", help="Stay running; take the lab down on Ctrl-C/SIGTERM."),
+) -> None:
+    """Bring the inventory's network up: the legacy state (IPv4, OSPFv2 area 0), sshd and snmpd per router."""
+    _ready()
+    inv = load_inventory(inventory)
+    where = lab.lab_dir(directory)
+    started = time.monotonic()
+    state = _bring_up(inv, where)
+    console.print(f"lab up: {len(state.namespaces)} routers in {time.monotonic() - started:.1f} s ({where})")
+    if wait > 0:
+        _report_convergence(state, wait, started)
+    if foreground:
+        _hold(where)
+
+
+def _bring_up(inv: Inventory, where: Path) -> LabState:
+    try:
+        return lab.up(inv, where)
+    except BaseException as exc:  # also Ctrl-C half way: half a lab we made is worse than none
+        state = lab.load_state(where)
+        if state is not None and state.owner.pid == os.getpid():  # never touch another run's lab
+            lab.down(where)
+        if isinstance(exc, lab.LabError | lab.TopologyError):
+            raise _fail(str(exc), 1) from None
+        raise
+
+
+def _report_convergence(state: LabState, wait: float, started: float) -> None:
+    if not lab.wait_converged(state, wait):
+        raise _fail(f"OSPF did not converge within {wait:.0f} s (see `extranet lab status`)", 1)
+    console.print(f"OSPF converged: every loopback in every router, {time.monotonic() - started:.1f} s after start")
+
+
+def _hold(where: Path) -> None:
+    stopping: list[int] = []
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda signum, _frame: stopping.append(signum))
+    console.print("holding the lab; Ctrl-C or SIGTERM takes it down")
+    while not stopping:
+        time.sleep(0.2)
+    lab.down(where)
+    console.print("lab down")
+
+
+@app.command()
+def down(directory: Path | None = DirOption) -> None:
+    """Remove everything the lab made (processes, veths, namespaces, bridge, user, files), also a stale lab."""
+    _ready()
+    started = time.monotonic()
+    state = lab.down(lab.lab_dir(directory))
+    if state is None:
+        console.print(f"no lab in {lab.lab_dir(directory)}: nothing to do")
+        return
+    console.print(f"lab down: {len(state.namespaces)} routers removed in {time.monotonic() - started:.1f} s")
+
+
+@app.command()
+def status(directory: Path | None = DirOption, as_json: bool = JsonOption) -> None:
+    """What runs in each router and whether OSPF converged; exit 1 if anything is down or not converged."""
+    state = _state(directory)
+    statuses = lab.lab_status(state)
+    ok = lab.converged(statuses)
+    if as_json:
+        print_json({"phase": _phase(state), "converged": ok, "routers": [_status_json(s) for s in statuses]})
+    else:
+        _print_status(state, statuses, ok)
+    if not ok:
+        raise typer.Exit(1)
+
+
+def _phase(state: LabState) -> str:
+    """up, starting, or stale (nothing runs, or the process that made it died half way: run `lab down`)."""
+    if lab.stale(state):
+        return "stale"
+    return state.phase
+
+
+def _status_json(s: RouterStatus) -> dict[str, Any]:
+    return {"router": s.name, "mgmt": s.mgmt, "daemons": s.daemons, "missing_loopbacks": s.missing}
+
+
+def _print_status(state: LabState, statuses: list[RouterStatus], ok: bool) -> None:
+    table = Table("router", "mgmt", "daemons", "loopbacks routed")
+    total = len(state.loopbacks)
+    for s in statuses:
+        dead = [d for d, up in s.daemons.items() if not up]
+        daemons = "[green]all running[/]" if s.running else f"[red]down: {', '.join(dead) or 'none started'}[/]"
+        table.add_row(s.name, s.mgmt, daemons, f"{total - len(s.missing)}/{total}")
+    console.print(table)
+    verdict = "[green]converged[/]" if ok else "[red]not converged[/]"
+    console.print(f"lab {_phase(state)} ({state.dir}); OSPF {verdict}")
+
+
+@app.command()
+def show(directory: Path | None = DirOption, as_json: bool = JsonOption) -> None:
+    """Each router's management address and its vendor → Linux interface names; where the credentials are."""
+    state = _state(directory)
+    creds = Path(state.dir) / "credentials.json"
+    if as_json:
+        print_json(_show_json(state, creds))
+        return
+    table = Table("router", "namespace", "mgmt", "loopback", "interfaces (vendor → Linux)")
+    for router, ns in state.namespaces.items():
+        mapping = "\n".join(f"{vendor} → {linux}" for vendor, linux in state.mapping[router].items())
+        table.add_row(router, ns, state.mgmt[router], state.loopbacks.get(router, "-"), mapping)
+    console.print(table)
+    if state.hosts:
+        hosts = Table("department LAN host", "namespace", "address")
+        for key, ns in state.hosts.items():
+            hosts.add_row(key, ns, state.host_addrs.get(key, "-"))
+        console.print(hosts)
+    console.print(f"management bridge {state.bridge} {state.bridge_ip}; login user {', '.join(state.users)}")
+    console.print(f"credentials: {creds}  ssh key: {Path(state.dir) / 'ssh' / 'id_ed25519'}")
+
+
+def _show_json(state: LabState, creds: Path) -> dict[str, Any]:
+    routers = {
+        r: {"namespace": ns, "mgmt": state.mgmt[r], "loopback": state.loopbacks.get(r), "interfaces": state.mapping[r]}
+        for r, ns in state.namespaces.items()
+    }
+    hosts = {h: {"namespace": ns, "address": state.host_addrs.get(h)} for h, ns in state.hosts.items()}
+    return {"bridge": state.bridge, "bridge_ip": state.bridge_ip, "credentials": str(creds), "routers": routers,
+            "hosts": hosts}  # fmt: skip
+
+
+@app.command(name="exec", context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
+def exec_(
+    node: str = typer.Argument(..., help="A router (device name)."),
+    command: list[str] = typer.Argument(..., help="The command, after `--`."),
+    directory: Path | None = DirOption,
+) -> None:
+    """Run a command inside a router's namespace (`vtysh` gets the router's own sockets)."""
+    _ready()
+    state = _state(directory)
+    if node not in state.namespaces:
+        raise _fail(f"no router {node!r} in the lab (routers: {', '.join(state.namespaces)})", 2)
+    bdir = state.router_dir(node)
+    if command[0] == "vtysh":
+        command = ["vtysh", "--vty_socket", str(bdir / "run"), "--config_dir", str(bdir / "etc"), *command[1:]]
+    os.environ["LAB_DIR"] = str(bdir)
+    zebra = next((p for p in state.procs if p.node == node and p.daemon == "zebra" and alive(p)), None)
+    if zebra is None:  # enter the namespace by name (the router's hostname is then the host's)
+        os.execvp("ip", ["ip", "netns", "exec", state.namespaces[node], *command])
+    os.execvp("nsenter", ["nsenter", "--target", str(zebra.pid), "--net", "--uts", "--", *command])

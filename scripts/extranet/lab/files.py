@@ -1,0 +1,114 @@
+"""What the lab writes into each router's directory: FRR, sshd and snmpd configs, the vtysh login shell.
+
+Lab plumbing, not device configuration: the configs a migration pushes come from playbooks/templates/.
+"""
+
+import json
+import secrets
+from dataclasses import asdict, dataclass
+from ipaddress import IPv4Network
+from pathlib import Path
+
+from .topology import Port, Router
+
+OSPF_FAST = (
+    " ip ospf network point-to-point",
+    " ip ospf hello-interval 1",
+    " ip ospf dead-interval 4",
+    " ip ospf retransmit-interval 1",
+)
+OSPF_TIMERS = (" timers throttle spf 0 50 1000", " timers throttle lsa all 0", " timers lsa min-arrival 0")
+LOGIN_USER = "xlab"
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """Generated per lab, kept in var/lab/credentials.json (mode 0600), never in git or logs."""
+
+    user: str
+    password: str
+    snmp_user: str
+    snmp_auth: str
+    snmp_priv: str
+    community: str
+
+    @classmethod
+    def generate(cls) -> "Credentials":
+        def token() -> str:
+            return secrets.token_hex(12)
+
+        return cls(LOGIN_USER, token(), "labv3", token(), token(), "lab" + secrets.token_hex(6))
+
+    def save(self, path: Path) -> None:
+        path.touch(mode=0o600)
+        path.chmod(0o600)
+        path.write_text(json.dumps(asdict(self), indent=2) + "\n", encoding="utf-8")
+
+    @classmethod
+    def load(cls, path: Path) -> "Credentials":
+        return cls(**json.loads(path.read_text(encoding="utf-8")))
+
+
+def port_lines(port: Port) -> list[str]:
+    lines = [f"interface {port.linux}", f" description {port.vendor}"]
+    if port.ipv4 is not None and port.lan:
+        lines += [f" ip address {port.ipv4}", " ip ospf area 0", " ip ospf passive"]
+    elif port.ipv4 is not None:
+        lines += [f" ip address {port.ipv4}", *OSPF_FAST, " ip ospf area 0"]
+    if port.shutdown:
+        lines.append(" shutdown")
+    return [*lines, "!"]
+
+
+def frr_conf(router: Router) -> str:
+    """The legacy state: IPv4 only, OSPFv2 area 0 on every link and the loopback (router-id first)."""
+    lines = ["frr defaults traditional", f"hostname {router.name}", "service integrated-vtysh-config", "!"]
+    lines += ["router ospf", f" ospf router-id {router.router_id}", *OSPF_TIMERS, "!"]
+    if router.loopback is not None:
+        lines += ["interface lo", f" ip address {router.loopback}/32", " ip ospf area 0", "!"]
+    for port in router.ports:
+        lines += port_lines(port)
+    return "\n".join(lines) + "\n"
+
+
+def vtysh_conf(router: Router) -> str:
+    return f"service integrated-vtysh-config\nhostname {router.name}\n"
+
+
+def sshd_config(router: Router, router_dir: Path, lab_dir: Path, user: str) -> str:
+    ssh = lab_dir / "ssh"
+    return f"""\
+ListenAddress {router.mgmt.ip}
+HostKey {ssh / "host_ed25519"}
+UsePAM no
+PidFile none
+SetEnv LAB_DIR={router_dir}
+MaxStartups 100:30:200
+AllowUsers {user}
+PermitRootLogin no
+PasswordAuthentication yes
+KbdInteractiveAuthentication no
+PubkeyAuthentication yes
+AuthorizedKeysFile {ssh / "authorized_keys"}
+StrictModes no
+X11Forwarding no
+AllowTcpForwarding no
+PrintMotd no
+"""
+
+
+def snmpd_conf(router: Router, mgmt_net: IPv4Network, creds: Credentials) -> str:
+    return f"""\
+agentAddress udp:{router.mgmt.ip}:161
+rocommunity {creds.community} {mgmt_net}
+createUser {creds.snmp_user} SHA "{creds.snmp_auth}" AES "{creds.snmp_priv}"
+rouser {creds.snmp_user} priv
+sysName {router.name}
+"""
+
+
+VTYSH_SHELL = """\
+#!/bin/sh
+# The lab login shell: the router's own vtysh (LAB_DIR comes from sshd's SetEnv).
+exec /usr/bin/vtysh --vty_socket "$LAB_DIR/run" --config_dir "$LAB_DIR/etc" "$@"
+"""

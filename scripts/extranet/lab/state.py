@@ -1,0 +1,65 @@
+"""The lab's state on disk (var/lab/state.json): everything `lab up` made, so `lab down` can undo it."""
+
+import json
+import os
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+DEFAULT_LAB_DIR = Path("var/lab")
+BRIDGE = "xlab0"
+
+
+def lab_dir(path: Path | None = None) -> Path:
+    """The lab directory: the one given, else $EXTRANET_LAB_DIR, else ./var/lab (absolute)."""
+    return Path(path or os.environ.get("EXTRANET_LAB_DIR") or DEFAULT_LAB_DIR).absolute()
+
+
+@dataclass(frozen=True)
+class Proc:
+    """A process the lab started: its pid and kernel start time (so a reused pid is never killed)."""
+
+    node: str
+    daemon: str
+    pid: int
+    start: int
+
+
+@dataclass
+class LabState:
+    dir: str
+    owner: Proc
+    phase: str = "starting"  # starting -> up
+    bridge: str = BRIDGE
+    bridge_ip: str = ""
+    namespaces: dict[str, str] = field(default_factory=dict)  # router -> namespace
+    mgmt: dict[str, str] = field(default_factory=dict)  # router -> mgmt address
+    root_veths: list[str] = field(default_factory=list)
+    mapping: dict[str, dict[str, str]] = field(default_factory=dict)  # router -> vendor -> linux
+    loopbacks: dict[str, str] = field(default_factory=dict)
+    hosts: dict[str, str] = field(default_factory=dict)  # department.lan -> namespace
+    host_addrs: dict[str, str] = field(default_factory=dict)  # department.lan -> address/len
+    users: list[str] = field(default_factory=list)
+    procs: list[Proc] = field(default_factory=list)
+
+    @property
+    def path(self) -> Path:
+        return Path(self.dir) / "state.json"
+
+    def router_dir(self, router: str) -> Path:
+        return Path(self.dir) / "routers" / router
+
+    def save(self) -> None:
+        tmp = self.path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(asdict(self), indent=2) + "\n", encoding="utf-8")
+        tmp.replace(self.path)
+
+
+def load_state(directory: Path) -> LabState | None:
+    path = directory / "state.json"
+    if not path.exists():
+        return None
+    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    data["owner"] = Proc(**data["owner"])
+    data["procs"] = [Proc(**p) for p in data["procs"]]
+    return LabState(**data)

@@ -1,0 +1,165 @@
+"""The lab's topology, derived from the inventory: routers, their Linux interface names, links, mgmt plan.
+
+Pure data: nothing here touches the system, so it is tested without root.
+"""
+
+from dataclasses import dataclass, field
+from ipaddress import IPv4Address, IPv4Interface, IPv4Network
+
+from ..inventory import Inventory
+from ..inventory.models import Attachment, Device, Link, LinkEnd
+
+NAME_MAX = 15  # Linux interface names: IFNAMSIZ - 1
+NS_PREFIX = "xl-"
+HOST_PREFIX = "xh-"
+
+
+class TopologyError(ValueError):
+    """The inventory cannot be brought up as a lab (say why)."""
+
+
+@dataclass(frozen=True)
+class Port:
+    """One end of a data link inside a router: the vendor name, the Linux name, the address."""
+
+    vendor: str
+    linux: str
+    ipv4: IPv4Interface | None
+    shutdown: bool = False
+    lan: bool = False  # a department LAN's gateway: OSPF passive, no point-to-point timers
+
+
+@dataclass
+class Router:
+    name: str
+    ns: str
+    mgmt: IPv4Interface
+    router_id: IPv4Address
+    loopback: IPv4Address | None
+    ports: list[Port] = field(default_factory=list)
+
+    def mapping(self) -> dict[str, str]:
+        """Vendor interface name -> Linux interface name."""
+        return {port.vendor: port.linux for port in self.ports}
+
+
+@dataclass(frozen=True)
+class Wire:
+    """A veth pair: (router, Linux name) at each end."""
+
+    a: tuple[str, str]
+    b: tuple[str, str]
+
+
+@dataclass(frozen=True)
+class Host:
+    """A department LAN as a host namespace behind its gateway interface."""
+
+    key: str  # department.lan
+    ns: str
+    router: str
+    router_if: str
+    address: IPv4Interface
+    gateway: IPv4Address
+
+
+@dataclass
+class Topology:
+    mgmt_net: IPv4Network
+    bridge_ip: IPv4Interface
+    routers: dict[str, Router]
+    wires: list[Wire]
+    hosts: list[Host] = field(default_factory=list)
+
+
+def namespace(device: str) -> str:
+    return NS_PREFIX + device
+
+
+def mgmt_veth(index: int) -> str:
+    """The root-side name of router number ``index``'s management veth (always ≤ 15 characters)."""
+    return f"m-{NS_PREFIX}{index:04d}"
+
+
+def mgmt_network(devices: list[Device]) -> IPv4Network:
+    """The /24 holding every device's management address."""
+    if not devices:
+        raise TopologyError("the inventory has no devices")
+    net = IPv4Network(f"{devices[0].mgmt}/24", strict=False)
+    outside = [d.name for d in devices if d.mgmt not in net]
+    if outside:
+        raise TopologyError(f"management addresses outside {net}: {', '.join(outside)}")
+    return net
+
+
+def bridge_address(net: IPv4Network, devices: list[Device]) -> IPv4Interface:
+    """The highest host address of the mgmt network that no device uses."""
+    used = {d.mgmt for d in devices}
+    for host in reversed(list(net.hosts())):
+        if host not in used:
+            return IPv4Interface(f"{host}/{net.prefixlen}")
+    raise TopologyError(f"no free address left in {net} for the management bridge")
+
+
+def router_of(device: Device, net: IPv4Network) -> Router:
+    routing = device.routing
+    rid = (routing.router_id if routing else None) or device.loopback or device.mgmt
+    mgmt = IPv4Interface(f"{device.mgmt}/{net.prefixlen}")
+    return Router(device.name, namespace(device.name), mgmt, rid, device.loopback)
+
+
+def add_port(router: Router, device: Device, vendor: str, lan: bool = False) -> str:
+    """Map ``vendor`` to the router's next ethN name and return it."""
+    linux = f"eth{len(router.ports) + 1}"
+    iface = next((i for i in device.interfaces if i.name == vendor), None)
+    ipv4 = iface.ipv4 if iface else None
+    router.ports.append(Port(vendor, linux, ipv4, bool(iface and iface.shutdown), lan))
+    return linux
+
+
+def host_address(gateway: IPv4Interface) -> IPv4Interface:
+    """The LAN's host: its highest usable address (never the gateway's)."""
+    hosts = list(gateway.network.hosts())
+    pick = hosts[-1] if hosts[-1] != gateway.ip else hosts[-2]
+    return IPv4Interface(f"{pick}/{gateway.network.prefixlen}")
+
+
+def gateway_address(inventory: Inventory, gateway: Attachment | None) -> IPv4Interface | None:
+    """The IPv4 address of a LAN's gateway interface, if the inventory gives one."""
+    if gateway is None:
+        return None
+    device = inventory.devices[gateway.device]
+    iface = next((i for i in device.interfaces if i.name == gateway.interface), None)
+    return iface.ipv4 if iface else None
+
+
+def lan_hosts(inventory: Inventory, routers: dict[str, Router]) -> list[Host]:
+    """One host per department LAN whose gateway interface has an IPv4 address (ethN after the links)."""
+    found: list[Host] = []
+    for dept in inventory.departments.values():
+        for lan in dept.lans:
+            address = gateway_address(inventory, lan.gateway)
+            if lan.gateway is None or address is None:
+                continue
+            device = inventory.devices[lan.gateway.device]
+            linux = add_port(routers[device.name], device, lan.gateway.interface, lan=True)
+            ns = f"{HOST_PREFIX}{dept.id}-{lan.name}"
+            found.append(Host(f"{dept.id}.{lan.name}", ns, device.name, linux, host_address(address), address.ip))
+    return found
+
+
+def ends(link: Link) -> tuple[LinkEnd, LinkEnd]:
+    return link.a, link.b
+
+
+def build_topology(inventory: Inventory) -> Topology:
+    """Routers (one per device), their ports (ethN in link order) and the veth pairs of the links."""
+    devices = list(inventory.devices.values())
+    net = mgmt_network(devices)
+    routers = {d.name: router_of(d, net) for d in devices}
+    wires: list[Wire] = []
+    for link in inventory.links.values():
+        a, b = ((e.device, add_port(routers[e.device], inventory.devices[e.device], e.interface)) for e in ends(link))
+        wires.append(Wire(a, b))
+    hosts = lan_hosts(inventory, routers)
+    return Topology(net, bridge_address(net, devices), routers, wires, hosts)

@@ -1,0 +1,280 @@
+"""`lab up`: namespaces, veths and the management bridge, then FRR, sshd and snmpd in every router."""
+
+import os
+import shlex
+import shutil
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+from ..inventory import Inventory
+from . import files
+from .down import down, stale
+from .files import Credentials
+from .state import BRIDGE, LabState, Proc, load_state
+from .system import LabError, add_user, namespaces, prerequisites, run, run_script, spawn, start_time, user_exists
+from .topology import Host, Router, Topology, build_topology, mgmt_veth
+
+FRR = Path("/usr/lib/frr")
+ROUTING_DAEMONS = ("staticd", "ospfd")
+START_TIMEOUT = 15.0
+
+
+def up(inventory: Inventory, directory: Path) -> LabState:
+    """Bring the inventory's network up as a lab; the state on disk records everything made, as it is made."""
+    prerequisites()
+    topo = build_topology(inventory)
+    clear_stale(directory)
+    check_free(topo)
+    check_reachable(directory)
+    creds = Credentials.generate()
+    state = new_state(directory, topo)
+    write_files(state, topo, creds)
+    state.save()
+    add_user(creds.user, creds.password, directory / "bin" / "vtysh-shell")
+    run_script(network_script(topo))
+    start_routers(state, topo)
+    state.phase = "up"
+    state.save()
+    return state
+
+
+def clear_stale(directory: Path) -> None:
+    """A stale lab (its owner was killed half way, or nothing of it runs any more) is removed first."""
+    old = load_state(directory)
+    if old is None:
+        return
+    if not stale(old):
+        raise LabError(f"a lab is already up ({old.path}): run `extranet lab down` first")
+    down(directory)
+
+
+def check_free(topo: Topology) -> None:
+    taken = sorted(namespaces() & ({r.ns for r in topo.routers.values()} | {h.ns for h in topo.hosts}))
+    if taken:
+        raise LabError(f"namespaces already exist (not from this lab's state): {', '.join(taken)}")
+    if user_exists(files.LOGIN_USER):
+        raise LabError(f"user {files.LOGIN_USER} already exists (not from this lab's state)")
+    if run(["ip", "link", "show", BRIDGE], check=False).returncode == 0:
+        raise LabError(f"interface {BRIDGE} already exists (not from this lab's state)")
+
+
+def new_state(directory: Path, topo: Topology) -> LabState:
+    routers = list(topo.routers.values())
+    me = Proc("-", "owner", os.getpid(), start_time(os.getpid()) or 0)
+    return LabState(
+        dir=str(directory),
+        owner=me,
+        bridge_ip=str(topo.bridge_ip),
+        namespaces={r.name: r.ns for r in routers},
+        mgmt={r.name: str(r.mgmt.ip) for r in routers},
+        root_veths=[mgmt_veth(i) for i in range(1, len(routers) + 1)],
+        mapping={r.name: r.mapping() for r in routers},
+        loopbacks={r.name: str(r.loopback) for r in routers if r.loopback is not None},
+        hosts={h.key: h.ns for h in topo.hosts},
+        host_addrs={h.key: str(h.address) for h in topo.hosts},
+        users=[files.LOGIN_USER],
+    )
+
+
+def owned_dir(path: Path) -> None:
+    path.mkdir(parents=True, exist_ok=True)
+    shutil.chown(path, "frr", "frrvty")
+    path.chmod(0o2775)
+
+
+def write_text(path: Path, text: str, mode: int = 0o644) -> None:
+    path.write_text(text, encoding="utf-8")
+    path.chmod(mode)
+
+
+def check_reachable(lab: Path) -> None:
+    """frr and the login user must be able to walk to the router directories."""
+    for parent in [p for p in lab.parents if p.exists()]:
+        if not parent.stat().st_mode & 0o001:
+            raise LabError(f"{parent} is not searchable by other users (frr, the lab login): chmod o+x or use --dir")
+
+
+def write_files(state: LabState, topo: Topology, creds: Credentials) -> None:
+    lab = Path(state.dir)
+    for sub in ("", "bin", "ssh", "routers"):
+        (lab / sub).mkdir(parents=True, exist_ok=True)
+        (lab / sub).chmod(0o755)
+    Path("/run/sshd").mkdir(mode=0o755, exist_ok=True)
+    creds.save(lab / "credentials.json")
+    write_text(lab / "bin" / "vtysh-shell", files.VTYSH_SHELL, 0o755)
+    ssh_keys(lab / "ssh")
+    for router in topo.routers.values():
+        router_files(state.router_dir(router.name), router, topo, creds)
+
+
+def ssh_keys(ssh: Path) -> None:
+    """One host key for every router of the lab, and a client key for the login user."""
+    for name in ("host_ed25519", "id_ed25519"):
+        run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", f"extranet-lab-{name}", "-f", str(ssh / name)])
+    shutil.copyfile(ssh / "id_ed25519.pub", ssh / "authorized_keys")
+
+
+def router_files(bdir: Path, router: Router, topo: Topology, creds: Credentials) -> None:
+    for sub in ("etc", "run", "log"):
+        owned_dir(bdir / sub)
+    (bdir / "snmp").mkdir(exist_ok=True)
+    shutil.chown(bdir / "snmp", "Debian-snmp", "Debian-snmp")
+    for name, text in (("frr.conf", files.frr_conf(router)), ("vtysh.conf", files.vtysh_conf(router))):
+        write_text(bdir / "etc" / name, text, 0o664)
+        shutil.chown(bdir / "etc" / name, "frr", "frrvty")
+    write_text(bdir / "sshd_config", files.sshd_config(router, bdir, Path(bdir).parents[1], creds.user))
+    write_text(bdir / "snmpd.conf", files.snmpd_conf(router, topo.mgmt_net, creds), 0o600)
+
+
+def network_script(topo: Topology) -> Iterator[str]:
+    yield f"ip link add {BRIDGE} type bridge"
+    yield f"ip addr add {topo.bridge_ip} dev {BRIDGE}"
+    yield f"ip link set {BRIDGE} up"
+    for index, router in enumerate(topo.routers.values(), start=1):
+        yield from router_script(router, mgmt_veth(index))
+    for wire in topo.wires:
+        (a, a_if), (b, b_if) = wire.a, wire.b
+        a_ns, b_ns = topo.routers[a].ns, topo.routers[b].ns
+        yield f"ip link add {a_if} netns {a_ns} type veth peer name {b_if} netns {b_ns}"
+        yield f"ip -n {a_ns} link set {a_if} up"
+        yield f"ip -n {b_ns} link set {b_if} up"
+    for host in topo.hosts:
+        yield from host_script(host, topo.routers[host.router].ns)
+
+
+def host_script(host: Host, router_ns: str) -> Iterator[str]:
+    """A department LAN: a namespace with eth0 on the gateway's ethN and a default route to it."""
+    yield f"ip netns add {host.ns}"
+    yield f"ip -n {host.ns} link set lo up"
+    yield f"ip netns exec {host.ns} sysctl -qw 'net.ipv4.ping_group_range=0 2147483647'"
+    yield f"ip link add {host.router_if} netns {router_ns} type veth peer name eth0 netns {host.ns}"
+    yield f"ip -n {router_ns} link set {host.router_if} up"
+    yield f"ip -n {host.ns} addr add {host.address} dev eth0"
+    yield f"ip -n {host.ns} link set eth0 up"
+    yield f"ip -n {host.ns} route add default via {host.gateway}"
+
+
+def router_script(router: Router, veth: str) -> Iterator[str]:
+    ns = router.ns
+    yield f"ip netns add {ns}"
+    yield f"ip -n {ns} link set lo up"
+    yield f"ip netns exec {ns} sysctl -qw net.ipv4.ip_forward=1 'net.ipv4.ping_group_range=0 2147483647'"
+    yield f"ip link add {veth} type veth peer name mgmt0 netns {ns}"
+    yield f"ip link set {veth} master {BRIDGE} up"
+    yield f"ip -n {ns} addr add {router.mgmt} dev mgmt0"
+    yield f"ip -n {ns} link set mgmt0 up"
+
+
+def in_router(router: Router, command: list[str]) -> list[str]:
+    """Run command in the router's namespace under its own hostname (a UTS namespace of its own)."""
+    inner = f"hostname {shlex.quote(router.name)}; exec {shlex.join(command)}"
+    return ["ip", "netns", "exec", router.ns, "unshare", "--uts", "sh", "-c", inner]
+
+
+def frr_daemon(router: Router, bdir: Path, daemon: str) -> list[str]:
+    run_dir = bdir / "run"
+    return in_router(
+        router,
+        [
+            str(FRR / daemon),
+            "-F",
+            "traditional",
+            "--vty_socket",
+            str(run_dir),
+            "-i",
+            f"{run_dir}/{daemon}.pid",
+            "-z",
+            f"{run_dir}/zserv.api",
+            "-P",
+            "0",
+            "-u",
+            "frr",
+            "-g",
+            "frr",
+            "--log",
+            f"file:{bdir}/log/{daemon}.log",
+        ],
+    )
+
+
+def sshd(router: Router, bdir: Path) -> list[str]:
+    return in_router(
+        router, ["/usr/sbin/sshd", "-D", "-f", str(bdir / "sshd_config"), "-E", str(bdir / "log/sshd.log")]
+    )
+
+
+def snmpd(router: Router, bdir: Path) -> list[str]:
+    return in_router(
+        router,
+        [
+            "/usr/sbin/snmpd",
+            "-f",
+            "-m",
+            "",
+            "-C",
+            "-c",
+            str(bdir / "snmpd.conf"),
+            "-Lf",
+            str(bdir / "log/snmpd.log"),
+            "-u",
+            "Debian-snmp",
+            "-g",
+            "Debian-snmp",
+        ],
+    )
+
+
+def start(state: LabState, router: Router, daemon: str, command: list[str], env: dict[str, str] | None = None) -> None:
+    state.procs.append(spawn(router.name, daemon, command, env))
+
+
+def start_routers(state: LabState, topo: Topology) -> None:
+    """zebra first (others retry only after ~10 s without it), then the rest, then load frr.conf."""
+    routers = list(topo.routers.values())
+    for router in routers:
+        start(state, router, "zebra", frr_daemon(router, state.router_dir(router.name), "zebra"))
+    state.save()
+    wait_for([state.router_dir(r.name) / "run" / "zserv.api" for r in routers])
+    for router in routers:
+        start_services(state, router)
+    state.save()
+    wait_for([state.router_dir(r.name) / "run" / f"{d}.vty" for r in routers for d in ROUTING_DAEMONS])
+    load_configs(state, routers)
+
+
+def start_services(state: LabState, router: Router) -> None:
+    bdir = state.router_dir(router.name)
+    for daemon in ROUTING_DAEMONS:
+        start(state, router, daemon, frr_daemon(router, bdir, daemon))
+    start(state, router, "sshd", sshd(router, bdir))
+    start(state, router, "snmpd", snmpd(router, bdir), {**os.environ, "SNMP_PERSISTENT_DIR": str(bdir / "snmp")})
+
+
+def wait_for(paths: list[Path], timeout: float = START_TIMEOUT) -> None:
+    deadline = time.monotonic() + timeout
+    while missing := [p for p in paths if not p.exists()]:
+        if time.monotonic() > deadline:
+            raise LabError(f"timed out waiting for {missing[0]} (see the router's log/)")
+        time.sleep(0.02)
+
+
+def vtysh(bdir: Path, *args: str) -> list[str]:
+    return ["vtysh", "--vty_socket", str(bdir / "run"), "--config_dir", str(bdir / "etc"), *args]
+
+
+def load_configs(state: LabState, routers: list[Router]) -> None:
+    """`vtysh -b` in every router at once."""
+    jobs = [
+        (
+            r.name,
+            subprocess.Popen(
+                vtysh(state.router_dir(r.name), "-b"), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+            ),
+        )
+        for r in routers
+    ]
+    failed = [(name, job.communicate()[0]) for name, job in jobs if job.wait() != 0]
+    if failed:
+        raise LabError(f"loading frr.conf failed in {failed[0][0]}: {failed[0][1].strip()[-300:]}")
