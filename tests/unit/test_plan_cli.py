@@ -141,3 +141,30 @@ def test_example_workspace_copy_round_trips_through_the_cli(tmp_path: Path) -> N
     (tmp_path / "netplan" / "allocations.yml").unlink()
     assert run("plan", "--apply", cwd=tmp_path).returncode == 0
     assert (tmp_path / "netplan" / "allocations.yml").read_text() == (REPO / "netplan" / "allocations.yml").read_text()
+
+
+# NetBox 4.5 bulk import forms (netbox/ipam/forms/bulk_import.py): PrefixImportForm.Meta.fields and
+# IPAddressImportForm.Meta.fields; status values from netbox/ipam/choices.py.
+NETBOX_PREFIX_FIELDS = {"prefix", "vrf", "tenant", "vlan_group", "vlan_site", "vlan", "status", "role", "scope_type",
+                        "scope_name", "scope_id", "is_pool", "mark_utilized", "description", "owner", "comments",
+                        "tags"}
+NETBOX_ADDRESS_FIELDS = {"address", "vrf", "tenant", "status", "role", "device", "virtual_machine", "interface",
+                         "fhrp_group", "is_primary", "is_oob", "dns_name", "description", "owner", "comments", "tags"}
+
+
+def test_netbox_export_uses_only_netbox_import_columns_and_values(planned: Path) -> None:
+    import csv
+    import io
+
+    out = planned / "nb"
+    assert run("plan", "export", "--format", "netbox", "--netbox-scope", "--out", str(out), cwd=planned).returncode == 0
+    prefixes = list(csv.DictReader(io.StringIO((out / "netbox-prefixes.csv").read_text(encoding="utf-8"))))
+    addresses = list(csv.DictReader(io.StringIO((out / "netbox-ip-addresses.csv").read_text(encoding="utf-8"))))
+    assert set(prefixes[0]) <= NETBOX_PREFIX_FIELDS and {"prefix", "status"} <= set(prefixes[0])
+    assert set(addresses[0]) <= NETBOX_ADDRESS_FIELDS and {"address", "status"} <= set(addresses[0])
+    assert {p["status"] for p in prefixes} <= {"container", "active", "reserved", "deprecated"}
+    assert {a["status"] for a in addresses} <= {"active", "reserved", "deprecated", "dhcp", "slaac"}
+    assert {a["role"] for a in addresses} <= {"", "loopback", "secondary", "anycast", "vip", "vrrp", "hsrp", "glbp",
+                                              "carp", "varp"}
+    scoped = [p for p in prefixes if p["scope_type"]]
+    assert scoped and all(p["scope_type"] == "dcim.site" and p["scope_name"] for p in scoped)
