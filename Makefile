@@ -32,13 +32,17 @@ lint: venv
 test: venv system-packages lint
 	$(BIN)/pytest
 
-demo: venv
+demo: venv system-packages
 	$(BIN)/extranet inventory check
 	$(BIN)/extranet inventory show
 	$(BIN)/ansible-inventory --graph
 	$(BIN)/extranet plan
 	$(BIN)/extranet plan show --site qiaotou
 	$(BIN)/extranet plan export --format csv | head -12
+	@if [ "$$(id -u)" = 0 ]; then \
+	  $(BIN)/extranet lab up && $(BIN)/extranet lab status && $(BIN)/extranet lab show; rc=$$?; \
+	  $(BIN)/extranet lab down; exit $$rc; \
+	else echo "lab: skipped (it needs root for network namespaces)"; fi
 
 bench: venv
 	$(BIN)/python -m pytest tests/bench -q -s -p no:cacheprovider

@@ -67,3 +67,9 @@ def lab_state() -> Iterator[LabState]:
     finally:
         lab.down(directory)
         shutil.rmtree(parent, ignore_errors=True)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """test_lifecycle.py first: its labs use the session lab's namespace names, so it must run before any test
+    brings the session lab up (test_faults.py sorts before it)."""
+    items.sort(key=lambda item: item.path.name != "test_lifecycle.py" or item.path.parent.name != "lab")

@@ -3,14 +3,16 @@
 import os
 import signal
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import typer
 from rich.table import Table
 
 from .. import lab
 from ..inventory import Inventory, load_inventory
+from ..lab import faults
 from ..lab.state import LabState
 from ..lab.status import RouterStatus
 from ..lab.system import alive
@@ -112,7 +114,8 @@ def status(directory: Path | None = DirOption, as_json: bool = JsonOption) -> No
     statuses = lab.lab_status(state)
     ok = lab.converged(statuses)
     if as_json:
-        print_json({"phase": _phase(state), "converged": ok, "routers": [_status_json(s) for s in statuses]})
+        print_json({"phase": _phase(state), "converged": ok, "routers": [_status_json(s) for s in statuses],
+                    "faults": _faults_json(state)})  # fmt: skip
     else:
         _print_status(state, statuses, ok)
     if not ok:
@@ -124,6 +127,10 @@ def _phase(state: LabState) -> str:
     if lab.stale(state):
         return "stale"
     return state.phase
+
+
+def _faults_json(state: LabState) -> list[dict[str, str]]:
+    return [{"kind": f.kind, "target": f.target, "detail": f.detail} for f in state.faults]
 
 
 def _status_json(s: RouterStatus) -> dict[str, Any]:
@@ -140,6 +147,8 @@ def _print_status(state: LabState, statuses: list[RouterStatus], ok: bool) -> No
     console.print(table)
     verdict = "[green]converged[/]" if ok else "[red]not converged[/]"
     console.print(f"lab {_phase(state)} ({state.dir}); OSPF {verdict}")
+    for fault in state.faults:
+        console.print(f"[yellow]active fault:[/] {fault.kind} {fault.target} {fault.detail}".rstrip(), highlight=False)
 
 
 @app.command()
@@ -193,3 +202,97 @@ def exec_(
     if zebra is None:  # enter the namespace by name (the router's hostname is then the host's)
         os.execvp("ip", ["ip", "netns", "exec", state.namespaces[node], *command])
     os.execvp("nsenter", ["nsenter", "--target", str(zebra.pid), "--net", "--uts", "--", *command])
+
+
+fault_app = typer.Typer(
+    help="Break the running lab on purpose (for tests and rehearsals) and heal it; `lab status` lists active faults.",
+    no_args_is_help=True,
+)
+app.add_typer(fault_app, name="fault")
+
+
+T = TypeVar("T")
+
+
+def _fault(action: Callable[[], T]) -> T:
+    """Run a fault action: exit 2 when it names nothing the lab has, 1 when it fails."""
+    _ready()
+    try:
+        return action()
+    except faults.FaultError as exc:
+        raise _fail(str(exc), 2) from None
+    except lab.LabError as exc:
+        raise _fail(str(exc), 1) from None
+
+
+@fault_app.command("link-down")
+def link_down(
+    a: str = typer.Argument(..., help="A router at one end of the link."),
+    b: str = typer.Argument(..., help="The router at the other end."),
+    directory: Path | None = DirOption,
+) -> None:
+    """Set both veth ends of the inventory link between A and B down (all parallel links between them)."""
+    name = _fault(lambda: faults.link_down(lab.lab_dir(directory), a, b))
+    console.print(f"link {name}: down")
+
+
+@fault_app.command("link-up")
+def link_up(a: str = typer.Argument(...), b: str = typer.Argument(...), directory: Path | None = DirOption) -> None:
+    """Set both veth ends of the link between A and B up again."""
+    name = _fault(lambda: faults.link_up(lab.lab_dir(directory), a, b))
+    console.print(f"link {name}: up")
+
+
+@fault_app.command()
+def netem(
+    a: str = typer.Argument(...),
+    b: str = typer.Argument(...),
+    loss: float | None = typer.Option(None, "--loss", help="Packet loss in percent, each direction."),
+    delay: str | None = typer.Option(None, "--delay", help="Added delay each direction, e.g. 50ms."),
+    directory: Path | None = DirOption,
+) -> None:
+    """tc netem (loss, delay) on both ends of the link between A and B (needs `tc`)."""
+    name = _fault(lambda: faults.netem(lab.lab_dir(directory), a, b, loss, delay))
+    console.print(f"link {name}: netem {faults.netem_args(loss, delay)}")
+
+
+@fault_app.command("netem-clear")
+def netem_clear(a: str = typer.Argument(...), b: str = typer.Argument(...), directory: Path | None = DirOption) -> None:
+    """Remove netem from both ends of the link between A and B."""
+    name = _fault(lambda: faults.netem_clear(lab.lab_dir(directory), a, b))
+    console.print(f"link {name}: netem cleared")
+
+
+DaemonArgument = typer.Argument(..., help="zebra, staticd, ospfd, sshd or snmpd.")
+
+
+@fault_app.command()
+def kill(
+    node: str = typer.Argument(..., help="A router."), daemon: str = DaemonArgument, directory: Path | None = DirOption
+) -> None:
+    """Stop one daemon of a router by the pid recorded in the lab's state (never by name)."""
+    proc = _fault(lambda: faults.kill(lab.lab_dir(directory), node, daemon))
+    console.print(f"{node} {daemon}: stopped (pid {proc.pid})")
+
+
+@fault_app.command()
+def restart(
+    node: str = typer.Argument(..., help="A router."), daemon: str = DaemonArgument, directory: Path | None = DirOption
+) -> None:
+    """(Re)start one daemon of a router with the lab's command line; FRR daemons get their frr.conf part again."""
+    proc = _fault(lambda: faults.restart(lab.lab_dir(directory), node, daemon))
+    console.print(f"{node} {daemon}: running (pid {proc.pid})")
+
+
+@fault_app.command()
+def partition(dept: str = typer.Argument(..., help="A department id."), directory: Path | None = DirOption) -> None:
+    """Cut a department's LAN host(s) off: their LAN interface goes down."""
+    spaces = _fault(lambda: faults.partition(lab.lab_dir(directory), dept))
+    console.print(f"department {dept}: partitioned ({', '.join(spaces)})")
+
+
+@fault_app.command()
+def heal(dept: str = typer.Argument(..., help="A department id."), directory: Path | None = DirOption) -> None:
+    """Bring a partitioned department's LAN interface(s) back (and their default route)."""
+    spaces = _fault(lambda: faults.heal(lab.lab_dir(directory), dept))
+    console.print(f"department {dept}: healed ({', '.join(spaces)})")

@@ -2,7 +2,7 @@
 
 The shape follows a real province: counties with 60 county-level departments, 15 townships of 20
 departments, villages of 4; a core pair per county, an aggregation pair per township, access routers
-in villages, dual-homed. Department LANs are IPv6-only: the lab's IPv4 ranges (198.18.0.0/15) cannot
+in villages, dual-homed, /31 links. Department LANs are IPv6-only: the lab's IPv4 ranges (198.18.0.0/15) cannot
 number 10^5 departments, and the planner needs only the ids.
 """
 
@@ -81,17 +81,18 @@ class Synth:
             routers.append((f"{village}-acc", village, [f"{town}-agg1", f"{town}-agg2"]))
         routers = routers[: self.devices]
         present = {name for name, _, _ in routers}
-        ports: dict[str, int] = {}
+        ports: dict[str, list[dict[str, str]]] = {name: [] for name, _, _ in routers}
         links: list[dict[str, Any]] = []
-        for name, _, uplinks in routers:
-            for up in uplinks:
-                if up in present and len(links) < self.links:
-                    links.append({"a": {"device": name, "interface": _port(ports, name)},
-                                  "b": {"device": up, "interface": _port(ports, up)}})
+        # every router's first uplink before any second one: a link budget never leaves a router isolated
+        wanted = [(name, up) for rank in range(3) for name, _, uplinks in routers for up in uplinks[rank:rank + 1]]
+        for name, up in wanted:
+            if up in present and len(links) < self.links:
+                first, second = _link_addresses(len(links))
+                links.append({"a": {"device": name, "interface": _port(ports[name], first)},
+                              "b": {"device": up, "interface": _port(ports[up], second)}})
         devices = [
             {"name": name, "platform": "frr", "role": "backbone" if "core" in name else "access", "site": site,
-             "mgmt": _ipv4(0xC6120000 + n + 1), "loopback": _ipv4(0xC6130000 + n + 1),
-             "interfaces": [{"name": f"eth{i}"} for i in range(1, ports.get(name, 0) + 1)]}
+             "mgmt": _ipv4(0xC6120000 + n + 1), "loopback": _ipv4(0xC6130000 + n + 1), "interfaces": ports[name]}
             for n, (name, site, _) in enumerate(routers)
         ]
         return devices, links
@@ -119,9 +120,16 @@ class Synth:
         return inv
 
 
-def _port(ports: dict[str, int], device: str) -> str:
-    ports[device] = ports.get(device, 0) + 1
-    return f"eth{ports[device]}"
+def _port(ports: list[dict[str, str]], address: str) -> str:
+    ports.append({"name": f"eth{len(ports) + 1}", "ipv4": address})
+    return ports[-1]["name"]
+
+
+def _link_addresses(index: int) -> tuple[str, str]:
+    """A /31 per link from 198.18.128.0/17 then 198.19.128.0/17 (32,768 links), above mgmt and loopbacks."""
+    offset = 2 * index
+    base = 0xC6128000 + offset if offset < 0x8000 else 0xC6138000 + offset - 0x8000
+    return f"{_ipv4(base)}/31", f"{_ipv4(base + 1)}/31"
 
 
 def _ipv4(value: int) -> str:

@@ -25,6 +25,15 @@ class Proc:
     start: int
 
 
+@dataclass(frozen=True)
+class Fault:
+    """A fault injected with `lab fault` and not yet healed: kind (link-down, netem, kill, partition) and target."""
+
+    kind: str
+    target: str  # "A B" (a link), "NODE DAEMON" or a department id
+    detail: str = ""  # netem: the parameters
+
+
 @dataclass
 class LabState:
     dir: str
@@ -39,8 +48,11 @@ class LabState:
     loopbacks: dict[str, str] = field(default_factory=dict)
     hosts: dict[str, str] = field(default_factory=dict)  # department.lan -> namespace
     host_addrs: dict[str, str] = field(default_factory=dict)  # department.lan -> address/len
+    host_gateways: dict[str, str] = field(default_factory=dict)  # department.lan -> gateway address
     users: list[str] = field(default_factory=list)
     procs: list[Proc] = field(default_factory=list)
+    links: list[list[str]] = field(default_factory=list)  # [router A, Linux if A, router B, Linux if B]
+    faults: list[Fault] = field(default_factory=list)
 
     @property
     def path(self) -> Path:
@@ -62,4 +74,5 @@ def load_state(directory: Path) -> LabState | None:
     data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
     data["owner"] = Proc(**data["owner"])
     data["procs"] = [Proc(**p) for p in data["procs"]]
+    data["faults"] = [Fault(**f) for f in data.get("faults", [])]
     return LabState(**data)

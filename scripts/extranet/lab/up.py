@@ -18,6 +18,8 @@ from .topology import Host, Router, Topology, build_topology, mgmt_veth
 
 FRR = Path("/usr/lib/frr")
 ROUTING_DAEMONS = ("staticd", "ospfd")
+FRR_DAEMONS = ("zebra", *ROUTING_DAEMONS)
+DAEMONS = (*FRR_DAEMONS, "sshd", "snmpd")
 START_TIMEOUT = 15.0
 
 
@@ -74,7 +76,9 @@ def new_state(directory: Path, topo: Topology) -> LabState:
         loopbacks={r.name: str(r.loopback) for r in routers if r.loopback is not None},
         hosts={h.key: h.ns for h in topo.hosts},
         host_addrs={h.key: str(h.address) for h in topo.hosts},
+        host_gateways={h.key: str(h.gateway) for h in topo.hosts},
         users=[files.LOGIN_USER],
+        links=[[w.a[0], w.a[1], w.b[0], w.b[1]] for w in topo.wires],
     )
 
 
@@ -160,96 +164,106 @@ def router_script(router: Router, veth: str) -> Iterator[str]:
     ns = router.ns
     yield f"ip netns add {ns}"
     yield f"ip -n {ns} link set lo up"
-    yield f"ip netns exec {ns} sysctl -qw net.ipv4.ip_forward=1 'net.ipv4.ping_group_range=0 2147483647'"
+    # igmp_max_memberships (default 20) caps how many interfaces ospfd can join AllSPFRouters on: a core
+    # router with more links would never form those adjacencies
+    yield (f"ip netns exec {ns} sysctl -qw net.ipv4.ip_forward=1 'net.ipv4.ping_group_range=0 2147483647' "
+           "net.ipv4.igmp_max_memberships=1024")
     yield f"ip link add {veth} type veth peer name mgmt0 netns {ns}"
     yield f"ip link set {veth} master {BRIDGE} up"
     yield f"ip -n {ns} addr add {router.mgmt} dev mgmt0"
     yield f"ip -n {ns} link set mgmt0 up"
 
 
-def in_router(router: Router, command: list[str]) -> list[str]:
+def in_router(name: str, ns: str, command: list[str]) -> list[str]:
     """Run command in the router's namespace under its own hostname (a UTS namespace of its own)."""
-    inner = f"hostname {shlex.quote(router.name)}; exec {shlex.join(command)}"
-    return ["ip", "netns", "exec", router.ns, "unshare", "--uts", "sh", "-c", inner]
+    inner = f"hostname {shlex.quote(name)}; exec {shlex.join(command)}"
+    return ["ip", "netns", "exec", ns, "unshare", "--uts", "sh", "-c", inner]
 
 
-def frr_daemon(router: Router, bdir: Path, daemon: str) -> list[str]:
+def frr_daemon(bdir: Path, daemon: str) -> list[str]:
     run_dir = bdir / "run"
-    return in_router(
-        router,
-        [
-            str(FRR / daemon),
-            "-F",
-            "traditional",
-            "--vty_socket",
-            str(run_dir),
-            "-i",
-            f"{run_dir}/{daemon}.pid",
-            "-z",
-            f"{run_dir}/zserv.api",
-            "-P",
-            "0",
-            "-u",
-            "frr",
-            "-g",
-            "frr",
-            "--log",
-            f"file:{bdir}/log/{daemon}.log",
-        ],
-    )
+    return [
+        str(FRR / daemon),
+        "-F",
+        "traditional",
+        "--vty_socket",
+        str(run_dir),
+        "-i",
+        f"{run_dir}/{daemon}.pid",
+        "-z",
+        f"{run_dir}/zserv.api",
+        "-P",
+        "0",
+        "-u",
+        "frr",
+        "-g",
+        "frr",
+        "--log",
+        f"file:{bdir}/log/{daemon}.log",
+    ]
 
 
-def sshd(router: Router, bdir: Path) -> list[str]:
-    return in_router(
-        router, ["/usr/sbin/sshd", "-D", "-f", str(bdir / "sshd_config"), "-E", str(bdir / "log/sshd.log")]
-    )
+def sshd(bdir: Path) -> list[str]:
+    return ["/usr/sbin/sshd", "-D", "-f", str(bdir / "sshd_config"), "-E", str(bdir / "log/sshd.log")]
 
 
-def snmpd(router: Router, bdir: Path) -> list[str]:
-    return in_router(
-        router,
-        [
-            "/usr/sbin/snmpd",
-            "-f",
-            "-m",
-            "",
-            "-C",
-            "-c",
-            str(bdir / "snmpd.conf"),
-            "-Lf",
-            str(bdir / "log/snmpd.log"),
-            "-u",
-            "Debian-snmp",
-            "-g",
-            "Debian-snmp",
-        ],
-    )
+def snmpd(bdir: Path) -> list[str]:
+    return [
+        "/usr/sbin/snmpd",
+        "-f",
+        "-m",
+        "",
+        "-C",
+        "-c",
+        str(bdir / "snmpd.conf"),
+        "-Lf",
+        str(bdir / "log/snmpd.log"),
+        "-u",
+        "Debian-snmp",
+        "-g",
+        "Debian-snmp",
+    ]
 
 
-def start(state: LabState, router: Router, daemon: str, command: list[str], env: dict[str, str] | None = None) -> None:
-    state.procs.append(spawn(router.name, daemon, command, env))
+def daemon_command(state: LabState, node: str, daemon: str) -> tuple[list[str], dict[str, str] | None]:
+    """The command line (and environment) the lab runs ``daemon`` of router ``node`` with: at up and at restart."""
+    bdir = state.router_dir(node)
+    if daemon in FRR_DAEMONS:
+        command, env = frr_daemon(bdir, daemon), None
+    elif daemon == "sshd":
+        command, env = sshd(bdir), None
+    elif daemon == "snmpd":
+        command, env = snmpd(bdir), {**os.environ, "SNMP_PERSISTENT_DIR": str(bdir / "snmp")}
+    else:
+        raise LabError(f"unknown daemon {daemon!r} (daemons: {', '.join(DAEMONS)})")
+    return in_router(node, state.namespaces[node], command), env
+
+
+def start(state: LabState, node: str, daemon: str) -> Proc:
+    """Start one daemon of a router and record it in the state (in memory: the caller saves)."""
+    command, env = daemon_command(state, node, daemon)
+    proc = spawn(node, daemon, command, env)
+    state.procs.append(proc)
+    return proc
 
 
 def start_routers(state: LabState, topo: Topology) -> None:
     """zebra first (others retry only after ~10 s without it), then the rest, then load frr.conf."""
     routers = list(topo.routers.values())
     for router in routers:
-        start(state, router, "zebra", frr_daemon(router, state.router_dir(router.name), "zebra"))
+        start(state, router.name, "zebra")
     state.save()
     wait_for([state.router_dir(r.name) / "run" / "zserv.api" for r in routers])
     for router in routers:
-        start_services(state, router)
+        start_services(state, router.name)
     state.save()
     wait_for([state.router_dir(r.name) / "run" / f"{d}.vty" for r in routers for d in ROUTING_DAEMONS])
-    load_configs(state, routers)
+    load_configs(state, [r.name for r in routers])
 
 
-def start_services(state: LabState, router: Router) -> None:
-    bdir = state.router_dir(router.name)
-    for daemon in ROUTING_DAEMONS:
-        start(state, router, daemon, frr_daemon(router, bdir, daemon))
-    start(state, router, "sshd", sshd(router, bdir))
-    start(state, router, "snmpd", snmpd(router, bdir), {**os.environ, "SNMP_PERSISTENT_DIR": str(bdir / "snmp")})
+def start_services(state: LabState, node: str) -> None:
+    for daemon in (*ROUTING_DAEMONS, "sshd", "snmpd"):
+        start(state, node, daemon)
 
 
 def wait_for(paths: list[Path], timeout: float = START_TIMEOUT) -> None:
@@ -264,16 +278,17 @@ def vtysh(bdir: Path, *args: str) -> list[str]:
     return ["vtysh", "--vty_socket", str(bdir / "run"), "--config_dir", str(bdir / "etc"), *args]
 
 
-def load_configs(state: LabState, routers: list[Router]) -> None:
-    """`vtysh -b` in every router at once."""
+def load_configs(state: LabState, routers: list[str], daemon: str | None = None) -> None:
+    """`vtysh -b` in every router at once (only into ``daemon`` when given: after a restart)."""
+    only = ["-d", daemon] if daemon else []
     jobs = [
         (
-            r.name,
+            name,
             subprocess.Popen(
-                vtysh(state.router_dir(r.name), "-b"), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+                vtysh(state.router_dir(name), "-b", *only), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
             ),
         )
-        for r in routers
+        for name in routers
     ]
     failed = [(name, job.communicate()[0]) for name, job in jobs if job.wait() != 0]
     if failed:

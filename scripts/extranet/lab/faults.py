@@ -1,0 +1,204 @@
+"""`lab fault`: break the running lab on purpose (for tests and rehearsals) and heal it again.
+
+Every fault in force is recorded in var/lab/state.json (`lab status` lists them); `lab down` removes the lab
+whatever faults are active (qdiscs and downed veths go with the namespaces, daemons are stopped by pid).
+"""
+
+import fcntl
+import re
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from .state import Fault, LabState, Proc, load_state
+from .system import LabError, alive, reap, run_script, stop
+from .up import DAEMONS, FRR_DAEMONS, load_configs, start, wait_for
+
+DELAY = re.compile(r"^\d+(\.\d+)?(us|ms|s)$")
+LINK_DOWN, NETEM, KILL, PARTITION = "link-down", "netem", "kill", "partition"
+
+
+class FaultError(LabError):
+    """The fault names something the lab does not have (no such link, router, daemon or department)."""
+
+
+@contextmanager
+def locked(directory: Path) -> Iterator[LabState]:
+    """The lab's state, read and written back under a lock (two `lab fault` runs never lose each other's edits)."""
+    if load_state(directory) is None:
+        raise LabError(f"no lab in {directory} (run `extranet lab up`)")
+    with (directory / "faults.lock").open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        state = load_state(directory)
+        if state is None:
+            raise LabError(f"no lab in {directory} (it was taken down)")
+        yield state
+        state.save()
+
+
+def record(state: LabState, fault: Fault) -> None:
+    state.faults = [f for f in state.faults if (f.kind, f.target) != (fault.kind, fault.target)] + [fault]
+
+
+def clear(state: LabState, kind: str, target: str) -> None:
+    state.faults = [f for f in state.faults if (f.kind, f.target) != (kind, target)]
+
+
+# --- links -------------------------------------------------------------------------------------------------
+
+
+def link_ends(state: LabState, a: str, b: str) -> tuple[str, list[tuple[str, str]]]:
+    """The link's name ("A B" in inventory order) and its (namespace, interface) ends; all parallel links."""
+    found = [link for link in state.links if {link[0], link[2]} == {a, b} and a != b]
+    if not found:
+        known = sorted({f"{link[0]} {link[2]}" for link in state.links})
+        raise FaultError(f"no link between {a!r} and {b!r} (links: {', '.join(known)})")
+    name = f"{found[0][0]} {found[0][2]}"
+    ends = [(state.namespaces[link[i]], link[i + 1]) for link in found for i in (0, 2)]
+    return name, ends
+
+
+def link_down(directory: Path, a: str, b: str) -> str:
+    with locked(directory) as state:
+        name, ends = link_ends(state, a, b)
+        run_script([f"ip -n {ns} link set {dev} down" for ns, dev in ends])
+        record(state, Fault(LINK_DOWN, name))
+    return name
+
+
+def link_up(directory: Path, a: str, b: str) -> str:
+    with locked(directory) as state:
+        name, ends = link_ends(state, a, b)
+        run_script([f"ip -n {ns} link set {dev} up" for ns, dev in ends])
+        clear(state, LINK_DOWN, name)
+    return name
+
+
+def netem_args(loss: float | None, delay: str | None) -> str:
+    if loss is None and delay is None:
+        raise FaultError("netem needs --loss and/or --delay")
+    if loss is not None and not 0 <= loss <= 100:
+        raise FaultError(f"--loss is a percentage (0-100), not {loss}")
+    if delay is not None and not DELAY.match(delay):
+        raise FaultError(f"--delay must look like 50ms, 1s or 200us, not {delay!r}")
+    parts = [f"delay {delay}"] if delay else []
+    return " ".join(parts + ([f"loss {loss:g}%"] if loss is not None else []))
+
+
+def netem(directory: Path, a: str, b: str, loss: float | None = None, delay: str | None = None) -> str:
+    """tc netem (loss %, delay) on both ends of the link, replacing any netem there."""
+    args = netem_args(loss, delay)
+    if shutil.which("tc") is None:
+        raise LabError("netem needs `tc` (iproute2)")
+    with locked(directory) as state:
+        name, ends = link_ends(state, a, b)
+        try:
+            run_script([f"tc -n {ns} qdisc replace dev {dev} root netem {args}" for ns, dev in ends])
+        except LabError as exc:
+            if "unknown" in str(exc):  # bash -e stopped at the first end: nothing is left applied
+                raise LabError(f"this kernel has no netem qdisc (sch_netem): {exc}") from None
+            raise
+        record(state, Fault(NETEM, name, args))
+    return name
+
+
+def netem_clear(directory: Path, a: str, b: str) -> str:
+    with locked(directory) as state:
+        name, ends = link_ends(state, a, b)
+        run_script([f"tc -n {ns} qdisc del dev {dev} root 2>/dev/null || true" for ns, dev in ends], check=False)
+        clear(state, NETEM, name)
+    return name
+
+
+# --- daemons -----------------------------------------------------------------------------------------------
+
+
+def recorded(state: LabState, node: str, daemon: str) -> Proc:
+    if node not in state.namespaces:
+        raise FaultError(f"no router {node!r} in the lab (routers: {', '.join(state.namespaces)})")
+    if daemon not in DAEMONS:
+        raise FaultError(f"unknown daemon {daemon!r} (daemons: {', '.join(DAEMONS)})")
+    procs = [p for p in state.procs if p.node == node and p.daemon == daemon]
+    if not procs:
+        raise FaultError(f"the lab started no {daemon} in {node}")
+    return procs[-1]
+
+
+def kill(directory: Path, node: str, daemon: str) -> Proc:
+    """Stop the daemon by the pid the state records (SIGTERM, then SIGKILL): never by name."""
+    with locked(directory) as state:
+        proc = recorded(state, node, daemon)
+        if not alive(proc):
+            raise LabError(f"{daemon} in {node} is not running (pid {proc.pid})")
+        if stop([proc]):
+            raise LabError(f"{daemon} in {node} (pid {proc.pid}) survived SIGKILL")
+        record(state, Fault(KILL, f"{node} {daemon}"))
+    return proc
+
+
+def sockets(state: LabState, node: str, daemon: str) -> list[Path]:
+    """What an FRR daemon creates once it serves: its vty socket (and zebra's zserv.api)."""
+    if daemon not in FRR_DAEMONS:
+        return []
+    run_dir = state.router_dir(node) / "run"
+    return [run_dir / f"{daemon}.vty", *([run_dir / "zserv.api"] if daemon == "zebra" else [])]
+
+
+def restart(directory: Path, node: str, daemon: str) -> Proc:
+    """Stop the daemon if it runs, start it with the lab's own command line, reload its part of frr.conf.
+
+    The state gets the new pid in place of the old one (written atomically). After a zebra restart the other
+    FRR daemons of the router reconnect by themselves (FRR retries every ~10 s).
+    """
+    with locked(directory) as state:
+        old = recorded(state, node, daemon)
+        if alive(old) and stop([old]):
+            raise LabError(f"{daemon} in {node} (pid {old.pid}) survived SIGKILL")
+        reap(old.pid)
+        for path in sockets(state, node, daemon):
+            path.unlink(missing_ok=True)
+        state.procs.remove(old)
+        new = start(state, node, daemon)
+        clear(state, KILL, f"{node} {daemon}")
+        state.save()  # the new pid is on disk before anything else can fail
+        wait_for(sockets(state, node, daemon))
+        if daemon in FRR_DAEMONS:
+            load_configs(state, [node], daemon)
+    return new
+
+
+# --- department LANs ---------------------------------------------------------------------------------------
+
+
+def department_hosts(state: LabState, dept: str) -> list[str]:
+    found = [ns for key, ns in state.hosts.items() if key.split(".", 1)[0] == dept]
+    if not found:
+        known = sorted({key.split(".", 1)[0] for key in state.hosts})
+        raise FaultError(f"no department {dept!r} with a LAN host in the lab (departments: {', '.join(known)})")
+    return found
+
+
+def partition(directory: Path, dept: str) -> list[str]:
+    """The department's host namespace(s) lose their LAN interface (eth0 down)."""
+    with locked(directory) as state:
+        spaces = department_hosts(state, dept)
+        run_script([f"ip -n {ns} link set eth0 down" for ns in spaces])
+        record(state, Fault(PARTITION, dept))
+    return spaces
+
+
+def heal(directory: Path, dept: str) -> list[str]:
+    """eth0 up again and the default route back (the kernel dropped it with the link)."""
+    with locked(directory) as state:
+        spaces = department_hosts(state, dept)
+        lines = []
+        for key, ns in state.hosts.items():
+            if ns in spaces:
+                lines.append(f"ip -n {ns} link set eth0 up")
+                gateway = state.host_gateways.get(key)
+                if gateway:
+                    lines.append(f"ip -n {ns} route replace default via {gateway}")
+        run_script(lines)
+        clear(state, PARTITION, dept)
+    return spaces
