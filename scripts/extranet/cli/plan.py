@@ -7,7 +7,7 @@ from typing import Any
 import typer
 from rich.tree import Tree
 
-from ..inventory import Inventory, load_inventory
+from ..inventory import Inventory, Problem, load_inventory
 from ..plan.dns import reverse_zones, serial
 from ..plan.export import netbox_addresses, netbox_prefixes, pairs_csv, pairs_json
 from ..plan.lock import DEFAULT_LOCK, Lock, PlanError, format_value, read_lock, write_lock
@@ -302,9 +302,7 @@ def export(
         console.print(f"wrote {out}", highlight=False)
 
 
-def _no_lock(lock: Path) -> Any:
-    from ..inventory.problems import Problem
-
+def _no_lock(lock: Path) -> Problem:
     return Problem(str(lock), 0, "", "no allocations yet: run `extranet plan --apply` first")
 
 

@@ -5,6 +5,7 @@ object is placed. New objects are placed in sorted id order, so the same inputs 
 Objects gone from the inventory keep their space (``held``) until released explicitly.
 """
 
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
@@ -451,8 +452,6 @@ def _check_layout(lock: Lock, policy: Policy) -> None:
 
 
 def json_short(value: Any) -> str:
-    import json
-
     return json.dumps(value, sort_keys=True, ensure_ascii=False)
 
 
