@@ -92,7 +92,7 @@ def test_unknown_targets_exit_2_and_name_what_exists(lab_state: LabState) -> Non
     result = fault(lab_state, "link-down", "yl-exit-01", "yl-bs-acc-01")
     assert result.returncode == 2
     assert "no link between" in result.stderr and "yl-bs-acc-01" in result.stderr
-    assert fault(lab_state, "kill", "yl-core-01", "bgpd").returncode == 2
+    assert fault(lab_state, "kill", "yl-core-01", "ripd").returncode == 2
     assert fault(lab_state, "partition", "nosuchdept").returncode == 2
     assert not refresh(lab_state).faults
 

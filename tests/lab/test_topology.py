@@ -60,7 +60,8 @@ def test_frr_config_is_the_legacy_state_with_router_id_first() -> None:
     assert conf.index("ospf router-id 198.18.1.1") < conf.index("interface lo")
     assert "ip address 198.18.1.1/32" in conf
     assert conf.count(" ip ospf area 0") == len(router.ports) + 1
-    assert "ipv6" not in conf and "ospf6" not in conf and "bgp" not in conf
+    assert "ipv6" not in conf and "ospf6" not in conf and "neighbor" not in conf
+    assert "router bgp 65001" in conf  # bgpd runs with its AS and router-id only (no neighbours)
 
 
 def test_snmp_v2c_is_limited_to_the_management_subnet() -> None:

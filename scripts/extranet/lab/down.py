@@ -20,8 +20,7 @@ def stale(state: LabState) -> bool:
 def lab_procs(state: LabState) -> list[Proc]:
     """The recorded processes plus whatever else still runs in the lab's namespaces (by pid)."""
     recorded = {p.pid for p in state.procs}
-    spaces = {**state.namespaces, **state.hosts}
-    extra = [Proc(node, "?", pid, 0) for node, ns in spaces.items() for pid in netns_pids(ns)]
+    extra = [Proc(node, "?", pid, 0) for node, ns in state.all_namespaces().items() for pid in netns_pids(ns)]
     return [*state.procs, *(p for p in extra if p.pid not in recorded)]
 
 
@@ -32,7 +31,7 @@ def down(directory: Path) -> LabState | None:
         return None
     stop(lab_procs(state))
     run_script([f"ip link del {veth} 2>/dev/null || true" for veth in state.root_veths], check=False)
-    spaces = [*state.namespaces.values(), *state.hosts.values()]
+    spaces = list(state.all_namespaces().values())
     run_script([f"ip netns del {ns} 2>/dev/null || true" for ns in spaces], check=False)
     run_script([f"ip link del {state.bridge} 2>/dev/null || true"], check=False)
     for user in state.users:

@@ -64,6 +64,8 @@ def frr_conf(router: Router) -> str:
     """The legacy state: IPv4 only, OSPFv2 area 0 on every link and the loopback (router-id first)."""
     lines = ["frr defaults traditional", f"hostname {router.name}", "service integrated-vtysh-config", "!"]
     lines += ["router ospf", f" ospf router-id {router.router_id}", *OSPF_TIMERS, "!"]
+    if router.bgp_as is not None:
+        lines += [f"router bgp {router.bgp_as}", f" bgp router-id {router.router_id}", "!"]
     if router.loopback is not None:
         lines += ["interface lo", f" ip address {router.loopback}/32", " ip ospf area 0", "!"]
     for port in router.ports:

@@ -49,6 +49,8 @@ class LabState:
     hosts: dict[str, str] = field(default_factory=dict)  # department.lan -> namespace
     host_addrs: dict[str, str] = field(default_factory=dict)  # department.lan -> address/len
     host_gateways: dict[str, str] = field(default_factory=dict)  # department.lan -> gateway address
+    spaces: dict[str, str] = field(default_factory=dict)  # private network id -> namespace (no extranet link)
+    services: dict[str, list[str]] = field(default_factory=dict)  # system id -> ["address:port", ...]
     users: list[str] = field(default_factory=list)
     procs: list[Proc] = field(default_factory=list)
     links: list[list[str]] = field(default_factory=list)  # [router A, Linux if A, router B, Linux if B]
@@ -57,6 +59,10 @@ class LabState:
     @property
     def path(self) -> Path:
         return Path(self.dir) / "state.json"
+
+    def all_namespaces(self) -> dict[str, str]:
+        """Every namespace of the lab by node: routers, hosts, private networks."""
+        return {**self.namespaces, **self.hosts, **self.spaces}
 
     def router_dir(self, router: str) -> Path:
         return Path(self.dir) / "routers" / router

@@ -7,11 +7,14 @@ from dataclasses import dataclass, field
 from ipaddress import IPv4Address, IPv4Interface, IPv4Network
 
 from ..inventory import Inventory
-from ..inventory.models import Attachment, Device, Link, LinkEnd
+from ..inventory.models import Attachment, Device, Link, LinkEnd, SiteLevel
 
 NAME_MAX = 15  # Linux interface names: IFNAMSIZ - 1
 NS_PREFIX = "xl-"
 HOST_PREFIX = "xh-"
+SITE_LEVELS = (SiteLevel.CLOUD, SiteLevel.DATACENTER)
+# a cloud/datacenter router with no spare routed interface gets a /29 of this on a new Linux interface
+SITE_FALLBACK = IPv4Network("198.18.240.0/24")
 
 
 class TopologyError(ValueError):
@@ -37,6 +40,7 @@ class Router:
     router_id: IPv4Address
     loopback: IPv4Address | None
     ports: list[Port] = field(default_factory=list)
+    bgp_as: int | None = None
 
     def mapping(self) -> dict[str, str]:
         """Vendor interface name -> Linux interface name."""
@@ -70,6 +74,10 @@ class Topology:
     routers: dict[str, Router]
     wires: list[Wire]
     hosts: list[Host] = field(default_factory=list)
+    site_hosts: list[Host] = field(default_factory=list)  # cloud / datacenter server LANs
+
+    def all_hosts(self) -> list[Host]:
+        return [*self.hosts, *self.site_hosts]
 
 
 def namespace(device: str) -> str:
@@ -105,7 +113,8 @@ def router_of(device: Device, net: IPv4Network) -> Router:
     routing = device.routing
     rid = (routing.router_id if routing else None) or device.loopback or device.mgmt
     mgmt = IPv4Interface(f"{device.mgmt}/{net.prefixlen}")
-    return Router(device.name, namespace(device.name), mgmt, rid, device.loopback)
+    bgp_as = routing.bgp_as if routing else None
+    return Router(device.name, namespace(device.name), mgmt, rid, device.loopback, bgp_as=bgp_as)
 
 
 def add_port(router: Router, device: Device, vendor: str, lan: bool = False) -> str:
@@ -148,6 +157,44 @@ def lan_hosts(inventory: Inventory, routers: dict[str, Router]) -> list[Host]:
     return found
 
 
+def link_ends(inventory: Inventory) -> set[tuple[str, str]]:
+    return {(e.device, e.interface) for link in inventory.links.values() for e in ends(link)}
+
+
+def spare_interfaces(device: Device, taken: set[tuple[str, str]]) -> list[IPv4Interface]:
+    """The device's routed interfaces (IPv4, not shut) that are no link end: its server LANs."""
+    routed = [i for i in device.interfaces if i.ipv4 is not None and not i.shutdown]
+    return [i.ipv4 for i in routed if (device.name, i.name) not in taken and i.ipv4 and i.ipv4.network.prefixlen < 31]
+
+
+def fallback_port(router: Router, index: int) -> tuple[str, IPv4Interface]:
+    """A server LAN the inventory does not give: /29 number ``index`` of SITE_FALLBACK on a new ethN."""
+    net = list(SITE_FALLBACK.subnets(new_prefix=29))[index]
+    gateway = IPv4Interface(f"{net.network_address + 1}/29")
+    linux = f"eth{len(router.ports) + 1}"
+    router.ports.append(Port("lab-servers", linux, gateway, lan=True))
+    return linux, gateway
+
+
+def site_hosts(inventory: Inventory, routers: dict[str, Router]) -> list[Host]:
+    """Cloud and datacenter sites: one host per spare routed interface of their routers (else a fallback /29)."""
+    taken, found, fallbacks = link_ends(inventory), list[Host](), 0
+    for device in inventory.devices.values():
+        site = inventory.sites.get(device.site)
+        if site is None or site.level not in SITE_LEVELS:
+            continue
+        router, spare = routers[device.name], spare_interfaces(device, taken)
+        names = {i.ipv4: i.name for i in device.interfaces if i.ipv4 is not None}
+        ports = [(add_port(router, device, names[a], lan=True), a) for a in spare]
+        if not ports:
+            ports, fallbacks = [fallback_port(router, fallbacks)], fallbacks + 1
+        for linux, gateway in ports:
+            n = 1 + sum(h.key.split(".", 1)[0] == site.id for h in found)
+            ns = f"{HOST_PREFIX}{site.id}-{n}"
+            found.append(Host(f"{site.id}.lan{n}", ns, device.name, linux, host_address(gateway), gateway.ip))
+    return found
+
+
 def ends(link: Link) -> tuple[LinkEnd, LinkEnd]:
     return link.a, link.b
 
@@ -162,4 +209,5 @@ def build_topology(inventory: Inventory) -> Topology:
         a, b = ((e.device, add_port(routers[e.device], inventory.devices[e.device], e.interface)) for e in ends(link))
         wires.append(Wire(a, b))
     hosts = lan_hosts(inventory, routers)
-    return Topology(net, bridge_address(net, devices), routers, wires, hosts)
+    sites = site_hosts(inventory, routers)
+    return Topology(net, bridge_address(net, devices), routers, wires, hosts, sites)

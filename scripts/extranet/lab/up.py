@@ -4,6 +4,7 @@ import os
 import shlex
 import shutil
 import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,13 +13,15 @@ from ..inventory import Inventory
 from . import files
 from .down import down, stale
 from .files import Credentials
+from .overlay import write_overlay
+from .services import PRIVATE_DEV, Listener, Private, listeners, private_networks
 from .state import BRIDGE, LabState, Proc, load_state
 from .system import LabError, add_user, namespaces, prerequisites, run, run_script, spawn, start_time, user_exists
 from .topology import Host, Router, Topology, build_topology, mgmt_veth
 
 FRR = Path("/usr/lib/frr")
-ROUTING_DAEMONS = ("staticd", "ospfd")
-FRR_DAEMONS = ("zebra", *ROUTING_DAEMONS)
+ROUTING_DAEMONS = ("staticd", "ospfd", "ospf6d")
+FRR_DAEMONS = ("zebra", *ROUTING_DAEMONS, "bgpd")
 DAEMONS = (*FRR_DAEMONS, "sshd", "snmpd")
 START_TIMEOUT = 15.0
 
@@ -27,16 +30,20 @@ def up(inventory: Inventory, directory: Path) -> LabState:
     """Bring the inventory's network up as a lab; the state on disk records everything made, as it is made."""
     prerequisites()
     topo = build_topology(inventory)
+    privates = private_networks(inventory)
+    systems = listeners(inventory, topo, privates)
     clear_stale(directory)
-    check_free(topo)
+    check_free(topo, privates)
     check_reachable(directory)
     creds = Credentials.generate()
-    state = new_state(directory, topo)
+    state = new_state(directory, topo, privates, systems)
     write_files(state, topo, creds)
     state.save()
     add_user(creds.user, creds.password, directory / "bin" / "vtysh-shell")
-    run_script(network_script(topo))
+    run_script([*network_script(topo), *private_script(privates), *address_script(systems)])
     start_routers(state, topo)
+    start_listeners(state, systems)
+    write_overlay(state, creds.user)
     state.phase = "up"
     state.save()
     return state
@@ -52,8 +59,9 @@ def clear_stale(directory: Path) -> None:
     down(directory)
 
 
-def check_free(topo: Topology) -> None:
-    taken = sorted(namespaces() & ({r.ns for r in topo.routers.values()} | {h.ns for h in topo.hosts}))
+def check_free(topo: Topology, privates: list[Private]) -> None:
+    ours = {r.ns for r in topo.routers.values()} | {h.ns for h in topo.all_hosts()} | {p.ns for p in privates}
+    taken = sorted(namespaces() & ours)
     if taken:
         raise LabError(f"namespaces already exist (not from this lab's state): {', '.join(taken)}")
     if user_exists(files.LOGIN_USER):
@@ -62,8 +70,8 @@ def check_free(topo: Topology) -> None:
         raise LabError(f"interface {BRIDGE} already exists (not from this lab's state)")
 
 
-def new_state(directory: Path, topo: Topology) -> LabState:
-    routers = list(topo.routers.values())
+def new_state(directory: Path, topo: Topology, privates: list[Private], systems: list[Listener]) -> LabState:
+    routers, hosts = list(topo.routers.values()), topo.all_hosts()
     me = Proc("-", "owner", os.getpid(), start_time(os.getpid()) or 0)
     return LabState(
         dir=str(directory),
@@ -74,12 +82,23 @@ def new_state(directory: Path, topo: Topology) -> LabState:
         root_veths=[mgmt_veth(i) for i in range(1, len(routers) + 1)],
         mapping={r.name: r.mapping() for r in routers},
         loopbacks={r.name: str(r.loopback) for r in routers if r.loopback is not None},
-        hosts={h.key: h.ns for h in topo.hosts},
-        host_addrs={h.key: str(h.address) for h in topo.hosts},
-        host_gateways={h.key: str(h.gateway) for h in topo.hosts},
+        hosts={h.key: h.ns for h in hosts},
+        host_addrs={h.key: str(h.address) for h in hosts},
+        host_gateways={h.key: str(h.gateway) for h in hosts},
+        spaces={p.key: p.ns for p in privates},
+        services=service_map(systems),
         users=[files.LOGIN_USER],
         links=[[w.a[0], w.a[1], w.b[0], w.b[1]] for w in topo.wires],
     )
+
+
+def service_map(systems: list[Listener]) -> dict[str, list[str]]:
+    """System id -> the address:port pairs it listens on."""
+    found: dict[str, list[str]] = {}
+    for listener in systems:
+        for system, address, port in listener.binds:
+            found.setdefault(system, []).append(f"{address}:{port}")
+    return found
 
 
 def owned_dir(path: Path) -> None:
@@ -144,8 +163,31 @@ def network_script(topo: Topology) -> Iterator[str]:
         yield f"ip link add {a_if} netns {a_ns} type veth peer name {b_if} netns {b_ns}"
         yield f"ip -n {a_ns} link set {a_if} up"
         yield f"ip -n {b_ns} link set {b_if} up"
-    for host in topo.hosts:
+    for host in topo.all_hosts():
         yield from host_script(host, topo.routers[host.router].ns)
+
+
+def private_script(privates: list[Private]) -> Iterator[str]:
+    """Private networks (legacy): a namespace each, the first address of every prefix on lo, no link."""
+    for private in privates:
+        yield f"ip netns add {private.ns}"
+        yield from (f"ip -n {private.ns} addr add {a} dev {PRIVATE_DEV}" for a in private.addresses)
+        yield f"ip -n {private.ns} link set {PRIVATE_DEV} up"
+
+
+def address_script(systems: list[Listener]) -> Iterator[str]:
+    """The systems' own addresses on their namespace's interface."""
+    for listener in systems:
+        yield from (f"ip -n {listener.ns} addr add {a} dev {listener.dev}" for a in listener.add)
+
+
+def start_listeners(state: LabState, systems: list[Listener]) -> None:
+    """One listener process per namespace (recorded by pid, node = the host or private network)."""
+    for listener in systems:
+        specs = [f"{system}={address}:{port}" for system, address, port in listener.binds]
+        command = ["ip", "netns", "exec", listener.ns, sys.executable, "-m", "extranet.lab.service", *specs]
+        state.procs.append(spawn(listener.node, "service", command))
+    state.save()
 
 
 def host_script(host: Host, router_ns: str) -> Iterator[str]:
@@ -255,15 +297,20 @@ def start_routers(state: LabState, topo: Topology) -> None:
     state.save()
     wait_for([state.router_dir(r.name) / "run" / "zserv.api" for r in routers])
     for router in routers:
-        start_services(state, router.name)
+        start_services(state, router)
     state.save()
-    wait_for([state.router_dir(r.name) / "run" / f"{d}.vty" for r in routers for d in ROUTING_DAEMONS])
+    wait_for([state.router_dir(r.name) / "run" / f"{d}.vty" for r in routers for d in routing_daemons(r)])
     load_configs(state, [r.name for r in routers])
 
 
-def start_services(state: LabState, node: str) -> None:
-    for daemon in (*ROUTING_DAEMONS, "sshd", "snmpd"):
-        start(state, node, daemon)
+def routing_daemons(router: Router) -> tuple[str, ...]:
+    """staticd, ospfd, ospf6d everywhere (ospf6d without config: the legacy state has no IPv6), bgpd with an AS."""
+    return (*ROUTING_DAEMONS, *(("bgpd",) if router.bgp_as is not None else ()))
+
+
+def start_services(state: LabState, router: Router) -> None:
+    for daemon in (*routing_daemons(router), "sshd", "snmpd"):
+        start(state, router.name, daemon)
 
 
 def wait_for(paths: list[Path], timeout: float = START_TIMEOUT) -> None:
