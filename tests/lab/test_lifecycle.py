@@ -32,8 +32,8 @@ def wait_for_state(directory: Path, phase: str, timeout: float = 60) -> LabState
 
 
 def assert_nothing_left(state: LabState, directory: Path) -> None:
-    assert state.hosts  # department LANs were part of it
-    assert not {*state.namespaces.values(), *state.hosts.values()} & namespaces()
+    assert state.hosts and state.edges and state.isps  # department LANs and own exits were part of it
+    assert not set(state.all_namespaces().values()) & namespaces()
     for link in [*state.root_veths, state.bridge]:
         assert run(["ip", "link", "show", link], check=False).returncode != 0, link
     assert not [p for p in state.procs if alive(p)]

@@ -97,3 +97,27 @@ def test_department_lans_become_hosts_behind_their_gateway() -> None:
     assert (
         "interface eth3\n description Vlanif101\n ip address 198.19.1.1/24\n ip ospf area 0\n ip ospf passive" in conf
     )
+
+
+def test_departments_with_their_own_exit_get_an_edge_and_an_isp() -> None:
+    inventory = load_inventory(EXAMPLE)
+    topo = build_topology(inventory)
+    by_dept = {e.key: e for e in topo.edges}
+    assert sorted(by_dept) == ["jyj", "swj", "zjj"]  # rmt (class C) has no uplink yet
+    jyj = by_dept["jyj"]
+    assert (jyj.ns, jyj.isp_ns, jyj.router) == ("xe-jyj", "xi-jyj", "yl-agg-01")
+    assert topo.routers["yl-agg-01"].mapping()["GigabitEthernet1/0/23"] == jyj.router_if
+    assert (str(jyj.handoff), str(jyj.router_addr)) == ("198.18.3.2/30", "198.18.3.1")
+    assert jyj.routes == (IPv4Network("198.19.19.0/24"),)
+    assert by_dept["zjj"].routes == (IPv4Network("198.19.250.0/24"),)  # NATed: the NAT prefix is routed
+    used = [IPv4Network(p) for n in inventory.private_networks.values() for p in n.prefixes]
+    isp_nets = [e.isp.network for e in topo.edges]
+    assert len(set(isp_nets)) == len(isp_nets)
+    for edge in topo.edges:
+        assert edge.isp.network == edge.uplink.network and edge.isp.ip == edge.isp.network.network_address + 1
+        for net in (edge.isp.network, edge.internet.network):
+            assert any(net.subnet_of(a) for a in ALLOWED)  # type: ignore[arg-type]
+            assert not any(net.overlaps(u) for u in used), net
+    conf = files.frr_conf(topo.routers["yl-agg-01"])
+    assert " redistribute static" in conf and "ip route 198.19.250.0/24 198.18.3.6" in conf
+    assert "ip route 198.19.14.0/24" not in conf

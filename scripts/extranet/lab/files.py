@@ -63,7 +63,10 @@ def port_lines(port: Port) -> list[str]:
 def frr_conf(router: Router) -> str:
     """The legacy state: IPv4 only, OSPFv2 area 0 on every link and the loopback (router-id first)."""
     lines = ["frr defaults traditional", f"hostname {router.name}", "service integrated-vtysh-config", "!"]
-    lines += ["router ospf", f" ospf router-id {router.router_id}", *OSPF_TIMERS, "!"]
+    redistribute = [" redistribute static"] if router.statics else []
+    lines += ["router ospf", f" ospf router-id {router.router_id}", *OSPF_TIMERS, *redistribute, "!"]
+    if router.statics:  # departments with their own exit: their LANs (or NAT prefixes) via their edge
+        lines += [*(f"ip route {prefix} {via}" for prefix, via in router.statics), "!"]
     if router.bgp_as is not None:
         lines += [f"router bgp {router.bgp_as}", f" bgp router-id {router.router_id}", "!"]
     if router.loopback is not None:

@@ -50,6 +50,10 @@ class LabState:
     host_addrs: dict[str, str] = field(default_factory=dict)  # department.lan -> address/len
     host_gateways: dict[str, str] = field(default_factory=dict)  # department.lan -> gateway address
     spaces: dict[str, str] = field(default_factory=dict)  # private network id -> namespace (no extranet link)
+    edges: dict[str, str] = field(default_factory=dict)  # department with its own exit -> its edge namespace
+    isps: dict[str, str] = field(default_factory=dict)  # that department -> its isp namespace
+    edge_routes: dict[str, list[str]] = field(default_factory=dict)  # department -> prefixes routed to its edge
+    internet: str = ""  # the address standing for the Internet on every isp's lo
     services: dict[str, list[str]] = field(default_factory=dict)  # system id -> ["address:port", ...]
     users: list[str] = field(default_factory=list)
     procs: list[Proc] = field(default_factory=list)
@@ -61,8 +65,9 @@ class LabState:
         return Path(self.dir) / "state.json"
 
     def all_namespaces(self) -> dict[str, str]:
-        """Every namespace of the lab by node: routers, hosts, private networks."""
-        return {**self.namespaces, **self.hosts, **self.spaces}
+        """Every namespace of the lab by node: routers, hosts, private networks, edges and isps."""
+        exits = {**{f"{d}.edge": ns for d, ns in self.edges.items()}, **{f"{d}.isp": ns for d, ns in self.isps.items()}}
+        return {**self.namespaces, **self.hosts, **self.spaces, **exits}
 
     def router_dir(self, router: str) -> Path:
         return Path(self.dir) / "routers" / router

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from ipaddress import IPv4Address, IPv4Interface, IPv4Network
 
 from ..inventory import Inventory
-from ..inventory.models import Attachment, Device, Link, LinkEnd, SiteLevel
+from ..inventory.models import Attachment, Department, Device, Exit, Link, LinkEnd, SiteLevel
 
 NAME_MAX = 15  # Linux interface names: IFNAMSIZ - 1
 NS_PREFIX = "xl-"
@@ -15,6 +15,14 @@ HOST_PREFIX = "xh-"
 SITE_LEVELS = (SiteLevel.CLOUD, SiteLevel.DATACENTER)
 # a cloud/datacenter router with no spare routed interface gets a /29 of this on a new Linux interface
 SITE_FALLBACK = IPv4Network("198.18.240.0/24")
+EDGE_PREFIX = "xe-"  # a class C/E department's own router/firewall (its own Internet exit)
+ISP_PREFIX = "xi-"  # that department's Internet provider
+EXTRANET = IPv4Network("198.18.0.0/15")
+ISP_POOL = IPv4Network("203.0.113.0/24")  # edge <-> isp /30s
+INTERNET_POOL = IPv4Network("198.51.100.0/24")  # the "Internet" address on every isp's lo
+EDGE_UPLINK = "eth0"  # in the edge namespace: the hand-off from the access router
+EDGE_ISP = "isp0"  # in the edge namespace: towards the isp
+ISP_DEV = "eth0"  # in the isp namespace: towards the edge
 
 
 class TopologyError(ValueError):
@@ -41,6 +49,7 @@ class Router:
     loopback: IPv4Address | None
     ports: list[Port] = field(default_factory=list)
     bgp_as: int | None = None
+    statics: list[tuple[IPv4Network, IPv4Address]] = field(default_factory=list)  # redistributed into OSPF
 
     def mapping(self) -> dict[str, str]:
         """Vendor interface name -> Linux interface name."""
@@ -67,6 +76,25 @@ class Host:
     gateway: IPv4Address
 
 
+@dataclass(frozen=True)
+class Edge:
+    """A department with its own exit: its router/firewall (edge) behind the access router's hand-off /30,
+    and its Internet provider (isp) with an address standing for the Internet."""
+
+    key: str  # department id
+    ns: str
+    isp_ns: str
+    router: str
+    router_if: str
+    handoff: IPv4Interface  # the edge's end of the hand-off /30
+    router_addr: IPv4Address  # the access router's end
+    lo: tuple[IPv4Interface, ...]  # first address of each LAN (and NAT) prefix
+    routes: tuple[IPv4Network, ...]  # what the access router routes to the edge: LAN prefixes, or their NAT
+    uplink: IPv4Interface  # the edge's end of the isp /30
+    isp: IPv4Interface  # the isp's end
+    internet: IPv4Interface  # on the isp's lo
+
+
 @dataclass
 class Topology:
     mgmt_net: IPv4Network
@@ -75,6 +103,7 @@ class Topology:
     wires: list[Wire]
     hosts: list[Host] = field(default_factory=list)
     site_hosts: list[Host] = field(default_factory=list)  # cloud / datacenter server LANs
+    edges: list[Edge] = field(default_factory=list)  # departments with their own exit
 
     def all_hosts(self) -> list[Host]:
         return [*self.hosts, *self.site_hosts]
@@ -178,7 +207,8 @@ def fallback_port(router: Router, index: int) -> tuple[str, IPv4Interface]:
 
 def site_hosts(inventory: Inventory, routers: dict[str, Router]) -> list[Host]:
     """Cloud and datacenter sites: one host per spare routed interface of their routers (else a fallback /29)."""
-    taken, found, fallbacks = link_ends(inventory), list[Host](), 0
+    taken = link_ends(inventory) | {(a.device, a.interface) for _, a, _ in own_exits(inventory)}
+    found, fallbacks = list[Host](), 0
     for device in inventory.devices.values():
         site = inventory.sites.get(device.site)
         if site is None or site.level not in SITE_LEVELS:
@@ -192,6 +222,100 @@ def site_hosts(inventory: Inventory, routers: dict[str, Router]) -> list[Host]:
             n = 1 + sum(h.key.split(".", 1)[0] == site.id for h in found)
             ns = f"{HOST_PREFIX}{site.id}-{n}"
             found.append(Host(f"{site.id}.lan{n}", ns, device.name, linux, host_address(gateway), gateway.ip))
+    return found
+
+
+def uplink_address(inventory: Inventory, uplink: Attachment) -> IPv4Interface | None:
+    device = inventory.devices.get(uplink.device)
+    iface = next((i for i in device.interfaces if i.name == uplink.interface), None) if device else None
+    return iface.ipv4 if iface and not iface.shutdown else None
+
+
+def own_exits(inventory: Inventory) -> list[tuple[Department, Attachment, IPv4Interface]]:
+    """Departments with their own exit whose uplink interface has an IPv4 address (sorted by id)."""
+    found = []
+    for dept in sorted(inventory.departments.values(), key=lambda d: d.id):
+        if dept.effective_exit != Exit.OWN or dept.uplink is None:
+            continue
+        address = uplink_address(inventory, dept.uplink)
+        if address is not None and address.network.num_addresses >= 4:
+            found.append((dept, dept.uplink, address))
+    return found
+
+
+def inventory_networks(inventory: Inventory) -> list[IPv4Network]:
+    """Every IPv4 prefix and address the inventory uses (lab allocations must not overlap any)."""
+    nets: list[IPv4Network] = []
+    for device in inventory.devices.values():
+        nets += [IPv4Network(f"{a}/32") for a in (device.mgmt, device.loopback) if a is not None]
+        nets += [i.ipv4.network for i in device.interfaces if i.ipv4 is not None]
+    for dept in inventory.departments.values():
+        nets += [n for lan in dept.lans for n in (lan.ipv4, lan.nat) if n is not None]
+    for net in inventory.private_networks.values():
+        nets += [n for n in net.prefixes if isinstance(n, IPv4Network)]
+    for system in inventory.systems.values():
+        nets += [IPv4Network(f"{a}/32") for a in system.addresses if isinstance(a, IPv4Address)]
+    return nets
+
+
+def free_blocks(pool: IPv4Network, prefixlen: int, used: list[IPv4Network]) -> list[IPv4Network]:
+    return [n for n in pool.subnets(new_prefix=prefixlen) if not any(n.overlaps(u) for u in used)]
+
+
+def lan_lo(dept: Department) -> tuple[tuple[IPv4Interface, ...], tuple[IPv4Network, ...]]:
+    """The edge's lo addresses (first of each LAN and NAT prefix) and the prefixes routed to it."""
+    lo, routes = [], []
+    for lan in dept.lans:
+        for net in (lan.ipv4, lan.nat):
+            if net is not None:
+                lo.append(IPv4Interface(f"{net.network_address + 1}/{net.prefixlen}"))
+        routed = lan.nat or lan.ipv4
+        if routed is not None and routed not in routes:
+            routes.append(routed)
+    return tuple(lo), tuple(routes)
+
+
+def edges(inventory: Inventory, routers: dict[str, Router]) -> list[Edge]:
+    """An edge and an isp namespace per department with its own exit (ethN on the access router after the
+    LANs); the isp /30s and the Internet address are the first blocks of their pools that the inventory
+    does not use (the Internet address: the highest free one)."""
+    exits = own_exits(inventory)
+    if not exits:
+        return []
+    used = inventory_networks(inventory)
+    internet = [h for h in reversed(list(INTERNET_POOL.hosts())) if not any(h in u for u in used)]
+    if not internet:
+        raise TopologyError(f"no address of {INTERNET_POOL} is free of inventory prefixes for the lab's Internet")
+    blocks = free_blocks(ISP_POOL, 30, used)
+    if len(blocks) < len(exits):
+        raise TopologyError(
+            f"{len(exits)} departments with their own exit need a /30 each, but only {len(blocks)} /30s of "
+            f"{ISP_POOL} are free of inventory prefixes"
+        )
+    found = []
+    for (dept, uplink, address), block in zip(exits, blocks, strict=False):
+        device = inventory.devices[uplink.device]
+        linux = add_port(routers[device.name], device, uplink.interface, lan=True)
+        peer = next(h for h in address.network.hosts() if h != address.ip)
+        lo, routes = lan_lo(dept)
+        routers[device.name].statics += [(r, peer) for r in routes]
+        isp_ip, edge_ip = block.network_address + 1, block.network_address + 2
+        found.append(
+            Edge(
+                dept.id,
+                f"{EDGE_PREFIX}{dept.id}",
+                f"{ISP_PREFIX}{dept.id}",
+                device.name,
+                linux,
+                IPv4Interface(f"{peer}/{address.network.prefixlen}"),
+                address.ip,
+                lo,
+                routes,
+                IPv4Interface(f"{edge_ip}/30"),
+                IPv4Interface(f"{isp_ip}/30"),
+                IPv4Interface(f"{internet[0]}/32"),
+            )
+        )
     return found
 
 
@@ -210,4 +334,5 @@ def build_topology(inventory: Inventory) -> Topology:
         wires.append(Wire(a, b))
     hosts = lan_hosts(inventory, routers)
     sites = site_hosts(inventory, routers)
-    return Topology(net, bridge_address(net, devices), routers, wires, hosts, sites)
+    exits = edges(inventory, routers)
+    return Topology(net, bridge_address(net, devices), routers, wires, hosts, sites, exits)

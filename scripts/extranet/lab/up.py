@@ -17,7 +17,7 @@ from .overlay import write_overlay
 from .services import PRIVATE_DEV, Listener, Private, listeners, private_networks
 from .state import BRIDGE, LabState, Proc, load_state
 from .system import LabError, add_user, namespaces, prerequisites, run, run_script, spawn, start_time, user_exists
-from .topology import Host, Router, Topology, build_topology, mgmt_veth
+from .topology import EDGE_ISP, EDGE_UPLINK, EXTRANET, ISP_DEV, Edge, Host, Router, Topology, build_topology, mgmt_veth
 
 FRR = Path("/usr/lib/frr")
 ROUTING_DAEMONS = ("staticd", "ospfd", "ospf6d")
@@ -61,6 +61,7 @@ def clear_stale(directory: Path) -> None:
 
 def check_free(topo: Topology, privates: list[Private]) -> None:
     ours = {r.ns for r in topo.routers.values()} | {h.ns for h in topo.all_hosts()} | {p.ns for p in privates}
+    ours |= {e.ns for e in topo.edges} | {e.isp_ns for e in topo.edges}
     taken = sorted(namespaces() & ours)
     if taken:
         raise LabError(f"namespaces already exist (not from this lab's state): {', '.join(taken)}")
@@ -86,6 +87,10 @@ def new_state(directory: Path, topo: Topology, privates: list[Private], systems:
         host_addrs={h.key: str(h.address) for h in hosts},
         host_gateways={h.key: str(h.gateway) for h in hosts},
         spaces={p.key: p.ns for p in privates},
+        edges={e.key: e.ns for e in topo.edges},
+        isps={e.key: e.isp_ns for e in topo.edges},
+        edge_routes={e.key: [str(r) for r in e.routes] for e in topo.edges},
+        internet=str(topo.edges[0].internet.ip) if topo.edges else "",
         services=service_map(systems),
         users=[files.LOGIN_USER],
         links=[[w.a[0], w.a[1], w.b[0], w.b[1]] for w in topo.wires],
@@ -165,6 +170,8 @@ def network_script(topo: Topology) -> Iterator[str]:
         yield f"ip -n {b_ns} link set {b_if} up"
     for host in topo.all_hosts():
         yield from host_script(host, topo.routers[host.router].ns)
+    for edge in topo.edges:
+        yield from edge_script(edge, topo.routers[edge.router].ns)
 
 
 def private_script(privates: list[Private]) -> Iterator[str]:
@@ -200,6 +207,29 @@ def host_script(host: Host, router_ns: str) -> Iterator[str]:
     yield f"ip -n {host.ns} addr add {host.address} dev eth0"
     yield f"ip -n {host.ns} link set eth0 up"
     yield f"ip -n {host.ns} route add default via {host.gateway}"
+
+
+def edge_script(edge: Edge, router_ns: str) -> Iterator[str]:
+    """A department's own exit: its edge (LAN prefixes on lo) on the access router's hand-off, its isp behind
+    it holding the Internet address; the edge's default goes to the isp, the extranet to the hand-off."""
+    ns, isp = edge.ns, edge.isp_ns
+    for space in (ns, isp):
+        yield f"ip netns add {space}"
+        yield f"ip -n {space} link set lo up"
+        yield f"ip netns exec {space} sysctl -qw net.ipv4.ip_forward=1 'net.ipv4.ping_group_range=0 2147483647'"
+    yield f"ip link add {edge.router_if} netns {router_ns} type veth peer name {EDGE_UPLINK} netns {ns}"
+    yield f"ip -n {router_ns} link set {edge.router_if} up"
+    yield f"ip link add {EDGE_ISP} netns {ns} type veth peer name {ISP_DEV} netns {isp}"
+    yield from (f"ip -n {ns} addr add {a} dev lo" for a in edge.lo)
+    yield f"ip -n {ns} addr add {edge.handoff} dev {EDGE_UPLINK}"
+    yield f"ip -n {ns} addr add {edge.uplink} dev {EDGE_ISP}"
+    yield f"ip -n {isp} addr add {edge.isp} dev {ISP_DEV}"
+    yield f"ip -n {isp} addr add {edge.internet} dev lo"
+    yield f"ip -n {ns} link set {EDGE_UPLINK} up"
+    yield f"ip -n {ns} link set {EDGE_ISP} up"
+    yield f"ip -n {isp} link set {ISP_DEV} up"
+    yield f"ip -n {ns} route add default via {edge.isp.ip}"
+    yield f"ip -n {ns} route add {EXTRANET} via {edge.router_addr}"
 
 
 def router_script(router: Router, veth: str) -> Iterator[str]:
