@@ -5,6 +5,7 @@ import re
 import subprocess
 import time
 from collections.abc import Callable
+from ipaddress import ip_network
 from pathlib import Path
 
 import pytest
@@ -197,4 +198,25 @@ def test_partition_cuts_the_department_off_its_gateway_and_heal_restores(lab_sta
         assert fault(lab_state, "heal", "xwb").returncode == 0
     assert poll(lambda: ping(ns, gateway).returncode == 0, 5)
     assert ping(ns, lab_state.loopbacks["yl-exit-01"]).returncode == 0  # the default route is back
+    healthy(lab_state)
+
+
+def test_partition_of_an_edge_department_cuts_its_hand_off_and_heal_restores(lab_state: LabState) -> None:
+    dept = "jyj"
+    if dept not in lab_state.edges:
+        pytest.skip("the inventory gives jyj no own exit")
+    core, edge = lab_state.namespaces["yl-core-01"], lab_state.edges[dept]
+    target = str(ip_network(lab_state.edge_routes[dept][0]).network_address + 1)  # on the edge's lo
+    assert poll(lambda: ping(core, target).returncode == 0, 5)
+    try:
+        result = fault(lab_state, "partition", dept)
+        assert result.returncode == 0, result.stderr
+        assert edge in result.stdout
+        assert poll(lambda: ping(core, target).returncode != 0, 5), "the edge still answers"
+        assert status_faults(lab_state) == [{"kind": "partition", "target": dept, "detail": ""}]
+    finally:
+        assert fault(lab_state, "heal", dept).returncode == 0
+    assert poll(lambda: ping(core, target).returncode == 0, 10), "the edge did not come back"
+    routes = subprocess.run(["ip", "-n", edge, "route"], capture_output=True, text=True, check=False).stdout
+    assert "default via" in routes and "198.18.0.0/15 via" in routes
     healthy(lab_state)

@@ -2,6 +2,7 @@
 
 import json
 import subprocess
+from ipaddress import ip_interface, ip_network
 from pathlib import Path
 
 import pytest
@@ -86,3 +87,13 @@ def test_department_hosts_reach_each_other_across_the_backbone(lab_state: LabSta
         ping = subprocess.run(["ip", "netns", "exec", xwb, "ping", "-c1", "-W2", target],
                               capture_output=True, text=True, timeout=20, check=False)  # fmt: skip
         assert ping.returncode == 0, (target, ping.stdout)
+
+
+def test_show_lists_the_edges_and_isps(lab_state: LabState) -> None:
+    shown = json.loads(run_cli("lab", "show", "--json", "--dir", lab_state.dir).stdout)["edges"]
+    assert set(shown) == set(lab_state.edges)
+    for dept, edge in shown.items():
+        assert edge["namespace"] == lab_state.edges[dept] and edge["isp_namespace"] == lab_state.isps[dept]
+        assert ip_interface(edge["handoff"]).network.prefixlen == 30 and ip_network(edge["isp"]).prefixlen == 30
+    text = run_cli("lab", "show", "--dir", lab_state.dir).stdout
+    assert all(ns in text for ns in lab_state.edges.values())

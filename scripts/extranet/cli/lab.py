@@ -4,6 +4,7 @@ import os
 import signal
 import time
 from collections.abc import Callable
+from ipaddress import IPv4Interface
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -169,6 +170,12 @@ def show(directory: Path | None = DirOption, as_json: bool = JsonOption) -> None
         for key, ns in state.hosts.items():
             hosts.add_row(key, ns, state.host_addrs.get(key, "-"))
         console.print(hosts)
+    if state.edges:
+        edges = Table("department (own exit)", "edge namespace", "hand-off", "isp namespace", "isp /30")
+        for dept, edge in _edges_json(state).items():
+            cells = [edge["namespace"], edge["handoff"], edge["isp_namespace"], edge["isp"]]
+            edges.add_row(dept, *(cell or "-" for cell in cells))
+        console.print(edges)
     console.print(f"management bridge {state.bridge} {state.bridge_ip}; login user {', '.join(state.users)}")
     console.print(f"credentials: {creds}  ssh key: {Path(state.dir) / 'ssh' / 'id_ed25519'}")
 
@@ -180,7 +187,17 @@ def _show_json(state: LabState, creds: Path) -> dict[str, Any]:
     }
     hosts = {h: {"namespace": ns, "address": state.host_addrs.get(h)} for h, ns in state.hosts.items()}
     return {"bridge": state.bridge, "bridge_ip": state.bridge_ip, "credentials": str(creds), "routers": routers,
-            "hosts": hosts}  # fmt: skip
+            "hosts": hosts, "edges": _edges_json(state)}  # fmt: skip
+
+
+def _edges_json(state: LabState) -> dict[str, dict[str, str | None]]:
+    """Departments with their own exit: edge namespace, its hand-off address, isp namespace and isp /30."""
+    found: dict[str, dict[str, str | None]] = {}
+    for dept, ns in state.edges.items():
+        isp = state.isp_links.get(dept)
+        found[dept] = {"namespace": ns, "handoff": state.edge_handoffs.get(dept), "isp_namespace": state.isps.get(dept),
+                       "isp": str(IPv4Interface(isp).network) if isp else None}  # fmt: skip
+    return found
 
 
 @app.command(name="exec", context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
@@ -286,13 +303,13 @@ def restart(
 
 @fault_app.command()
 def partition(dept: str = typer.Argument(..., help="A department id."), directory: Path | None = DirOption) -> None:
-    """Cut a department's LAN host(s) off: their LAN interface goes down."""
+    """Cut a department off: its LAN host(s) lose their LAN interface, its edge (own exit) its hand-off."""
     spaces = _fault(lambda: faults.partition(lab.lab_dir(directory), dept))
     console.print(f"department {dept}: partitioned ({', '.join(spaces)})")
 
 
 @fault_app.command()
 def heal(dept: str = typer.Argument(..., help="A department id."), directory: Path | None = DirOption) -> None:
-    """Bring a partitioned department's LAN interface(s) back (and their default route)."""
+    """Bring a partitioned department's interface(s) back (and their routes)."""
     spaces = _fault(lambda: faults.heal(lab.lab_dir(directory), dept))
     console.print(f"department {dept}: healed ({', '.join(spaces)})")

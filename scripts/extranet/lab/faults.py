@@ -9,10 +9,13 @@ import re
 import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
+from ipaddress import IPv4Interface
 from pathlib import Path
 
+from .services import HOST_DEV
 from .state import Fault, LabState, Proc, load_state
 from .system import LabError, alive, reap, run_script, stop
+from .topology import EDGE_UPLINK, EXTRANET
 from .up import DAEMONS, FRR_DAEMONS, load_configs, start, wait_for
 
 DELAY = re.compile(r"^\d+(\.\d+)?(us|ms|s)$")
@@ -172,20 +175,39 @@ def restart(directory: Path, node: str, daemon: str) -> Proc:
 
 
 def department_hosts(state: LabState, dept: str) -> list[str]:
+    """The department's LAN host namespace(s), or its edge namespace when it has its own exit."""
     found = [ns for key, ns in state.hosts.items() if key.split(".", 1)[0] == dept]
+    if dept in state.edges:
+        found.append(state.edges[dept])
     if not found:
-        known = sorted({key.split(".", 1)[0] for key in state.hosts})
-        raise FaultError(f"no department {dept!r} with a LAN host in the lab (departments: {', '.join(known)})")
+        known = sorted({key.split(".", 1)[0] for key in state.hosts} | set(state.edges))
+        raise FaultError(
+            f"no department {dept!r} with a LAN host or an edge in the lab (departments: {', '.join(known)})"
+        )
     return found
 
 
 def partition(directory: Path, dept: str) -> list[str]:
-    """The department's host namespace(s) lose their LAN interface (eth0 down)."""
+    """The department's host namespace(s) lose their LAN interface, its edge its hand-off (eth0 down)."""
     with locked(directory) as state:
         spaces = department_hosts(state, dept)
-        run_script([f"ip -n {ns} link set eth0 down" for ns in spaces])
+        run_script(
+            [f"ip -n {ns} link set {HOST_DEV if ns in state.hosts.values() else EDGE_UPLINK} down" for ns in spaces]
+        )
         record(state, Fault(PARTITION, dept))
     return spaces
+
+
+def edge_heal(state: LabState, dept: str) -> list[str]:
+    """The edge's hand-off up again with the routes `lab up` gave it: default via the isp, the extranet via
+    the hand-off (the kernel dropped the latter with the link)."""
+    ns = state.edges[dept]
+    lines = [f"ip -n {ns} link set {EDGE_UPLINK} up"]
+    if state.isp_links.get(dept):
+        lines.append(f"ip -n {ns} route replace default via {IPv4Interface(state.isp_links[dept]).ip}")
+    if state.edge_gateways.get(dept):
+        lines.append(f"ip -n {ns} route replace {EXTRANET} via {state.edge_gateways[dept]}")
+    return lines
 
 
 def heal(directory: Path, dept: str) -> list[str]:
@@ -195,10 +217,12 @@ def heal(directory: Path, dept: str) -> list[str]:
         lines = []
         for key, ns in state.hosts.items():
             if ns in spaces:
-                lines.append(f"ip -n {ns} link set eth0 up")
+                lines.append(f"ip -n {ns} link set {HOST_DEV} up")
                 gateway = state.host_gateways.get(key)
                 if gateway:
                     lines.append(f"ip -n {ns} route replace default via {gateway}")
+        if dept in state.edges:
+            lines += edge_heal(state, dept)
         run_script(lines)
         clear(state, PARTITION, dept)
     return spaces

@@ -1,6 +1,7 @@
 """Where the inventory's information systems and private networks live in the lab (pure data, no system calls).
 
-- a system of kind department runs in a host of that department, cloud/datacenter in a host of that site's
+- a system of kind department runs in a host of that department (in its edge namespace when the department has
+  its own exit and no LAN host), cloud/datacenter in a host of that site's
   server LANs, private_network in that private network's namespace; `internal` (classified) never;
 - its IPv4 addresses are added to the namespace's interface when they lie in its LAN (else it listens on the
   host's own address); one small listener process per namespace answers each TCP port with the system id;
@@ -13,11 +14,12 @@ from ipaddress import IPv4Address, IPv4Interface
 
 from ..inventory import Inventory
 from ..inventory.models import Classification, HostKind, PrivateNetwork, System
-from .topology import Host, Topology
+from .topology import Edge, Host, Topology
 
 PRIVATE_PREFIX = "xp-"
 PRIVATE_DEV = "lo"  # the dummy module is not loadable here: the loopback holds the addresses
 HOST_DEV = "eth0"
+EDGE_DEV = "lo"  # a department's own exit: its LAN prefixes are on the edge's loopback
 
 
 @dataclass(frozen=True)
@@ -75,6 +77,17 @@ def host_binds(system: System, host: Host, listener: Listener) -> None:
     listener.binds += [(system.id, a, port) for a in addresses for port in tcp_ports(system)]
 
 
+def edge_binds(system: System, edge: Edge, listener: Listener) -> None:
+    """A department with its own exit and no LAN host: its system listens in the edge namespace, its addresses
+    on the edge's lo when they lie in one of the department's LAN (or NAT) prefixes."""
+    own = {a.ip for a in edge.lo}
+    inside = [a for a in ipv4s(system) if any(a in lo.network for lo in edge.lo)]
+    listener.add += [IPv4Interface(f"{a}/32") for a in inside if a not in own]
+    fallback = edge.lo[0].ip if edge.lo else edge.handoff.ip
+    addresses = [str(a) for a in inside] or [str(fallback)]
+    listener.binds += [(system.id, a, port) for a in addresses for port in tcp_ports(system)]
+
+
 def private_binds(system: System, private: Private, listener: Listener) -> None:
     own = {a.ip for a in private.addresses}
     extra = [a for a in ipv4s(system) if a not in own]
@@ -95,6 +108,10 @@ def place(system: System, topo: Topology, privates: dict[str, Private], found: d
     if hosts:
         host = pick_host(system, hosts)
         host_binds(system, host, found.setdefault(host.ns, Listener(host.key, host.ns, HOST_DEV)))
+        return
+    edge = next((e for e in topo.edges if e.key == system.runs_at.ref), None)
+    if edge is not None and system.runs_at.kind == HostKind.DEPARTMENT:
+        edge_binds(system, edge, found.setdefault(edge.ns, Listener(f"{edge.key}.edge", edge.ns, EDGE_DEV)))
 
 
 def listeners(inventory: Inventory, topo: Topology, privates: list[Private]) -> list[Listener]:

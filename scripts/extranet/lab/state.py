@@ -53,6 +53,9 @@ class LabState:
     edges: dict[str, str] = field(default_factory=dict)  # department with its own exit -> its edge namespace
     isps: dict[str, str] = field(default_factory=dict)  # that department -> its isp namespace
     edge_routes: dict[str, list[str]] = field(default_factory=dict)  # department -> prefixes routed to its edge
+    edge_handoffs: dict[str, str] = field(default_factory=dict)  # department -> edge's hand-off address/len
+    edge_gateways: dict[str, str] = field(default_factory=dict)  # department -> access router's hand-off end
+    isp_links: dict[str, str] = field(default_factory=dict)  # department -> the isp's end of the isp /30
     internet: str = ""  # the address standing for the Internet on every isp's lo
     services: dict[str, list[str]] = field(default_factory=dict)  # system id -> ["address:port", ...]
     users: list[str] = field(default_factory=list)

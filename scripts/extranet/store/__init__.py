@@ -7,6 +7,8 @@ import getpass
 import hashlib
 import json
 import os
+import random
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -29,6 +31,8 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 # The newest migration's revision. Kept here so that a current database is recognised without importing
 # Alembic (half a second at every start); tests pin it to Alembic's own head.
 SCHEMA_HEAD = "0001"
+APPEND_ATTEMPTS = 50
+AUDIT_LOCK_KEY = 0x657874726E6574  # "extrnet": the advisory lock that serialises audit appends on PostgreSQL
 
 
 def database_url() -> str:
@@ -135,29 +139,24 @@ class Store:
         ``prev_hash`` is unique, so two writers racing for the same chain head cannot fork it: the loser's
         insert fails and it retries on the new head.
         """
-        for attempt in range(5):
+        for attempt in range(APPEND_ATTEMPTS):
             try:
                 with self.transaction() as s:
+                    if s.get_bind().dialect.name == "postgresql":  # one appender at a time, across processes
+                        s.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": AUDIT_LOCK_KEY})
                     last = s.scalars(select(AuditEvent).order_by(AuditEvent.id.desc()).limit(1)).first()
-                    record = AuditEvent(
-                        at=_now(),
-                        run_id=run_id,
-                        operator=operator_name(),
-                        action=action,
-                        target=target,
-                        outcome=outcome,
-                        detail=detail or {},
-                        reason=reason,
-                        prev_hash=last.hash if last else GENESIS,
-                    )
+                    record = AuditEvent(at=_now(), run_id=run_id, operator=operator_name(), action=action,
+                                        target=target, outcome=outcome, detail=detail or {}, reason=reason,
+                                        prev_hash=last.hash if last else GENESIS)
                     record.hash = event_hash(record)
                     s.add(record)
                     s.flush()
                     s.expunge(record)
                     return record
-            except IntegrityError:
-                if attempt == 4:
+            except IntegrityError:  # another writer took the head first (SQLite): try again on the new head
+                if attempt == APPEND_ATTEMPTS - 1:
                     raise
+                time.sleep(random.uniform(0, 0.01 * (attempt + 1)))
         raise AssertionError("unreachable")
 
     def audit_events(self, limit: int | None = None) -> list[AuditEvent]:
