@@ -200,11 +200,17 @@ def start_listeners(state: LabState, systems: list[Listener]) -> None:
     state.save()
 
 
+def new_namespace(ns: str, *sysctls: str) -> Iterator[str]:
+    """A namespace with lo up and unprivileged ICMP sockets allowed (icmplib), plus the given sysctls."""
+    yield f"ip netns add {ns}"
+    yield f"ip -n {ns} link set lo up"
+    settings = " ".join(shlex.quote(v) for v in ("net.ipv4.ping_group_range=0 2147483647", *sysctls))
+    yield f"ip netns exec {ns} sysctl -qw {settings}"
+
+
 def host_script(host: Host, router_ns: str) -> Iterator[str]:
     """A department LAN: a namespace with eth0 on the gateway's ethN and a default route to it."""
-    yield f"ip netns add {host.ns}"
-    yield f"ip -n {host.ns} link set lo up"
-    yield f"ip netns exec {host.ns} sysctl -qw 'net.ipv4.ping_group_range=0 2147483647'"
+    yield from new_namespace(host.ns)
     yield f"ip link add {host.router_if} netns {router_ns} type veth peer name eth0 netns {host.ns}"
     yield f"ip -n {router_ns} link set {host.router_if} up"
     yield f"ip -n {host.ns} addr add {host.address} dev eth0"
@@ -217,9 +223,7 @@ def edge_script(edge: Edge, router_ns: str) -> Iterator[str]:
     it holding the Internet address; the edge's default goes to the isp, the extranet to the hand-off."""
     ns, isp = edge.ns, edge.isp_ns
     for space in (ns, isp):
-        yield f"ip netns add {space}"
-        yield f"ip -n {space} link set lo up"
-        yield f"ip netns exec {space} sysctl -qw net.ipv4.ip_forward=1 'net.ipv4.ping_group_range=0 2147483647'"
+        yield from new_namespace(space, "net.ipv4.ip_forward=1")
     yield f"ip link add {edge.router_if} netns {router_ns} type veth peer name {EDGE_UPLINK} netns {ns}"
     yield f"ip -n {router_ns} link set {edge.router_if} up"
     yield f"ip link add {EDGE_ISP} netns {ns} type veth peer name {ISP_DEV} netns {isp}"
@@ -237,12 +241,9 @@ def edge_script(edge: Edge, router_ns: str) -> Iterator[str]:
 
 def router_script(router: Router, veth: str) -> Iterator[str]:
     ns = router.ns
-    yield f"ip netns add {ns}"
-    yield f"ip -n {ns} link set lo up"
     # igmp_max_memberships (default 20) caps how many interfaces ospfd can join AllSPFRouters on: a core
     # router with more links would never form those adjacencies
-    yield (f"ip netns exec {ns} sysctl -qw net.ipv4.ip_forward=1 'net.ipv4.ping_group_range=0 2147483647' "
-           "net.ipv4.igmp_max_memberships=1024")
+    yield from new_namespace(ns, "net.ipv4.ip_forward=1", "net.ipv4.igmp_max_memberships=1024")
     yield f"ip link add {veth} type veth peer name mgmt0 netns {ns}"
     yield f"ip link set {veth} master {BRIDGE} up"
     yield f"ip -n {ns} addr add {router.mgmt} dev mgmt0"
