@@ -53,6 +53,7 @@ lock:
 	/tmp/extranet-lock/bin/pip install --quiet --disable-pip-version-check '.[test]'
 	/tmp/extranet-lock/bin/pip install --quiet --disable-pip-version-check --upgrade setuptools
 	/tmp/extranet-lock/bin/pip freeze --all --exclude egov-extranet --exclude pip | sort -f > $(LOCK)
+	rm -rf /tmp/extranet-lock
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

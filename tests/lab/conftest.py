@@ -3,6 +3,7 @@
 Without root or network namespaces the lab tests skip with the reason; under CI=true that is a failure.
 """
 
+import atexit
 import os
 import shutil
 import subprocess
@@ -46,6 +47,7 @@ def searchable_tmp() -> Path:
     """A fresh directory that frr and the lab's login user can walk into (pytest's tmp is mode 0700)."""
     parent = Path(tempfile.mkdtemp(prefix="extranet-lab-"))
     parent.chmod(0o755)
+    atexit.register(shutil.rmtree, parent, True)  # the lab removes its own dir; this is the parent
     return parent
 
 
