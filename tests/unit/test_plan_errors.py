@@ -16,6 +16,12 @@ def _workspace_with(workspace: Path, policy: str = POLICY) -> Path:
     return workspace
 
 
+def _township(site: int, department: int, subnet: int) -> str:
+    """The example policy with the township class's field widths changed."""
+    return POLICY.replace("    site: 8\n    department: 4\n    subnet: 4\n  village:",
+                          f"    site: {site}\n    department: {department}\n    subnet: {subnet}\n  village:")
+
+
 def _fails(workspace: Path, *args: str) -> str:
     result = run("plan", *args, cwd=workspace)
     assert result.returncode == 2, result.stdout + result.stderr
@@ -24,16 +30,14 @@ def _fails(workspace: Path, *args: str) -> str:
 
 
 def test_non_nibble_field_width_is_refused_with_its_location(workspace: Path) -> None:
-    policy = POLICY.replace("    site: 8\n    department: 4\n    subnet: 4\n  village:",
-                            "    site: 6\n    department: 6\n    subnet: 4\n  village:")
+    policy = _township(6, 6, 4)
     message = _fails(_workspace_with(workspace, policy))
     assert ("netplan/policy.yml:34: classes.township.site: 6 bits is not nibble-aligned; use a multiple of 4 "
             "(0, 4, 8, 12, 16)") in message
 
 
 def test_fields_that_do_not_fill_the_prefix_are_refused(workspace: Path) -> None:
-    policy = POLICY.replace("    site: 8\n    department: 4\n    subnet: 4\n  village:",
-                            "    site: 8\n    department: 8\n    subnet: 4\n  village:")
+    policy = _township(8, 8, 4)
     message = _fails(_workspace_with(workspace, policy))
     assert ("classes.township: class 4 + zone 4 + site 8 + department 8 + subnet 4 = 28 bits, but "
             "2001:db8:ab00::/40 leaves exactly 24 bits above the /64s") in message
@@ -81,8 +85,7 @@ def test_policy_change_against_the_lock_is_refused_with_how_to_migrate(workspace
     _workspace_with(workspace)
     assert run("plan", "--apply", cwd=workspace).returncode == 0
     lock_before = (workspace / "netplan" / "allocations.yml").read_bytes()
-    _workspace_with(workspace, POLICY.replace("    site: 8\n    department: 4\n    subnet: 4\n  village:",
-                                              "    site: 12\n    department: 0\n    subnet: 4\n  village:"))
+    _workspace_with(workspace, _township(12, 0, 4))
     message = _fails(workspace, "--apply")
     assert "the policy no longer matches the lock netplan/allocations.yml" in message
     assert 'classes.township: {"department": 4, "index": 2, "site": 8, "subnet": 4} → {"department": 0' in message

@@ -13,6 +13,7 @@ from typing import Any
 import yaml
 import yaml_rs
 
+from .fields import SECRET_KEY
 from .problems import Problem, display_path
 
 _Base: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -98,8 +99,6 @@ def load_yaml(path: Path) -> tuple[SourceDocument | None, list[Problem]]:
     The data comes from yaml-rs (YAML 1.2, ~20× PyYAML); line numbers only when a problem needs one, from
     PyYAML's composer. A file yaml-rs refuses is parsed again by PyYAML to say where and why.
     """
-    from .fields import SECRET_KEY
-
     shown = display_path(path)
     try:
         text = path.read_text(encoding="utf-8")

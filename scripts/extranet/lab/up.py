@@ -208,11 +208,16 @@ def new_namespace(ns: str, *sysctls: str) -> Iterator[str]:
     yield f"ip netns exec {ns} sysctl -qw {settings}"
 
 
+def attach(router_ns: str, router_if: str, ns: str, dev: str) -> Iterator[str]:
+    """A veth from a router port (up) into another namespace, as ``dev`` there."""
+    yield f"ip link add {router_if} netns {router_ns} type veth peer name {dev} netns {ns}"
+    yield f"ip -n {router_ns} link set {router_if} up"
+
+
 def host_script(host: Host, router_ns: str) -> Iterator[str]:
     """A department LAN: a namespace with eth0 on the gateway's ethN and a default route to it."""
     yield from new_namespace(host.ns)
-    yield f"ip link add {host.router_if} netns {router_ns} type veth peer name eth0 netns {host.ns}"
-    yield f"ip -n {router_ns} link set {host.router_if} up"
+    yield from attach(router_ns, host.router_if, host.ns, "eth0")
     yield f"ip -n {host.ns} addr add {host.address} dev eth0"
     yield f"ip -n {host.ns} link set eth0 up"
     yield f"ip -n {host.ns} route add default via {host.gateway}"
@@ -224,8 +229,7 @@ def edge_script(edge: Edge, router_ns: str) -> Iterator[str]:
     ns, isp = edge.ns, edge.isp_ns
     for space in (ns, isp):
         yield from new_namespace(space, "net.ipv4.ip_forward=1")
-    yield f"ip link add {edge.router_if} netns {router_ns} type veth peer name {EDGE_UPLINK} netns {ns}"
-    yield f"ip -n {router_ns} link set {edge.router_if} up"
+    yield from attach(router_ns, edge.router_if, ns, EDGE_UPLINK)
     yield f"ip link add {EDGE_ISP} netns {ns} type veth peer name {ISP_DEV} netns {isp}"
     yield from (f"ip -n {ns} addr add {a} dev lo" for a in edge.lo)
     yield f"ip -n {ns} addr add {edge.handoff} dev {EDGE_UPLINK}"
