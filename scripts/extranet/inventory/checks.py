@@ -159,6 +159,22 @@ def check_devices(inv: Inventory) -> Iterator[Problem]:
                 seen[(what, value)] = (name, origin)
 
 
+def check_default_routes(inv: Inventory) -> Iterator[Problem]:
+    neighbours: dict[str, set[str]] = {}
+    for link in inv.links.values():
+        neighbours.setdefault(link.a.device, set()).add(link.b.device)
+        neighbours.setdefault(link.b.device, set()).add(link.a.device)
+    for name, dev in inv.devices.items():
+        via = dev.routing.ipv6_default_via if dev.routing is not None else None
+        if via is not None and via not in neighbours.get(name, set()):
+            yield inv.origin("devices", name).problem(
+                f"{via!r} is not linked to {name!r}: the default route needs a direct link; "
+                f"linked neighbours: {_listing(neighbours.get(name, set()))}",
+                "routing",
+                "ipv6_default_via",
+            )
+
+
 def check_links(inv: Inventory) -> Iterator[Problem]:
     used: dict[tuple[str, str], tuple[str, Origin]] = {}
     for key, link in inv.links.items():
@@ -314,6 +330,7 @@ RULES: tuple[Rule, ...] = (
     check_departments,
     check_devices,
     check_links,
+    check_default_routes,
     check_overlaps,
     check_private_networks,
     check_systems,

@@ -172,6 +172,8 @@ class Routing(Model):
     ospf_process: int = Field(default=1, ge=1, le=65535)
     ospf_area: OspfArea | None = None
     bgp_as: AsNumber | None = None
+    # an IPv6 static default toward this directly linked neighbour (the way to the unified exit)
+    ipv6_default_via: Hostname | None = None
 
 
 class DeviceRole(StrEnum):
