@@ -31,8 +31,9 @@ def _grow(inv, share: float = 0.01, seed: int = 7):  # type: ignore[no-untyped-d
     existing = sorted(inv.departments)
     for base in rng.sample(existing, int(len(existing) * share)):
         site = inv.departments[base].site
-        dept = Department(id=f"{base}x", name="新部门", site=site, access_class="B",
-                          lans=[{"name": f"lan{i}"} for i in range(LANS)])
+        dept = Department(
+            id=f"{base}x", name="新部门", site=site, access_class="B", lans=[{"name": f"lan{i}"} for i in range(LANS)]
+        )
         inv.departments[dept.id] = dept
         inv.origins[("departments", dept.id)] = inv.origins[("departments", base)]
 
@@ -84,20 +85,27 @@ def test_plan_a_province_and_replan_after_growth(tmp_path: Path) -> None:
         (tmp_path / relative).write_text(text, encoding="utf-8")
     loaded, load_s = _timed(lambda: load_inventory(tmp_path / "inventory"))
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"\n== plan: {DEPARTMENTS} departments × {LANS} LANs, {counts['loopbacks']} devices, "
-          f"{counts['links']} links ({sum(counts.values())} allocations) ==")
+    print(
+        f"\n== plan: {DEPARTMENTS} departments × {LANS} LANs, {counts['loopbacks']} devices, "
+        f"{counts['links']} links ({sum(counts.values())} allocations) =="
+    )
     print(f"synthetic inventory built and validated in memory: {build_s:6.2f} s")
     print(f"{'':34}{'first plan':>12}{'peak MiB':>10}{'re-plan +1%':>13}{'moved':>8}")
     print(f"{'extranet (sparse, locked)':34}{first_s:11.2f}s{first_mib:10.0f}{second_s:12.2f}s{moved:8d}")
-    print(f"{'naive ipaddress.subnets() walk':34}{naive_first_s:11.2f}s{naive_mib:10.0f}{naive_second_s:12.2f}s"
-          f"{naive_moved:8d}")
+    print(
+        f"{'naive ipaddress.subnets() walk':34}{naive_first_s:11.2f}s{naive_mib:10.0f}{naive_second_s:12.2f}s"
+        f"{naive_moved:8d}"
+    )
     print(f"(naive: /64s only — no sites, departments, links, loopbacks or lock; process max RSS {rss:.0f} MiB)")
     print(f"added on re-plan: {len(second.added)}, kept: {second.kept}")
     size = (tmp_path / "allocations.yml").stat().st_size / 2**20
-    print(f"lock of {len(second.lock)} allocations ({size:.0f} MiB): written in {write_s:.2f} s, "
-          f"read in {read_s:.2f} s")
-    print(f"the same province as YAML files, loaded and validated by `extranet inventory check`'s loader: "
-          f"{load_s:.2f} s ({len(loaded.warnings)} warnings located by line)")
+    print(
+        f"lock of {len(second.lock)} allocations ({size:.0f} MiB): written in {write_s:.2f} s, read in {read_s:.2f} s"
+    )
+    print(
+        f"the same province as YAML files, loaded and validated by `extranet inventory check`'s loader: "
+        f"{load_s:.2f} s ({len(loaded.warnings)} warnings located by line)"
+    )
     assert moved == 0
     assert len(second.added) == DEPARTMENTS // 100 * (LANS + 1)  # the new departments' slots and LANs
     assert naive_moved > 0  # the comparison shows what the lock prevents

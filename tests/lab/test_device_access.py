@@ -35,8 +35,14 @@ def test_netmiko_reaches_the_cli_of_every_router(lab_state: LabState) -> None:
     creds = _credentials(lab_state)
 
     def show(router: str) -> tuple[str, str, str]:
-        device = {"device_type": "cisco_ios", "host": lab_state.mgmt[router], "username": creds.user,
-                  "password": creds.password, "fast_cli": True, "conn_timeout": 20}
+        device = {
+            "device_type": "cisco_ios",
+            "host": lab_state.mgmt[router],
+            "username": creds.user,
+            "password": creds.password,
+            "fast_cli": True,
+            "conn_timeout": 20,
+        }
         with ConnectHandler(**device) as connection:
             running = connection.send_command("show running-config")
             routes = connection.send_command("show ip route ospf")
@@ -56,13 +62,19 @@ def test_pysnmp_v3_authpriv_answers_on_every_router(lab_state: LabState) -> None
 
     async def sys_names() -> dict[str, str]:
         engine = SnmpEngine()
-        user = UsmUserData(creds.snmp_user, creds.snmp_auth, creds.snmp_priv,
-                           authProtocol=usmHMACSHAAuthProtocol, privProtocol=usmAesCfb128Protocol)
+        user = UsmUserData(
+            creds.snmp_user,
+            creds.snmp_auth,
+            creds.snmp_priv,
+            authProtocol=usmHMACSHAAuthProtocol,
+            privProtocol=usmAesCfb128Protocol,
+        )
 
         async def one(router: str) -> tuple[str, str]:
             target = await UdpTransportTarget.create((lab_state.mgmt[router], 161), timeout=2, retries=2)
-            error, status, _, binds = await get_cmd(engine, user, target, ContextData(),
-                                                    ObjectType(ObjectIdentity(SYS_NAME)))
+            error, status, _, binds = await get_cmd(
+                engine, user, target, ContextData(), ObjectType(ObjectIdentity(SYS_NAME))
+            )
             assert error is None and not status, f"{router}: {error or status.prettyPrint()}"
             return router, str(binds[0][1])
 

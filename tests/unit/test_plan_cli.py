@@ -145,11 +145,43 @@ def test_example_workspace_copy_round_trips_through_the_cli(tmp_path: Path) -> N
 
 # NetBox 4.5 bulk import forms (netbox/ipam/forms/bulk_import.py): PrefixImportForm.Meta.fields and
 # IPAddressImportForm.Meta.fields; status values from netbox/ipam/choices.py.
-NETBOX_PREFIX_FIELDS = {"prefix", "vrf", "tenant", "vlan_group", "vlan_site", "vlan", "status", "role", "scope_type",
-                        "scope_name", "scope_id", "is_pool", "mark_utilized", "description", "owner", "comments",
-                        "tags"}
-NETBOX_ADDRESS_FIELDS = {"address", "vrf", "tenant", "status", "role", "device", "virtual_machine", "interface",
-                         "fhrp_group", "is_primary", "is_oob", "dns_name", "description", "owner", "comments", "tags"}
+NETBOX_PREFIX_FIELDS = {
+    "prefix",
+    "vrf",
+    "tenant",
+    "vlan_group",
+    "vlan_site",
+    "vlan",
+    "status",
+    "role",
+    "scope_type",
+    "scope_name",
+    "scope_id",
+    "is_pool",
+    "mark_utilized",
+    "description",
+    "owner",
+    "comments",
+    "tags",
+}
+NETBOX_ADDRESS_FIELDS = {
+    "address",
+    "vrf",
+    "tenant",
+    "status",
+    "role",
+    "device",
+    "virtual_machine",
+    "interface",
+    "fhrp_group",
+    "is_primary",
+    "is_oob",
+    "dns_name",
+    "description",
+    "owner",
+    "comments",
+    "tags",
+}
 
 
 def test_netbox_export_uses_only_netbox_import_columns_and_values(planned: Path) -> None:
@@ -164,7 +196,17 @@ def test_netbox_export_uses_only_netbox_import_columns_and_values(planned: Path)
     assert set(addresses[0]) <= NETBOX_ADDRESS_FIELDS and {"address", "status"} <= set(addresses[0])
     assert {p["status"] for p in prefixes} <= {"container", "active", "reserved", "deprecated"}
     assert {a["status"] for a in addresses} <= {"active", "reserved", "deprecated", "dhcp", "slaac"}
-    assert {a["role"] for a in addresses} <= {"", "loopback", "secondary", "anycast", "vip", "vrrp", "hsrp", "glbp",
-                                              "carp", "varp"}
+    assert {a["role"] for a in addresses} <= {
+        "",
+        "loopback",
+        "secondary",
+        "anycast",
+        "vip",
+        "vrrp",
+        "hsrp",
+        "glbp",
+        "carp",
+        "varp",
+    }
     scoped = [p for p in prefixes if p["scope_type"]]
     assert scoped and all(p["scope_type"] == "dcim.site" and p["scope_name"] for p in scoped)

@@ -23,8 +23,13 @@ def _postgres_bin() -> Path | None:
 @pytest.fixture(scope="module")
 def postgres_url() -> Iterator[str]:
     bindir = _postgres_bin()
-    reason = ("no PostgreSQL server (Debian package postgresql; `make test` installs it)" if bindir is None
-              else "needs root to run the server as the postgres user" if os.geteuid() != 0 else "")
+    reason = (
+        "no PostgreSQL server (Debian package postgresql; `make test` installs it)"
+        if bindir is None
+        else "needs root to run the server as the postgres user"
+        if os.geteuid() != 0
+        else ""
+    )
     if reason:
         if os.environ.get("CI") == "true":
             pytest.fail(f"PostgreSQL tests cannot run under CI: {reason}")
@@ -36,18 +41,38 @@ def postgres_url() -> Iterator[str]:
     sockets.mkdir()
     shutil.chown(sockets, "postgres")
     as_postgres = ["runuser", "-u", "postgres", "--"]
-    subprocess.run([*as_postgres, str(bindir / "initdb"), "-D", str(data), "-A", "trust", "-U", "extranet",
-                    "--no-sync"], check=True, capture_output=True)
-    subprocess.run([*as_postgres, str(bindir / "pg_ctl"), "-D", str(data), "-w", "-l", str(base / "log"), "-o",
-                    f"-c listen_addresses='' -k {sockets} -p 54329 -c fsync=off", "start"], check=True,
-                   capture_output=True)
+    subprocess.run(
+        [*as_postgres, str(bindir / "initdb"), "-D", str(data), "-A", "trust", "-U", "extranet", "--no-sync"],
+        check=True,
+        capture_output=True,
+    )
+    subprocess.run(
+        [
+            *as_postgres,
+            str(bindir / "pg_ctl"),
+            "-D",
+            str(data),
+            "-w",
+            "-l",
+            str(base / "log"),
+            "-o",
+            f"-c listen_addresses='' -k {sockets} -p 54329 -c fsync=off",
+            "start",
+        ],
+        check=True,
+        capture_output=True,
+    )
     try:
-        subprocess.run([*as_postgres, str(bindir / "createdb"), "-h", str(sockets), "-p", "54329", "-U", "extranet",
-                        "extranet"], check=True, capture_output=True)
+        subprocess.run(
+            [*as_postgres, str(bindir / "createdb"), "-h", str(sockets), "-p", "54329", "-U", "extranet", "extranet"],
+            check=True,
+            capture_output=True,
+        )
         yield f"postgresql+psycopg://extranet@/extranet?host={sockets}&port=54329"
     finally:
-        subprocess.run([*as_postgres, str(bindir / "pg_ctl"), "-D", str(data), "-m", "fast", "-w", "stop"],
-                       capture_output=True)
+        subprocess.run(
+            [*as_postgres, str(bindir / "pg_ctl"), "-D", str(data), "-m", "fast", "-w", "stop"], capture_output=True
+        )
         shutil.rmtree(base, ignore_errors=True)
 
 
@@ -55,8 +80,9 @@ def test_migrations_runs_and_the_audit_chain_work_on_postgresql(postgres_url: st
     db = store.open_store(postgres_url)
     assert store.schema_revisions(db.engine) == (store.SCHEMA_HEAD, store.SCHEMA_HEAD)
     run_id = db.start_run("plan.apply", ticket="CHG-1")
-    threads = [threading.Thread(target=lambda i=i: db.audit("config.push", f"core{i}", "ok", run_id=run_id))
-               for i in range(6)]
+    threads = [
+        threading.Thread(target=lambda i=i: db.audit("config.push", f"core{i}", "ok", run_id=run_id)) for i in range(6)
+    ]
     for t in threads:
         t.start()
     for t in threads:
@@ -66,8 +92,9 @@ def test_migrations_runs_and_the_audit_chain_work_on_postgresql(postgres_url: st
     assert db.verify_audit_chain() == []
 
 
-def test_cli_uses_the_database_named_by_extranet_db_url(postgres_url: str, workspace: Path,
-                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+def test_cli_uses_the_database_named_by_extranet_db_url(
+    postgres_url: str, workspace: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("EXTRANET_DB_URL", postgres_url)
     assert run("db", "upgrade", cwd=workspace).returncode == 0
     status = run("db", "status", cwd=workspace)

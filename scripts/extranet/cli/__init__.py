@@ -10,7 +10,7 @@ import typer
 
 from .. import __version__
 from ..inventory import InventoryError
-from . import audit, db, inventory, lab, plan
+from . import audit, db, inventory, lab, plan, push
 from .output import errors, print_problems
 
 app = typer.Typer(
@@ -26,6 +26,7 @@ app.add_typer(plan.app, name="plan")
 app.add_typer(db.app, name="db")
 app.add_typer(audit.app, name="audit")
 app.add_typer(lab.app, name="lab")
+app.add_typer(push.app, name="push")
 
 
 def _version(value: bool) -> None:

@@ -9,8 +9,8 @@ from rich.console import Console
 from ..inventory import Problem
 
 # Long lines (paths, prefixes) stay whole, grep-able and copy-able; piped output is not cut at 80 columns.
-console = Console(soft_wrap=True, width=None if sys.stdout.isatty() else 200)
-errors = Console(stderr=True, soft_wrap=True, width=None if sys.stderr.isatty() else 200)
+console = Console(soft_wrap=True, emoji=False, width=None if sys.stdout.isatty() else 200)
+errors = Console(stderr=True, soft_wrap=True, emoji=False, width=None if sys.stderr.isatty() else 200)
 
 
 def print_problems(problems: list[Problem], warnings: bool = False, subject: str = "inventory") -> None:

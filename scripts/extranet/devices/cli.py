@@ -2,11 +2,12 @@
 
 import re
 import threading
+import time
 from typing import Any
 
 import paramiko
 from netmiko import BaseConnection, ConnectHandler
-from netmiko.exceptions import NetmikoAuthenticationException, NetmikoTimeoutException
+from netmiko.exceptions import ConfigInvalidException, NetmikoAuthenticationException, NetmikoTimeoutException
 
 from .base import DeviceError, Target
 from .quirks import QUIRKS, Quirks
@@ -75,7 +76,7 @@ class CliDriver:
             self._conn = None
 
     def running_config(self) -> str:
-        output: str = self.conn.send_command(self.quirks.running_config, read_timeout=60)
+        output = str(self.conn.send_command(self.quirks.running_config, read_timeout=60))
         self._refused(output, self.quirks.running_config)
         return output
 
@@ -86,7 +87,8 @@ class CliDriver:
             output: str = self.conn.send_config_set(
                 lines, error_pattern=self.quirks.error_pattern, exit_config_mode=self.quirks.commit is None
             )
-        except ValueError as exc:  # netmiko: the error pattern matched
+        except (ConfigInvalidException, ValueError) as exc:  # netmiko: the error pattern matched
+            self.conn.exit_config_mode()
             raise DeviceError(self.device, f"command refused: {_refused_line(str(exc))}") from exc
         self._refused(output, "configuration")
         return output
@@ -114,20 +116,34 @@ class CliDriver:
     def save(self) -> None:
         if self.quirks.save is None:
             return
-        output = self.conn.send_command_timing(self.quirks.save, read_timeout=60)
+        output = str(self.conn.send_command_timing(self.quirks.save, read_timeout=60))
         for prompt, answer in self.quirks.save_answers:
             if re.search(prompt, output):
-                output += self.conn.send_command_timing(answer, read_timeout=60)
+                output += str(self.conn.send_command_timing(answer, read_timeout=60))
         self._refused(output, self.quirks.save)
 
     def show(self, check: str, **fields: str) -> str:
         command = self.quirks.show[check].format(**fields)
-        output: str = self.conn.send_command(command, read_timeout=30)
+        if check == "ping6" and self.quirks.ping_interrupt:
+            return self._interrupted(command)
+        output = str(self.conn.send_command(command, read_timeout=30))
         self._refused(output, command)
         return output
 
+    def _interrupted(self, command: str, seconds: float = 3.0) -> str:
+        """Run a command that does not stop by itself until it has answered (or ``seconds``), then Ctrl-C it."""
+        conn = self.conn
+        conn.write_channel(command + conn.RETURN)
+        output, deadline = "", time.monotonic() + seconds
+        while time.monotonic() < deadline and not re.search(r"bytes from|nreachable|rror", output):
+            time.sleep(0.05)
+            output += conn.read_channel()
+        conn.write_channel("\x03")
+        output += conn.read_until_prompt(read_timeout=10)
+        return output
+
     def _send(self, command: str) -> str:
-        output: str = self.conn.send_command_timing(command, read_timeout=60)
+        output = str(self.conn.send_command_timing(command, read_timeout=60))
         self._refused(output, command)
         return output
 

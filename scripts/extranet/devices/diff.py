@@ -8,6 +8,7 @@ full remediation from the current running config back to the backup.
 import re
 
 from hier_config import HConfig, Platform, WorkflowRemediation, get_hconfig
+from hier_config.child import HConfigChild
 
 from .quirks import Quirks
 
@@ -34,25 +35,51 @@ def _implicit_lines(quirks: Quirks, running: str) -> str:
 
 
 def change(quirks: Quirks, running: str, fragment: str) -> list[str]:
-    """The lines to send: the fragment's lines missing from the running config, with their parent sections."""
+    """The lines to send: the fragment's lines missing from the running config, with their parent sections.
+
+    A negation (``no ipv6 nd suppress-ra``) is missing unless the running config prints it: the default it
+    undoes is not printed, so its absence says nothing.
+    """
     current = parse(quirks, running + "\n" + _implicit_lines(quirks, running))
-    missing = parse(quirks, fragment).difference(current)
-    return _lines(missing, ordered=False)
+    return _missing(quirks, parse(quirks, fragment), current)
+
+
+def _missing(quirks: Quirks, wanted: HConfig | HConfigChild, have: HConfig | HConfigChild | None) -> list[str]:
+    lines: list[str] = []
+    for child in wanted.children:
+        match = have.get_child(equals=child.text) if have is not None else None
+        below = _missing(quirks, child, match)
+        if match is None or below:
+            lines.append(" " * (child.depth() - 1) + child.text)
+            lines += below + _exit(quirks, child) if below else []
+    return lines
+
+
+def _exit(quirks: Quirks, section: HConfigChild) -> list[str]:
+    """Leave a section explicitly: FRR's vtysh reads ``interface X`` inside ``router ospf6`` as its own command."""
+    if not quirks.section_exit:
+        return []
+    exit_text = next((e for start, e in quirks.nested_exits if section.text.startswith(start)), quirks.section_exit)
+    return [" " * (section.depth() - 1) + exit_text]
 
 
 def restore(quirks: Quirks, current: str, backup: str) -> list[str]:
     """The lines that take the running config back to ``backup`` (negations of what was added)."""
     remediation = WorkflowRemediation(parse(quirks, current), parse(quirks, backup)).remediation_config
     skip = {f"no {line}" for line in quirks.no_negation}
-    return [line for line in _lines(remediation) if line.strip() not in skip]
+    return [line for line in _lines(quirks, remediation) if line.strip() not in skip]
 
 
 def differences(quirks: Quirks, a: str, b: str) -> list[str]:
     """What it takes to turn config ``a`` into ``b``; empty when they are the same config."""
-    return _lines(WorkflowRemediation(parse(quirks, a), parse(quirks, b)).remediation_config)
+    return _lines(quirks, WorkflowRemediation(parse(quirks, a), parse(quirks, b)).remediation_config)
 
 
-def _lines(config: HConfig, ordered: bool = True) -> list[str]:
-    """Indented lines; ``ordered``: hier_config's order (negations first), else the config's own order."""
-    children = config.all_children_sorted() if ordered else config.all_children()
-    return [" " * (child.depth() - 1) + child.text for child in children]
+def _lines(quirks: Quirks, config: HConfig | HConfigChild) -> list[str]:
+    """Indented lines in hier_config's order (negations first), each section left explicitly."""
+    lines: list[str] = []
+    for child in sorted(config.children):
+        lines.append(" " * (child.depth() - 1) + child.text)
+        if child.children:
+            lines += _lines(quirks, child) + _exit(quirks, child)
+    return lines

@@ -42,6 +42,10 @@ class Quirks:
     # config lines the platform cannot take back (their removal happens with their parent's): never negated
     no_negation: tuple[str, ...] = ()
     show: dict[str, str] = field(default_factory=dict)  # check name -> command (format string)
+    # vtysh's ping has no count: it runs until interrupted (Ctrl-C prints the summary)
+    ping_interrupt: bool = False
+    section_exit: str = ""  # how a section is left (sent after its lines); "" where sections end by themselves
+    nested_exits: tuple[tuple[str, str], ...] = ()  # (section start, its own exit)
 
     def errors(self, output: str) -> list[str]:
         pattern = re.compile(self.error_pattern, re.IGNORECASE | re.MULTILINE)
@@ -69,8 +73,11 @@ QUIRKS: dict[str, Quirks] = {
                 "ipv4_neighbors": "show ip ospf neighbor json",
                 "ipv6_neighbors": "show ipv6 ospf6 neighbor json",
                 "ipv6_addresses": "show interface json",
-                "ping6": "ping ipv6 {target} source {source} repeat 3 timeout 1",
+                "ping6": "ping ipv6 {target}",
             },
+            ping_interrupt=True,
+            section_exit="exit",
+            nested_exits=(("address-family", "exit-address-family"),),
         ),
         Quirks(
             "cisco_ios",

@@ -50,26 +50,35 @@ class Synth:
             sites.append({"id": f"c{c:03d}", "name": f"第{c}县", "level": "county", "parent": "prov"})
             for t in range(TOWNSHIPS):
                 townships.append((f"c{c:03d}t{t:02d}", f"c{c:03d}"))
-                sites.append({"id": townships[-1][0], "name": f"第{c}县{t}镇", "level": "township",
-                              "parent": f"c{c:03d}"})
+                sites.append(
+                    {"id": townships[-1][0], "name": f"第{c}县{t}镇", "level": "township", "parent": f"c{c:03d}"}
+                )
         for v in range(villages):
             town = townships[v % len(townships)][0]
             village_ids.append(f"{town}v{v // len(townships):03d}")
             sites.append({"id": village_ids[-1], "name": f"村{v}", "level": "village", "parent": town})
-        homes = ([f"c{c:03d}" for c in range(counties) for _ in range(PER_COUNTY)]
-                 + [t for t, _ in townships for _ in range(PER_TOWNSHIP)]
-                 + [v for v in village_ids for _ in range(PER_VILLAGE)])
+        homes = (
+            [f"c{c:03d}" for c in range(counties) for _ in range(PER_COUNTY)]
+            + [t for t, _ in townships for _ in range(PER_TOWNSHIP)]
+            + [v for v in village_ids for _ in range(PER_VILLAGE)]
+        )
         homes += [f"c{c % counties:03d}" for c in range(self.departments - len(homes))]
         departments = [
-            {"id": f"d{self.first_id + n:06d}", "name": f"部门{self.first_id + n}", "site": site,
-             "access_class": "ABD"[n % 3], "lans": [{"name": f"lan{i}"} for i in range(self.lans)]}
+            {
+                "id": f"d{self.first_id + n:06d}",
+                "name": f"部门{self.first_id + n}",
+                "site": site,
+                "access_class": "ABD"[n % 3],
+                "lans": [{"name": f"lan{i}"} for i in range(self.lans)],
+            }
             for n, site in enumerate(homes[: self.departments])
         ]
         devices, links = self._network(counties, townships, village_ids)
         return {"sites": sites, "departments": departments, "devices": devices, "links": links}
 
-    def _network(self, counties: int, townships: list[tuple[str, str]],
-                 villages: list[str]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    def _network(
+        self, counties: int, townships: list[tuple[str, str]], villages: list[str]
+    ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
         routers: list[tuple[str, str, list[str]]] = []  # (name, site, uplink router names)
         for c in range(counties):
             routers += [(f"c{c:03d}-core1", f"c{c:03d}", []), (f"c{c:03d}-core2", f"c{c:03d}", [f"c{c:03d}-core1"])]
@@ -84,15 +93,26 @@ class Synth:
         ports: dict[str, list[dict[str, str]]] = {name: [] for name, _, _ in routers}
         links: list[dict[str, Any]] = []
         # every router's first uplink before any second one: a link budget never leaves a router isolated
-        wanted = [(name, up) for rank in range(3) for name, _, uplinks in routers for up in uplinks[rank:rank + 1]]
+        wanted = [(name, up) for rank in range(3) for name, _, uplinks in routers for up in uplinks[rank : rank + 1]]
         for name, up in wanted:
             if up in present and len(links) < self.links:
                 first, second = _link_addresses(len(links))
-                links.append({"a": {"device": name, "interface": _port(ports[name], first)},
-                              "b": {"device": up, "interface": _port(ports[up], second)}})
+                links.append(
+                    {
+                        "a": {"device": name, "interface": _port(ports[name], first)},
+                        "b": {"device": up, "interface": _port(ports[up], second)},
+                    }
+                )
         devices = [
-            {"name": name, "platform": "frr", "role": "backbone" if "core" in name else "access", "site": site,
-             "mgmt": _ipv4(0xC6120000 + n + 1), "loopback": _ipv4(0xC6130000 + n + 1), "interfaces": ports[name]}
+            {
+                "name": name,
+                "platform": "frr",
+                "role": "backbone" if "core" in name else "access",
+                "site": site,
+                "mgmt": _ipv4(0xC6120000 + n + 1),
+                "loopback": _ipv4(0xC6130000 + n + 1),
+                "interfaces": ports[name],
+            }
             for n, (name, site, _) in enumerate(routers)
         ]
         return devices, links
@@ -141,8 +161,9 @@ def synth(departments: int, devices: int | None = None, links: int | None = None
     return Synth(departments, devices, links if links is not None else devices * 2, lans)
 
 
-def synth_workspace(departments: int, devices: int | None = None, links: int | None = None,
-                    lans: int = 4) -> Iterator[tuple[str, str]]:
+def synth_workspace(
+    departments: int, devices: int | None = None, links: int | None = None, lans: int = 4
+) -> Iterator[tuple[str, str]]:
     """(relative path, text) of every file of the synthetic workspace."""
     for name, text in synth(departments, devices, links, lans).files().items():
         yield f"inventory/{name}", text

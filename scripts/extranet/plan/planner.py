@@ -165,7 +165,8 @@ class Planner:
         zone_bits = {zone: index << geo.zone_shift for zone, index in policy.zones.items()}
         for dept_id, (name, site_slot, dept_slot) in departments.items():
             department_base = geo.block(policy, name, Zone.PUBLIC, site_slot, dept_slot) & ~(
-                ((1 << policy.zone_bits) - 1) << geo.zone_shift)
+                ((1 << policy.zone_bits) - 1) << geo.zone_shift
+            )
             for lan in self.inv.departments[dept_id].lans:
                 key = f"{dept_id}/{lan.name}"
                 wanted[key] = department_base | zone_bits[lan.zone]

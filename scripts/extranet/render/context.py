@@ -166,6 +166,10 @@ class Names:
     def __call__(self, name: str) -> str:
         return self.mapping.get(name, name)
 
+    def present(self, name: str) -> bool:
+        """Whether the target has this interface: a lab builds only the ports it models (links, LANs, exits)."""
+        return not self.mapping or name in self.mapping
+
 
 def _area_of_link(inv: Inventory, a: str, b: str) -> str:
     """The non-backbone end's area (the other end is its ABR); the backbone when both are in area 0."""
@@ -269,7 +273,7 @@ class ContextBuilder:
         for iface in device.interfaces:
             where = (device.name, iface.name)
             pair = self.by_port.get(where)
-            if pair is None or iface.shutdown:
+            if pair is None or iface.shutdown or not names.present(iface.name):
                 continue
             v6 = IPv6Interface(pair.ipv6)
             description = iface.description or pair.description

@@ -20,7 +20,7 @@ from sqlalchemy import Engine, create_engine, event, inspect, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from .schema import AuditEvent, Run
+from .schema import AuditEvent, DeviceResult, Run
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -30,7 +30,7 @@ GENESIS = "0" * 64
 MIGRATIONS = Path(__file__).parent / "migrations"
 # The newest migration's revision. Kept here so that a current database is recognised without importing
 # Alembic (half a second at every start); tests pin it to Alembic's own head.
-SCHEMA_HEAD = "0001"
+SCHEMA_HEAD = "0002"
 APPEND_ATTEMPTS = 50
 AUDIT_LOCK_KEY = 0x657874726E6574  # "extrnet": the advisory lock that serialises audit appends on PostgreSQL
 
@@ -105,7 +105,9 @@ class Store:
         with self.sessions.begin() as session:
             yield session
 
-    def start_run(self, kind: str, ticket: str | None = None, digest: str | None = None) -> int:
+    def start_run(
+        self, kind: str, ticket: str | None = None, digest: str | None = None, summary: dict[str, Any] | None = None
+    ) -> int:
         with self.transaction() as s:
             run = Run(
                 kind=kind,
@@ -114,7 +116,7 @@ class Store:
                 started_at=_now(),
                 status="running",
                 inventory_digest=digest,
-                summary={},
+                summary=summary or {},
             )
             s.add(run)
             s.flush()
@@ -124,6 +126,43 @@ class Store:
         with self.transaction() as s:
             run = s.get_one(Run, run_id)
             run.status, run.summary, run.finished_at = status, summary, _now()
+
+    def save_device_result(self, run_id: int, device: str, wave: int, status: str, **fields: Any) -> None:
+        """Insert or update this run's row for ``device`` (one transaction)."""
+        with self.transaction() as s:
+            row = s.scalars(
+                select(DeviceResult).where(DeviceResult.run_id == run_id, DeviceResult.device == device)
+            ).first()
+            if row is None:
+                row = DeviceResult(run_id=run_id, device=device, wave=wave, status=status, changed_lines=0, detail={})
+                s.add(row)
+            row.wave, row.status = wave, status
+            for name, value in fields.items():
+                setattr(row, name, value)
+
+    def device_results(self, run_id: int) -> list[DeviceResult]:
+        with self.sessions() as s:
+            rows = list(s.scalars(select(DeviceResult).where(DeviceResult.run_id == run_id).order_by(DeviceResult.id)))
+            s.expunge_all()
+        return rows
+
+    def latest_device_status(self, kind: str) -> dict[str, str]:
+        """Each device's status in the newest run of ``kind`` that changed devices (dry runs left out)."""
+        query = (
+            select(DeviceResult.device, DeviceResult.status, Run.summary)
+            .join(Run, Run.id == DeviceResult.run_id)
+            .where(Run.kind == kind)
+            .order_by(DeviceResult.id)
+        )
+        with self.sessions() as s:
+            return {device: status for device, status, summary in s.execute(query) if not summary.get("dry_run")}
+
+    def last_run(self, kind: str) -> Run | None:
+        with self.sessions() as s:
+            run = s.scalars(select(Run).where(Run.kind == kind).order_by(Run.id.desc()).limit(1)).first()
+            if run is not None:
+                s.expunge(run)
+            return run
 
     def audit(
         self,
@@ -145,9 +184,17 @@ class Store:
                     if s.get_bind().dialect.name == "postgresql":  # one appender at a time, across processes
                         s.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": AUDIT_LOCK_KEY})
                     last = s.scalars(select(AuditEvent).order_by(AuditEvent.id.desc()).limit(1)).first()
-                    record = AuditEvent(at=_now(), run_id=run_id, operator=operator_name(), action=action,
-                                        target=target, outcome=outcome, detail=detail or {}, reason=reason,
-                                        prev_hash=last.hash if last else GENESIS)
+                    record = AuditEvent(
+                        at=_now(),
+                        run_id=run_id,
+                        operator=operator_name(),
+                        action=action,
+                        target=target,
+                        outcome=outcome,
+                        detail=detail or {},
+                        reason=reason,
+                        prev_hash=last.hash if last else GENESIS,
+                    )
                     record.hash = event_hash(record)
                     s.add(record)
                     s.flush()

@@ -1,0 +1,169 @@
+"""``extranet push dual-stack``: render, diff, push in waves, verify, confirm or roll back — and record it."""
+
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from ..devices.base import Target
+from ..history import ConfigHistory
+from ..inventory import Inventory, load_inventory
+from ..inventory.load import inventory_dir
+from ..lab.state import lab_dir
+from ..plan.lock import DEFAULT_LOCK, read_lock
+from ..render import DEFAULT_TEMPLATES, ContextBuilder, DeviceContext, Names, Renderer, RenderError, Snmp
+from ..rollout.engine import Options, Outcome, ResumeError, Rollout
+from ..rollout.targets import KNOWN_HOSTS, TargetError, device_targets, lab_targets, profile_variable
+from ..rollout.waves import WaveError, failure_budget, parse_sizes
+from ..store import open_store
+from .inventory import InventoryOption, inventory_digest
+from .output import console, errors, print_json
+
+app = typer.Typer(help="Push configuration changes to the backbone in waves, verified, with rollback.")
+STYLE = {"ok": "green", "unchanged": "green", "would-change": "yellow", "done-before": "cyan",
+         "rolled-back": "red", "failed": "bold red", "skipped": "yellow"}  # fmt: skip
+HISTORY = Path("var") / "history"
+
+
+def fail(message: str) -> typer.Exit:
+    errors.print(f"[red]error:[/] {message}", highlight=False)
+    return typer.Exit(2)
+
+
+def select(inv: Inventory, limit: str | None) -> list[str]:
+    """--limit: device names and groups (site_<id>, role_<role>, platform_<name>, level_<level>), comma-separated."""
+    if not limit:
+        return sorted(inv.devices)
+    chosen: set[str] = set()
+    for item in (part.strip() for part in limit.split(",") if part.strip()):
+        kind, _, value = item.partition("_")
+        if item in inv.devices:
+            chosen.add(item)
+        elif kind in ("site", "role", "platform") and value:
+            attr = {"site": "site", "role": "role", "platform": "platform"}[kind]
+            chosen |= {n for n, d in inv.devices.items() if str(getattr(d, attr)) == value}
+        else:
+            raise fail(f"--limit {item!r}: not a device or group; devices: {', '.join(sorted(inv.devices)[:6])}, "
+                       "groups: site_<id>, role_<role>, platform_<name>")  # fmt: skip
+    if not chosen:
+        raise fail(f"--limit {limit!r} selects no device")
+    return sorted(chosen)
+
+
+def snmp_secrets() -> Snmp | None:
+    """SNMPv3 for the vendor templates, from the environment (EXTRANET_SNMP_*); None leaves SNMP as it is."""
+    import os
+
+    names = [profile_variable("snmp", what) for what in ("user", "auth_key", "priv_key")]
+    user, auth, priv = (os.environ.get(name) for name in names)
+    if not (user and auth and priv):
+        return None
+    return Snmp(user, os.environ.get(profile_variable("snmp", "group"), "EXTRANET"), auth, priv,
+                os.environ.get(profile_variable("snmp", "manager"), ""))  # fmt: skip
+
+
+@app.command("dual-stack")
+def dual_stack(
+    inventory: Path | None = InventoryOption,
+    lock: Path = typer.Option(DEFAULT_LOCK, "--lock", help="The allocation lock (the plan's addresses)."),
+    templates: Path = typer.Option(DEFAULT_TEMPLATES, "--templates", help="playbooks/templates/<platform>/."),
+    lab: bool = typer.Option(False, "--lab", help="Push to the lab's routers (extranet lab up) instead of devices."),
+    limit: str | None = typer.Option(None, "--limit", help="Devices or groups (site_x, role_x, platform_x)."),
+    waves: str = typer.Option("1,10%,100%", "--waves", help="Batch sizes, as Ansible's serial (last repeats)."),
+    budget: str = typer.Option("0", "--failure-budget", help="Failed devices (or %) before later waves stop."),
+    forks: int = typer.Option(10, "--forks", min=1, max=200, help="Devices changed at once."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Connect, read and show the change; send nothing."),
+    ticket: str | None = typer.Option(None, "--ticket", help="Change ticket, recorded in history and audit."),
+    confirm_timer: int = typer.Option(300, "--confirm-timer", help="Seconds a device-side commit waits."),
+    converge_timeout: float = typer.Option(30.0, "--converge-timeout", help="Seconds to wait for OSPFv3 Full."),
+    trust_new_hosts: bool = typer.Option(False, "--trust-new-hosts", help="Record unknown SSH host keys (TOFU)."),
+    show_diff: bool = typer.Option(False, "--diff", help="Print every device's change."),
+    as_json: bool = typer.Option(False, "--json", help="Per-device results as JSON."),
+) -> None:
+    """Make the backbone IPv4/IPv6 dual stack: exit 0 when every device ended dual-stack and verified,
+    1 when any failed or was rolled back, 2 for bad input."""
+    inv = load_inventory(inventory)
+    try:
+        sizes = parse_sizes(waves)
+        devices = select(inv, limit)
+        targets: dict[str, tuple[Target, Names | None]] = (
+            dict(lab_targets(inv, lab_dir(), devices)) if lab else device_targets(inv, devices, KNOWN_HOSTS,
+                                                                                 trust_new_hosts)
+        )  # fmt: skip
+        builder = ContextBuilder(inv, read_lock(lock), snmp=None if lab else snmp_secrets())
+        contexts: dict[str, DeviceContext] = {
+            name: builder.build(name, names, lab=lab) for name, (_, names) in targets.items()
+        }
+        renderer = Renderer(templates)
+        for context in contexts.values():  # render everything before touching any device
+            renderer.render(context)
+        options = Options(sizes, failure_budget(budget, len(devices)), forks, dry_run, ticket, confirm_timer,
+                          converge_timeout, inventory_digest(inventory_dir(inventory)))  # fmt: skip
+    except (WaveError, TargetError, RenderError) as exc:
+        raise fail(str(exc)) from exc
+    history = ConfigHistory(HISTORY)
+    history.init()
+    with _progress(len(targets), as_json) as (on_event, _):
+        rollout = Rollout(inv, {n: t for n, (t, _) in targets.items()}, contexts, renderer, open_store(), history,
+                          options, on_event)  # fmt: skip
+        try:
+            outcomes = rollout.run()
+        except ResumeError as exc:
+            raise fail(str(exc)) from exc
+    _report(outcomes, rollout, as_json, show_diff or dry_run)
+    if any(o.failed or o.status in ("skipped", "would-change") for o in outcomes):
+        raise typer.Exit(1)
+
+
+class _progress:
+    """A progress bar per rollout (on stderr, so --json stays clean), advanced by the engine's events."""
+
+    def __init__(self, total: int, quiet: bool) -> None:
+        self.bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                            console=errors, transient=False, disable=quiet)  # fmt: skip
+        self.task = self.bar.add_task("dual-stack", total=total)
+
+    def __enter__(self) -> tuple[Any, Progress]:
+        self.bar.start()
+        return self.event, self.bar
+
+    def __exit__(self, *exc: object) -> None:
+        self.bar.stop()
+
+    def event(self, phase: str, outcome: Outcome) -> None:
+        if phase == "finished":
+            self.bar.advance(self.task)
+            style = STYLE.get(outcome.status, "white")
+            self.bar.console.print(f"  wave {outcome.wave} [{style}]{outcome.status:>12}[/] {outcome.device}",
+                                   highlight=False)  # fmt: skip
+        else:
+            self.bar.update(self.task, description=f"{phase} {outcome.device}")
+
+
+def _report(outcomes: list[Outcome], rollout: Rollout, as_json: bool, show_diff: bool) -> None:
+    if as_json:
+        print_json({"run": rollout.run_id, "resumed_from": rollout.resumed_from,
+                    "devices": [{"device": o.device, "wave": o.wave, "status": o.status, **o.summary()}
+                                for o in outcomes]})  # fmt: skip
+        return
+    if show_diff:
+        for o in outcomes:
+            if o.lines:
+                console.print(f"[bold]{o.device}[/] ({len(o.lines)} lines)", highlight=False)
+                console.print("\n".join(f"+ {line}" for line in o.lines), highlight=False, markup=False)
+    table = Table(title=f"dual-stack rollout #{rollout.run_id}"
+                  + (f" (resumes #{rollout.resumed_from})" if rollout.resumed_from else ""))  # fmt: skip
+    for column in ("device", "wave", "result", "lines", "seconds", "checks / reason"):
+        table.add_column(column)
+    for o in outcomes:
+        style = STYLE.get(o.status, "white")
+        detail = o.error or "; ".join(o.checks)
+        table.add_row(o.device, str(o.wave), f"[{style}]{o.status}[/]", str(len(o.lines)), f"{o.seconds:.1f}",
+                      detail)  # fmt: skip
+    console.print(table)
+    counts: dict[str, int] = {}
+    for o in outcomes:
+        counts[o.status] = counts.get(o.status, 0) + 1
+    console.print(", ".join(f"{n} {s}" for s, n in sorted(counts.items())), highlight=False)

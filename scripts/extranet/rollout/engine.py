@@ -1,0 +1,371 @@
+"""The rollout engine: waves, pre-checks, backup, push, post-checks, confirm or roll back — and record it.
+
+One engine behind two front doors (``extranet push`` and the Ansible modules). Results are data per device
+(Nornir's AggregatedResult idea): a failure ends that device, never the run; the failure budget stops later
+waves. Every device's state is in the database as it changes, so an interrupted rollout resumes.
+"""
+
+import os
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from ..devices.base import DeviceError, Driver, Target
+from ..devices.checks import parse, ping_received
+from ..devices.cli import CliDriver
+from ..devices.diff import change, differences, restore
+from ..history import ConfigHistory
+from ..inventory import Inventory
+from ..render import DeviceContext, Renderer
+from ..store import Store, operator_name
+from .waves import batches, core_device, core_outwards, neighbours
+
+KIND = "push dual-stack"
+DONE = ("ok", "unchanged")
+Event = Callable[[str, "Outcome"], None]  # (phase, outcome): the front door shows progress from these
+
+
+@dataclass
+class Outcome:
+    device: str
+    wave: int
+    status: str = "pending"  # ok, unchanged, would-change, failed, rolled-back, skipped, done-before
+    lines: list[str] = field(default_factory=list)
+    checks: list[str] = field(default_factory=list)
+    error: str = ""
+    seconds: float = 0.0
+    commits: list[str] = field(default_factory=list)
+
+    @property
+    def failed(self) -> bool:
+        return self.status in ("failed", "rolled-back")
+
+    def summary(self) -> dict[str, Any]:
+        return {"lines": self.lines, "checks": self.checks, "error": self.error, "seconds": round(self.seconds, 2),
+                "commits": self.commits}  # fmt: skip
+
+
+@dataclass
+class Options:
+    sizes: list[str]
+    budget: int
+    forks: int = 10
+    dry_run: bool = False
+    ticket: str | None = None
+    confirm_seconds: int = 300
+    converge_timeout: float = 30.0
+    digest: str | None = None  # the inventory's SHA-256, recorded with the run
+
+
+@dataclass
+class Session:
+    """One device during the rollout: its connection, context, backup and baseline."""
+
+    target: Target
+    context: DeviceContext
+    outcome: Outcome
+    driver: Driver | None = None
+    backup: str = ""
+    routes: frozenset[str] = frozenset()
+    ospf: dict[str, str] = field(default_factory=dict)
+    armed: bool = False  # a device-side confirm timer is running
+    started: float = 0.0
+
+
+class ResumeError(RuntimeError):
+    """Another rollout is still running (its process is alive)."""
+
+
+class Rollout:
+    def __init__(self, inv: Inventory, targets: dict[str, Target], contexts: dict[str, DeviceContext],
+                 renderer: Renderer, store: Store, history: ConfigHistory, options: Options,
+                 on_event: Event | None = None) -> None:  # fmt: skip
+        self.inv, self.targets, self.contexts = inv, targets, contexts
+        self.renderer, self.store, self.history, self.options = renderer, store, history, options
+        self.on_event = on_event or (lambda phase, outcome: None)
+        self.graph = neighbours(inv)
+        self.core = core_device(inv)
+        self.dual: set[str] = set()  # devices known to run dual-stack (done now or in the resumed run)
+        self.failed: set[str] = set()
+        self.run_id = 0
+        self.resumed_from: int | None = None
+
+    # ---- the run -------------------------------------------------------------------------------------------
+    def run(self) -> list[Outcome]:
+        done = self._resume_point()
+        # devices outside this run that an earlier rollout left dual-stack: their links are checked too
+        earlier = self.store.latest_device_status(KIND)
+        self.dual = {d for d, status in earlier.items() if status in DONE and d not in self.targets}
+        order = core_outwards(self.inv, list(self.targets))
+        waves = batches(order, self.options.sizes)
+        summary = {"pid": os.getpid(), "resumes": self.resumed_from, "dry_run": self.options.dry_run}
+        self.run_id = self.store.start_run(KIND, self.options.ticket, self.options.digest, summary)
+        outcomes: list[Outcome] = []
+        for number, wave in enumerate(waves, 1):
+            sessions = [self._session(name, number) for name in wave]
+            for s in sessions:
+                self._save(s.outcome)
+            skip_done = [s for s in sessions if s.target.device in done]
+            for s in skip_done:
+                self._finish(s, "done-before", f"finished in the interrupted rollout #{self.resumed_from}")
+                self.dual.add(s.target.device)
+            todo = [s for s in sessions if s.target.device not in done]
+            if len(self.failed) > self.options.budget:
+                for s in todo:
+                    self._finish(s, "skipped", f"failure budget spent ({len(self.failed)} failed)")
+            else:
+                self._wave(todo)
+            outcomes += [s.outcome for s in sessions]
+        status = "problems" if any(o.failed or o.status == "skipped" for o in outcomes) else "ok"
+        self.store.finish_run(self.run_id, status, {"devices": len(outcomes), "resumes": self.resumed_from,
+                                                    "dry_run": self.options.dry_run,
+                                                    "by_status": _count(outcomes)})  # fmt: skip
+        return outcomes
+
+    def _resume_point(self) -> set[str]:
+        """Devices finished by an interrupted rollout (its process gone): this run skips them."""
+        last = self.store.last_run(KIND)
+        if last is None or last.status != "running":
+            return set()
+        pid = int(last.summary.get("pid", 0) or 0)
+        if pid and _alive(pid):
+            raise ResumeError(f"rollout #{last.id} is still running (pid {pid}): wait for it or stop it first")
+        if last.summary.get("dry_run"):
+            return set()
+        self.resumed_from = last.id
+        self.store.finish_run(last.id, "interrupted", {**last.summary, "resumed_by": "next run"})
+        return {r.device for r in self.store.device_results(last.id) if r.status in DONE}
+
+    def _wave(self, sessions: list[Session]) -> None:
+        with ThreadPoolExecutor(max_workers=max(1, self.options.forks)) as pool:
+            list(pool.map(self._push, sessions))
+            live = [s for s in sessions if s.outcome.status == "pending"]
+            if self.options.dry_run:
+                return
+            self.dual |= {s.target.device for s in live}
+            list(pool.map(self._verify, live))
+            list(pool.map(self._conclude, live))
+        for s in sessions:
+            if s.driver is not None:
+                s.driver.close()
+
+    def _session(self, name: str, wave: int) -> Session:
+        return Session(self.targets[name], self.contexts[name], Outcome(name, wave))
+
+    # ---- per device steps ----------------------------------------------------------------------------------
+    def _push(self, s: Session) -> None:
+        s.started = time.monotonic()
+        try:
+            s.driver = CliDriver(s.target)
+            s.driver.open()  # pre-check: reachable, host key verified, logged in
+            s.backup = s.driver.running_config()
+            s.routes = _frozen(self._read(s, "ipv4_routes"))
+            s.ospf = _full(self._read(s, "ipv4_neighbors"))
+            fragment = self.renderer.render(s.context)
+            s.outcome.lines = change(s.driver.quirks, s.backup, fragment)
+            self.on_event("checked", s.outcome)
+            if self.options.dry_run:
+                self._finish(s, "would-change" if s.outcome.lines else "unchanged", "dry run: nothing sent")
+                return
+            self._record(s, s.backup, "backup", "ok")
+            if s.outcome.lines:
+                s.driver.load(s.outcome.lines)
+                s.armed = s.driver.commit(self.options.confirm_seconds)
+            self.on_event("pushed", s.outcome)
+        except DeviceError as exc:
+            s.outcome.error = str(exc)
+            if s.outcome.lines and s.backup and not self.options.dry_run:
+                self._rollback(s)
+            else:
+                self._finish(s, "failed", str(exc))
+
+    def _verify(self, s: Session) -> None:
+        assert s.driver is not None
+        try:
+            problems = self._post_checks(s)
+        except DeviceError as exc:
+            problems = [str(exc)]
+        s.outcome.error = "; ".join(problems)
+
+    def _conclude(self, s: Session) -> None:
+        if s.outcome.error:
+            self._rollback(s)
+            return
+        assert s.driver is not None
+        try:
+            if s.armed:
+                s.driver.confirm()
+            if s.outcome.lines:
+                s.driver.save()
+                self._record(s, s.driver.running_config(), "change", "ok")
+            self._finish(s, "ok" if s.outcome.lines else "unchanged")
+        except DeviceError as exc:
+            s.outcome.error = str(exc)
+            self._rollback(s)
+
+    def _rollback(self, s: Session) -> None:
+        """Back to the backup: the device's own timer where armed, else the remediation to the backup;
+        then the running config must equal the backup, or the device is reported as not restored."""
+        driver = s.driver
+        assert driver is not None
+        self.failed.add(s.target.device)
+        self.dual.discard(s.target.device)
+        try:
+            if s.armed:
+                driver.abort()
+            remaining: list[str] = []
+            for _ in range(3):
+                current = driver.running_config()
+                remaining = differences(driver.quirks, current, s.backup)
+                if not remaining:
+                    break
+                try:
+                    driver.load(restore(driver.quirks, current, s.backup))
+                except DeviceError as exc:  # a negation the device refuses: the next pass re-reads and retries
+                    s.outcome.checks.append(f"rollback: {exc}")
+            if remaining:
+                self._finish(s, "failed", f"{s.outcome.error}; ROLLBACK INCOMPLETE, differs by: {remaining[:5]}")
+                return
+            driver.save()
+            self._record(s, driver.running_config(), "rollback", "rolled back")
+            self._finish(s, "rolled-back", s.outcome.error)
+        except DeviceError as exc:
+            self._finish(s, "failed", f"{s.outcome.error}; rollback failed: {exc}")
+
+    # ---- post-checks ---------------------------------------------------------------------------------------
+    def _post_checks(self, s: Session) -> list[str]:
+        """OSPFv3 Full to every planned neighbour already dual-stack, IPv6 ping to each and to the core's
+        loopback, IPv4 routes and OSPF neighbours as before."""
+        peers = {p.peer.device: p.peer.address for p in s.context.interfaces
+                 if p.peer is not None and p.peer.device in self.dual}  # fmt: skip
+        expected = {self._router_id(d): d for d in peers}
+        problems = self._wait_full(s, expected)
+        for device, address in sorted(peers.items()):
+            problems += self._ping(s, address, f"neighbour {device}")
+        if self.core in self._dual_component(s.target.device):
+            core_loopback = self.contexts[self.core].loopback.ipv6.split("/")[0] if self.core in self.contexts else ""
+            if core_loopback:
+                problems += self._ping(s, core_loopback, f"core {self.core} loopback")
+        problems += self._ipv4_unchanged(s)
+        return problems
+
+    def _wait_full(self, s: Session, expected: dict[str, str]) -> list[str]:
+        deadline = time.monotonic() + self.options.converge_timeout
+        while True:
+            states = self._read(s, "ipv6_neighbors")
+            assert isinstance(states, dict)
+            missing = {rid: dev for rid, dev in expected.items() if states.get(rid) != "Full"}
+            if not missing:
+                s.outcome.checks.append(f"OSPFv3 Full with {len(expected)} neighbour(s)")
+                return []
+            if time.monotonic() > deadline:
+                return [f"OSPFv3 not Full with {', '.join(sorted(missing.values()))} "
+                        f"after {self.options.converge_timeout:.0f} s"]  # fmt: skip
+            time.sleep(0.5)
+
+    def _ping(self, s: Session, address: str, what: str) -> list[str]:
+        assert s.driver is not None
+        source = s.context.loopback.ipv6.split("/")[0]
+        for _ in range(3):
+            output = s.driver.show("ping6", target=address, source=source, source_interface=s.context.loopback.name)
+            if ping_received(output):
+                s.outcome.checks.append(f"ping6 {what} {address} ok")
+                return []
+            time.sleep(1)
+        return [f"no IPv6 ping reply from {what} {address}"]
+
+    def _ipv4_unchanged(self, s: Session) -> list[str]:
+        deadline = time.monotonic() + self.options.converge_timeout
+        while True:
+            routes = _frozen(self._read(s, "ipv4_routes"))
+            ospf = _full(self._read(s, "ipv4_neighbors"))
+            if routes == s.routes and ospf == s.ospf:
+                s.outcome.checks.append(f"IPv4 unchanged: {len(routes)} routes, {len(ospf)} OSPF neighbours")
+                return []
+            if time.monotonic() > deadline:
+                lost, new = sorted(s.routes - routes), sorted(routes - s.routes)
+                return [f"IPv4 changed: routes lost {lost[:3]}, new {new[:3]}, OSPF {s.ospf} -> {ospf}"]
+            time.sleep(0.5)
+
+    def _dual_component(self, start: str) -> set[str]:
+        seen, stack = {start}, [start]
+        while stack:
+            for nxt in self.graph[stack.pop()]:
+                if nxt in self.dual and nxt not in seen:
+                    seen.add(nxt)
+                    stack.append(nxt)
+        return seen
+
+    def _router_id(self, device: str) -> str:
+        return self.contexts[device].router_id if device in self.contexts else _inventory_router_id(self.inv, device)
+
+    def _read(self, s: Session, check: str) -> object:
+        assert s.driver is not None
+        return parse(s.driver.quirks.platform, check, s.driver.show(check), s.target.device)
+
+    # ---- records -------------------------------------------------------------------------------------------
+    def _record(self, s: Session, config: str, action: str, result: str) -> None:
+        sha = self.history.record(s.target.device, s.target.platform, config, operator=operator_name(),
+                                  ticket=self.options.ticket, run_id=str(self.run_id), action=action,
+                                  result=result)  # fmt: skip
+        if sha:
+            s.outcome.commits.append(sha[:12])
+
+    def _save(self, outcome: Outcome, finished: bool = False) -> None:
+        now = datetime.now(UTC)
+        fields: dict[str, Any] = {"changed_lines": len(outcome.lines), "detail": outcome.summary()}
+        fields["finished_at" if finished else "started_at"] = now
+        self.store.save_device_result(self.run_id, outcome.device, outcome.wave, outcome.status, **fields)
+
+    def _finish(self, s: Session, status: str, note: str = "") -> None:
+        s.outcome.status = status
+        if note and status not in ("ok", "unchanged"):
+            s.outcome.error = note
+        if s.started:
+            s.outcome.seconds = time.monotonic() - s.started
+        self._save(s.outcome, finished=True)
+        if not self.options.dry_run and status not in ("done-before",):
+            self.store.audit(KIND, s.target.device, status, {"wave": s.outcome.wave, **s.outcome.summary()},
+                             run_id=self.run_id, reason=self.options.ticket)  # fmt: skip
+        if status in ("failed", "rolled-back"):
+            self.failed.add(s.target.device)
+        self.on_event("finished", s.outcome)
+
+
+def _count(outcomes: list[Outcome]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for o in outcomes:
+        counts[o.status] = counts.get(o.status, 0) + 1
+    return counts
+
+
+def _frozen(value: object) -> frozenset[str]:
+    assert isinstance(value, frozenset)
+    return value
+
+
+def _full(value: object) -> dict[str, str]:
+    assert isinstance(value, dict)
+    return {rid: state for rid, state in value.items() if state == "Full"}
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:  # a zombie answers kill(0): read its state
+        with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+            return stat.read().split(")")[-1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def _inventory_router_id(inv: Inventory, device: str) -> str:
+    dev = inv.devices[device]
+    return str(dev.routing.router_id if dev.routing and dev.routing.router_id else dev.loopback)

@@ -1,0 +1,66 @@
+"""How to reach each device: the lab's overlay (``--lab``) or the workspace's credential profiles."""
+
+import json
+import os
+import re
+from pathlib import Path
+
+from ..devices.base import Target
+from ..inventory import Inventory
+from ..lab.overlay import load_overlay
+from ..render import Names
+
+KNOWN_HOSTS = Path("var") / "known_hosts"
+
+
+class TargetError(ValueError):
+    """A device cannot be reached as configured (no lab, no credentials): say what to set."""
+
+
+def lab_targets(inv: Inventory, lab_dir: Path, devices: list[str]) -> dict[str, tuple[Target, Names]]:
+    overlay = load_overlay(lab_dir)
+    if not overlay:
+        raise TargetError(f"no lab is up in {lab_dir}: run `extranet lab up` first (as root)")
+    missing = [d for d in devices if d not in overlay]
+    if missing:
+        raise TargetError(f"not in the lab: {', '.join(missing)} (bring the lab up from this inventory again)")
+    targets = {}
+    for name in devices:
+        entry = overlay[name]
+        password = json.loads(Path(entry["credentials_file"]).read_text(encoding="utf-8"))["password"]
+        mapping = entry.get("interfaces", {})
+        target = Target(name, "frr", entry["host"], entry["username"], password,
+                        known_hosts=Path(entry["known_hosts"]), interfaces=tuple(sorted(mapping.items())))  # fmt: skip
+        targets[name] = (target, Names("lo", mapping))
+    return targets
+
+
+def profile_variable(profile: str, what: str) -> str:
+    """EXTRANET_<PROFILE>_<WHAT>: the environment variable holding a credential profile's value.
+
+    >>> profile_variable("core-ops", "password")
+    'EXTRANET_CORE_OPS_PASSWORD'
+    """
+    return f"EXTRANET_{re.sub(r'[^A-Za-z0-9]', '_', profile).upper()}_{what.upper()}"
+
+
+def device_targets(
+    inv: Inventory, devices: list[str], known_hosts: Path = KNOWN_HOSTS, trust_new_hosts: bool = False
+) -> dict[str, tuple[Target, Names | None]]:
+    """Real devices: mgmt address from the inventory, credentials from the environment (never the inventory)."""
+    targets: dict[str, tuple[Target, Names | None]] = {}
+    unset = set()
+    for name in devices:
+        device = inv.devices[name]
+        user_var = profile_variable(device.credentials, "username")
+        pass_var = profile_variable(device.credentials, "password")
+        username, password = os.environ.get(user_var), os.environ.get(pass_var)
+        if not username or not password:
+            unset.update({user_var, pass_var})
+            continue
+        target = Target(name, device.platform, str(device.mgmt), username, password,
+                        known_hosts=known_hosts, trust_new_hosts=trust_new_hosts)  # fmt: skip
+        targets[name] = (target, None)
+    if unset:
+        raise TargetError(f"credentials not set: export {' and '.join(sorted(unset))} (or use --lab)")
+    return targets
