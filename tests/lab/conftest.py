@@ -73,5 +73,13 @@ def lab_state() -> Iterator[LabState]:
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """test_lifecycle.py first: its labs use the session lab's namespace names, so it must run before any test
-    brings the session lab up (test_faults.py sorts before it)."""
-    items.sort(key=lambda item: item.path.name != "test_lifecycle.py" or item.path.parent.name != "lab")
+    brings the session lab up (test_faults.py sorts before it); test_rollout.py last: it changes the routers."""
+    in_lab = [item.path.parent.name == "lab" for item in items]
+    order = {"test_lifecycle.py": 0, "test_rollout.py": 2}  # the rollout leaves the routers dual-stack: last
+    items[:] = [
+        item
+        for _, _, item in sorted(
+            ((order.get(item.path.name, 1) if lab else 1), index, item)
+            for index, (item, lab) in enumerate(zip(items, in_lab, strict=True))
+        )
+    ]

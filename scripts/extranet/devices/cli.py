@@ -5,7 +5,7 @@ import threading
 import time
 from typing import Any
 
-import paramiko
+import paramiko  # type: ignore[import-untyped]
 from netmiko import BaseConnection, ConnectHandler
 from netmiko.exceptions import ConfigInvalidException, NetmikoAuthenticationException, NetmikoTimeoutException
 
@@ -60,7 +60,7 @@ class CliDriver:
 
     def _remember_host_key(self) -> None:
         client = self.conn.remote_conn_pre
-        assert self.target.known_hosts is not None
+        assert client is not None and self.target.known_hosts is not None
         with _known_hosts_lock:
             keys = paramiko.HostKeys()
             if self.target.known_hosts.exists():

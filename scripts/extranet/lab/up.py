@@ -246,8 +246,15 @@ def edge_script(edge: Edge, router_ns: str) -> Iterator[str]:
 def router_script(router: Router, veth: str) -> Iterator[str]:
     ns = router.ns
     # igmp_max_memberships (default 20) caps how many interfaces ospfd can join AllSPFRouters on: a core
-    # router with more links would never form those adjacencies
-    yield from new_namespace(ns, "net.ipv4.ip_forward=1", "net.ipv4.igmp_max_memberships=1024")
+    # router with more links would never form those adjacencies. keep_addr_on_down: a router keeps its
+    # configured IPv6 addresses through a link flap (the kernel drops them by default; zebra does not re-add)
+    yield from new_namespace(
+        ns,
+        "net.ipv4.ip_forward=1",
+        "net.ipv4.igmp_max_memberships=1024",
+        "net.ipv6.conf.all.keep_addr_on_down=1",
+        "net.ipv6.conf.default.keep_addr_on_down=1",
+    )
     yield f"ip link add {veth} type veth peer name mgmt0 netns {ns}"
     yield f"ip link set {veth} master {BRIDGE} up"
     yield f"ip -n {ns} addr add {router.mgmt} dev mgmt0"
