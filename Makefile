@@ -40,7 +40,11 @@ demo: venv system-packages
 	$(BIN)/extranet plan show --site qiaotou
 	$(BIN)/extranet plan export --format csv | head -12
 	@if [ "$$(id -u)" = 0 ]; then \
-	  $(BIN)/extranet lab up && $(BIN)/extranet lab status && $(BIN)/extranet lab show; rc=$$?; \
+	  $(BIN)/extranet lab up && $(BIN)/extranet lab status && $(BIN)/extranet lab show \
+	  && $(BIN)/extranet push dual-stack --lab --dry-run --limit yl-bs-acc-01; \
+	  $(BIN)/extranet push dual-stack --lab --waves 1,10%,100% --ticket DEMO-1 \
+	  && $(BIN)/extranet push dual-stack --lab --ticket DEMO-2 \
+	  && git -C var/history log --stat -3 && $(BIN)/extranet audit verify; rc=$$?; \
 	  $(BIN)/extranet lab down; exit $$rc; \
 	else echo "lab: skipped (it needs root for network namespaces)"; fi
 

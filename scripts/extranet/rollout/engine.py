@@ -96,9 +96,8 @@ class Rollout:
     # ---- the run -------------------------------------------------------------------------------------------
     def run(self) -> list[Outcome]:
         done = self._resume_point()
-        # devices outside this run that an earlier rollout left dual-stack: their links are checked too
-        earlier = self.store.latest_device_status(KIND)
-        self.dual = {d for d, status in earlier.items() if status in DONE and d not in self.targets}
+        # Only devices of this run count as dual-stack peers: a record of an earlier run may no longer be true
+        # (a rebuilt lab, a device restored by hand), and a wrong expectation would roll a good device back.
         order = core_outwards(self.inv, list(self.targets))
         waves = batches(order, self.options.sizes)
         summary = {"pid": os.getpid(), "resumes": self.resumed_from, "dry_run": self.options.dry_run}

@@ -146,17 +146,6 @@ class Store:
             s.expunge_all()
         return rows
 
-    def latest_device_status(self, kind: str) -> dict[str, str]:
-        """Each device's status in the newest run of ``kind`` that changed devices (dry runs left out)."""
-        query = (
-            select(DeviceResult.device, DeviceResult.status, Run.summary)
-            .join(Run, Run.id == DeviceResult.run_id)
-            .where(Run.kind == kind)
-            .order_by(DeviceResult.id)
-        )
-        with self.sessions() as s:
-            return {device: status for device, status, summary in s.execute(query) if not summary.get("dry_run")}
-
     def last_run(self, kind: str) -> Run | None:
         with self.sessions() as s:
             run = s.scalars(select(Run).where(Run.kind == kind).order_by(Run.id.desc()).limit(1)).first()

@@ -1,0 +1,65 @@
+"""The rollout's pure parts on recorded FRR output: the change, its idempotency, the rollback, waves, parsers."""
+
+from pathlib import Path
+
+import pytest
+
+from extranet.devices.checks import parse
+from extranet.devices.diff import change, differences, restore
+from extranet.devices.quirks import QUIRKS
+from extranet.inventory import load_inventory
+from extranet.plan.lock import read_lock
+from extranet.render import ContextBuilder, Names, Renderer
+from extranet.rollout.waves import WaveError, batches, core_outwards, failure_budget, parse_sizes
+
+from ..conftest import REPO
+
+RECORDED = Path(__file__).parent / "recorded" / "frr"
+FRR = QUIRKS["frr"]
+LAB_NAMES = Names("lo", {"eth1": "eth1", "eth2.100": "eth2"})
+
+
+def fragment() -> str:
+    inv = load_inventory(REPO / "inventory")
+    context = ContextBuilder(inv, read_lock(REPO / "netplan" / "allocations.yml")).build(
+        "yl-bs-acc-01", LAB_NAMES, lab=True
+    )
+    return Renderer(REPO / "playbooks" / "templates").render(context)
+
+
+def test_change_is_the_missing_lines_with_router_id_first_and_sections_left() -> None:
+    legacy = (RECORDED / "legacy-yl-bs-acc-01.txt").read_text()
+    lines = change(FRR, legacy, fragment())
+    assert lines[0] == "ipv6 forwarding"  # the legacy config prints `no ipv6 forwarding`
+    assert lines.index(" ospf6 router-id 198.18.1.15") < lines.index(" ipv6 ospf6 area 0.0.0.5")
+    assert lines.count("exit") == lines.count("interface lo") + lines.count("interface eth1") + 2
+    assert " no ipv6 nd suppress-ra" in lines  # a negation of an unprinted default is still sent
+    assert not any(line.lstrip().startswith("ip ") for line in lines)  # IPv4 untouched
+
+
+def test_applied_change_leaves_nothing_to_do_and_restores_exactly() -> None:
+    legacy = (RECORDED / "legacy-yl-bs-acc-01.txt").read_text()
+    after = (RECORDED / "dual-stack-yl-bs-acc-01.txt").read_text()  # the lab router after `push dual-stack`
+    assert change(FRR, after, fragment()) == []
+    back = restore(FRR, after, legacy)
+    assert "no router ospf6" in back and "no ipv6 forwarding" in back
+    assert not any("ip address" in line for line in back)
+    assert differences(FRR, legacy, legacy) == []
+
+
+def test_waves_follow_ansible_serial_from_the_core_outwards() -> None:
+    inv = load_inventory(REPO / "inventory")
+    order = core_outwards(inv, sorted(inv.devices))
+    assert order[0] == "yl-core-01" and order.index("yl-qt-agg-01") < order.index("yl-qj-acc-01")
+    assert [len(w) for w in batches(order, parse_sizes("1,10%,100%"))] == [1, 1, 11]
+    assert failure_budget("10%", 13) == 1
+    for bad in ("0", "abc", "150%", ""):
+        with pytest.raises(WaveError):
+            parse_sizes(bad)
+
+
+def test_frr_neighbour_parser_reads_full_adjacencies() -> None:
+    states = parse("frr", "ipv4_neighbors", (RECORDED / "ospf-neighbor.json").read_text(), "yl-bs-acc-01")
+    assert states == {"198.18.1.1": "Full"}
+    routes = parse("frr", "ipv4_routes", (RECORDED / "ip-route.json").read_text(), "yl-bs-acc-01")
+    assert isinstance(routes, frozenset) and "198.18.1.1/32 ospf 198.18.2.56" in routes
