@@ -128,7 +128,8 @@ def test_failed_post_check_rolls_back_exactly_and_stops_later_waves(workspace: P
     before = vtysh(lab_state, first, "show running-config")
     assert run_cli("lab", "fault", "link-down", first, "yl-core-02", "--dir", lab_state.dir).returncode == 0
     try:
-        proc = push(workspace, lab_state, "--limit", f"{first},{later}", "--waves", "1",
+        # yl-core-02 (already dual-stack) in the run makes it an expected OSPFv3 peer of yl-ll-acc-01
+        proc = push(workspace, lab_state, "--limit", f"yl-core-02,{first},{later}", "--waves", "1",
                     "--converge-timeout", "5", "--json")  # fmt: skip
     finally:
         run_cli("lab", "fault", "link-up", first, "yl-core-02", "--dir", lab_state.dir)
