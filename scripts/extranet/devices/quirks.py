@@ -56,6 +56,14 @@ class Quirks:
 CISCO_NOISE = (r"^Building configuration", r"^Current configuration", r"^!", r"^end$", r"^exit$", r"^version ")
 VRP_NOISE = (r"^#", r"^return$", r"^!", r"^\s*quit$", r"^Info:", r"^<.*>$")
 
+VRP_SHOW = {
+    "ipv4_routes": "display ip routing-table",
+    "ipv4_neighbors": "display ospf peer brief",
+    "ipv6_neighbors": "display ospfv3 peer",
+    "ping6": "ping ipv6 -c 3 -a {source} {target}",
+}
+VRP_ERRORS = r"^\s*Error:|Unrecognized command|Incomplete command|Wrong parameter"
+
 QUIRKS: dict[str, Quirks] = {
     q.platform: q
     for q in (
@@ -116,14 +124,9 @@ QUIRKS: dict[str, Quirks] = {
             running_config="display current-configuration",
             save="save",
             save_answers=((r"\[Y/N\]", "y"),),
-            error_pattern=r"^\s*Error:|Unrecognized command|Incomplete command|Wrong parameter",
+            error_pattern=VRP_ERRORS,
             noise=VRP_NOISE,
-            show={
-                "ipv4_routes": "display ip routing-table",
-                "ipv4_neighbors": "display ospf peer brief",
-                "ipv6_neighbors": "display ospfv3 peer",
-                "ping6": "ping ipv6 -c 3 -a {source} {target}",
-            },
+            show=VRP_SHOW,
         ),
         Quirks(
             "huawei_vrpv8",
@@ -134,14 +137,9 @@ QUIRKS: dict[str, Quirks] = {
             save_answers=((r"\[Y/N\]", "y"),),
             commit="commit",
             confirm_timer=ConfirmTimer("commit trial {seconds}", "commit", "abort trial", 1),
-            error_pattern=r"^\s*Error:|Unrecognized command|Incomplete command|Wrong parameter",
+            error_pattern=VRP_ERRORS,
             noise=VRP_NOISE,
-            show={
-                "ipv4_routes": "display ip routing-table",
-                "ipv4_neighbors": "display ospf peer brief",
-                "ipv6_neighbors": "display ospfv3 peer",
-                "ping6": "ping ipv6 -c 3 -a {source} {target}",
-            },
+            show=VRP_SHOW,
         ),
         Quirks(
             "hp_comware",

@@ -9,13 +9,13 @@ import fcntl
 import os
 import re
 import subprocess
-import tempfile
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..files import write_atomically
 from .scrub import scrub
 
 DEFAULT_DIR = Path("var") / "history"
@@ -148,25 +148,6 @@ def _exclusive(path: Path, flags: int) -> Iterator[None]:
         os.close(fd)  # closing releases the lock
 
 
-def _write_atomically(path: Path, text: str, scratch: Path) -> None:
-    """Temporary file, fsync, rename over the old file, fsync the directory: a reader sees old or new, whole."""
-    fd, tmp = tempfile.mkstemp(prefix=f"{path.name}.", suffix=".tmp", dir=scratch)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as out:
-            out.write(text)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    directory = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(directory)
-    finally:
-        os.close(directory)
-
-
 class ConfigHistory:
     """A git repository of device configurations (default ``var/history/`` of the workspace)."""
 
@@ -209,7 +190,7 @@ class ConfigHistory:
         )
         text = scrub(config, platform)
         with self._serialised():
-            _write_atomically(self.path / name, text, scratch=self.git_dir)
+            write_atomically(self.path / name, [text], scratch=self.git_dir)
             self._git("add", "--", name)
             if self._git("diff", "--cached", "--quiet", "--", name, ok=(0, 1)).returncode == 0:
                 return None

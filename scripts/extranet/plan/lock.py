@@ -4,8 +4,6 @@ Reviewed in git like code. Written atomically; a lock that cannot be read is rep
 """
 
 import json
-import os
-import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
@@ -14,6 +12,7 @@ from typing import Any
 
 import yaml_rs
 
+from ..files import write_atomically
 from ..inventory.problems import InventoryError, Problem, display_path
 from ..inventory.source import load_yaml
 from .slots import parse_prefix, prefix_text
@@ -93,17 +92,7 @@ def write_lock(lock: Lock, path: Path | str = DEFAULT_LOCK) -> None:
             f"  {json.dumps(key, ensure_ascii=False)}: "
             f"{{value: {format_value(section, held.value)}, since: {held.since}}}\n"
         )
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            out.writelines(lines)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_atomically(path, lines)
 
 
 def read_lock(path: Path | str = DEFAULT_LOCK) -> Lock:
