@@ -20,7 +20,7 @@ from sqlalchemy import Engine, create_engine, event, inspect, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from .schema import AuditEvent, DeviceResult, Run
+from .schema import AuditEvent, DepartmentStatus, DeviceResult, ProbeResult, Run
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -30,7 +30,7 @@ GENESIS = "0" * 64
 MIGRATIONS = Path(__file__).parent / "migrations"
 # The newest migration's revision. Kept here so that a current database is recognised without importing
 # Alembic (half a second at every start); tests pin it to Alembic's own head.
-SCHEMA_HEAD = "0002"
+SCHEMA_HEAD = "0003"
 APPEND_ATTEMPTS = 50
 AUDIT_LOCK_KEY = 0x657874726E6574  # "extrnet": the advisory lock that serialises audit appends on PostgreSQL
 
@@ -143,6 +143,42 @@ class Store:
     def device_results(self, run_id: int) -> list[DeviceResult]:
         with self.sessions() as s:
             rows = list(s.scalars(select(DeviceResult).where(DeviceResult.run_id == run_id).order_by(DeviceResult.id)))
+            s.expunge_all()
+        return rows
+
+    def save_probe(self, run_id: int, results: list[ProbeResult], statuses: list[DepartmentStatus]) -> None:
+        """Store a batch of a probe run's check results and classifications in one transaction."""
+        with self.transaction() as s:
+            for result in results:
+                result.run_id = run_id
+            for status in statuses:
+                status.run_id = run_id
+            s.add_all([*results, *statuses])
+
+    def runs(self, kind: str, since: datetime | None = None, statuses: tuple[str, ...] = ()) -> list[Run]:
+        """Runs of ``kind``, oldest first; only those started at or after ``since`` and with a status in
+        ``statuses`` when given."""
+        query = select(Run).where(Run.kind == kind)
+        if since is not None:
+            query = query.where(Run.started_at >= since)
+        if statuses:
+            query = query.where(Run.status.in_(statuses))
+        with self.sessions() as s:
+            rows = list(s.scalars(query.order_by(Run.id)))
+            s.expunge_all()
+        return rows
+
+    def probe_results(self, run_id: int) -> list[ProbeResult]:
+        with self.sessions() as s:
+            rows = list(s.scalars(select(ProbeResult).where(ProbeResult.run_id == run_id).order_by(ProbeResult.id)))
+            s.expunge_all()
+        return rows
+
+    def department_statuses(self, run_ids: list[int]) -> list[DepartmentStatus]:
+        """Classifications of the given runs, in run order then department order."""
+        with self.sessions() as s:
+            query = select(DepartmentStatus).where(DepartmentStatus.run_id.in_(run_ids))
+            rows = list(s.scalars(query.order_by(DepartmentStatus.run_id, DepartmentStatus.id)))
             s.expunge_all()
         return rows
 

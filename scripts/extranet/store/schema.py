@@ -3,7 +3,7 @@
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -59,3 +59,40 @@ class DeviceResult(Base):
     started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class ProbeResult(Base):
+    """One check of one department in one probe run, for one address family (never one standing in for the other).
+
+    ``ok`` is True (passed), False (the network failed it) or None (the probe itself could not run: credentials,
+    a tool error) — so an operator can tell "down" from "unknown".
+    """
+
+    __tablename__ = "probe_results"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("runs.id"), index=True)
+    department: Mapped[str] = mapped_column(String(64), index=True)
+    family: Mapped[int] = mapped_column(Integer)  # 4 or 6
+    kind: Mapped[str] = mapped_column(String(16))  # icmp, tcp, dns, snmp
+    target: Mapped[str] = mapped_column(String(256))  # what was checked, for people: "gateway", "core", "oa:443"
+    address: Mapped[str | None] = mapped_column(String(64))
+    ok: Mapped[bool | None] = mapped_column(Boolean)
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # loss, rtt_*, jitter, rates, records
+    error: Mapped[str | None] = mapped_column(Text)
+
+
+class DepartmentStatus(Base):
+    """A department's classification in one probe run, with the reasons behind it."""
+
+    __tablename__ = "department_status"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("runs.id"), index=True)
+    department: Mapped[str] = mapped_column(String(64), index=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    # dual-stack, ipv4-only, ipv6-only, degraded, down, unknown
+    status: Mapped[str] = mapped_column(String(16))
+    ipv4: Mapped[str] = mapped_column(String(16))  # per family: ok, degraded, down, unknown, absent
+    ipv6: Mapped[str] = mapped_column(String(16))
+    reasons: Mapped[list[str]] = mapped_column(JSON, default=list)
