@@ -3,8 +3,9 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 LOCK   := requirements.lock
-# Debian packages the lab, the probes and the PostgreSQL tests need (installed when missing, as root).
-DEB_PACKAGES := frr openssh-server snmpd snmp iproute2 iputils-ping postgresql
+# Debian packages the lab, the probes, the PostgreSQL and browser tests and the benchmarks need (installed when
+# missing, as root).
+DEB_PACKAGES := frr openssh-server snmpd snmp iproute2 iputils-ping postgresql fping chromium chromium-driver fonts-noto-cjk
 
 .PHONY: venv system-packages test lint demo bench lock clean
 
