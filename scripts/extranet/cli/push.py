@@ -7,15 +7,14 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from ..devices.base import Target
 from ..history import ConfigHistory
 from ..inventory import Inventory, load_inventory
 from ..inventory.load import inventory_dir
-from ..lab.state import lab_dir
-from ..plan.lock import DEFAULT_LOCK, read_lock
-from ..render import DEFAULT_TEMPLATES, ContextBuilder, DeviceContext, Names, Renderer, RenderError, Snmp
+from ..plan.lock import DEFAULT_LOCK
+from ..render import DEFAULT_TEMPLATES, RenderError
 from ..rollout.engine import Options, Outcome, ResumeError, Rollout
-from ..rollout.targets import KNOWN_HOSTS, TargetError, device_targets, lab_targets, profile_variable
+from ..rollout.setup import HISTORY, prepare
+from ..rollout.targets import TargetError
 from ..rollout.waves import WaveError, failure_budget, parse_sizes
 from ..store import open_store
 from .inventory import InventoryOption, inventory_digest
@@ -24,7 +23,6 @@ from .output import console, errors, print_json
 app = typer.Typer(help="Push configuration changes to the backbone in waves, verified, with rollback.")
 STYLE = {"ok": "green", "unchanged": "green", "would-change": "yellow", "done-before": "cyan",
          "rolled-back": "red", "failed": "bold red", "skipped": "yellow"}  # fmt: skip
-HISTORY = Path("var") / "history"
 
 
 def fail(message: str) -> typer.Exit:
@@ -52,18 +50,6 @@ def select(inv: Inventory, limit: str | None) -> list[str]:
     return sorted(chosen)
 
 
-def snmp_secrets() -> Snmp | None:
-    """SNMPv3 for the vendor templates, from the environment (EXTRANET_SNMP_*); None leaves SNMP as it is."""
-    import os
-
-    names = [profile_variable("snmp", what) for what in ("user", "auth_key", "priv_key")]
-    user, auth, priv = (os.environ.get(name) for name in names)
-    if not (user and auth and priv):
-        return None
-    return Snmp(user, os.environ.get(profile_variable("snmp", "group"), "EXTRANET"), auth, priv,
-                os.environ.get(profile_variable("snmp", "manager"), ""))  # fmt: skip
-
-
 @app.command("dual-stack")
 def dual_stack(
     inventory: Path | None = InventoryOption,
@@ -88,25 +74,15 @@ def dual_stack(
     try:
         sizes = parse_sizes(waves)
         devices = select(inv, limit)
-        targets: dict[str, tuple[Target, Names | None]] = (
-            dict(lab_targets(inv, lab_dir(), devices)) if lab else device_targets(inv, devices, KNOWN_HOSTS,
-                                                                                 trust_new_hosts)
-        )  # fmt: skip
-        builder = ContextBuilder(inv, read_lock(lock), snmp=None if lab else snmp_secrets())
-        contexts: dict[str, DeviceContext] = {
-            name: builder.build(name, names, lab=lab) for name, (_, names) in targets.items()
-        }
-        renderer = Renderer(templates)
-        for context in contexts.values():  # render everything before touching any device
-            renderer.render(context)
+        prepared = prepare(inv, devices, lab=lab, lock=lock, templates=templates, trust_new_hosts=trust_new_hosts)
         options = Options(sizes, failure_budget(budget, len(devices)), forks, dry_run, ticket, confirm_timer,
                           converge_timeout, inventory_digest(inventory_dir(inventory)))  # fmt: skip
     except (WaveError, TargetError, RenderError) as exc:
         raise fail(str(exc)) from exc
     history = ConfigHistory(HISTORY)
     history.init()
-    with _progress(len(targets), as_json) as (on_event, _):
-        rollout = Rollout(inv, {n: t for n, (t, _) in targets.items()}, contexts, renderer, open_store(), history,
+    with _progress(len(prepared.targets), as_json) as (on_event, _):
+        rollout = Rollout(inv, prepared.targets, prepared.contexts, prepared.renderer, open_store(), history,
                           options, on_event)  # fmt: skip
         try:
             outcomes = rollout.run()

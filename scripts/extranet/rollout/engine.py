@@ -95,13 +95,10 @@ class Rollout:
 
     # ---- the run -------------------------------------------------------------------------------------------
     def run(self) -> list[Outcome]:
-        done = self._resume_point()
         # Only devices of this run count as dual-stack peers: a record of an earlier run may no longer be true
         # (a rebuilt lab, a device restored by hand), and a wrong expectation would roll a good device back.
-        order = core_outwards(self.inv, list(self.targets))
-        waves = batches(order, self.options.sizes)
-        summary = {"pid": os.getpid(), "resumes": self.resumed_from, "dry_run": self.options.dry_run}
-        self.run_id = self.store.start_run(KIND, self.options.ticket, self.options.digest, summary)
+        done = self.start()
+        waves = batches(core_outwards(self.inv, list(self.targets)), self.options.sizes)
         outcomes: list[Outcome] = []
         for number, wave in enumerate(waves, 1):
             sessions = [self._session(name, number) for name in wave]
@@ -118,25 +115,36 @@ class Rollout:
             else:
                 self._wave(todo)
             outcomes += [s.outcome for s in sessions]
-        status = "problems" if any(o.failed or o.status == "skipped" for o in outcomes) else "ok"
-        self.store.finish_run(self.run_id, status, {"devices": len(outcomes), "resumes": self.resumed_from,
-                                                    "dry_run": self.options.dry_run,
-                                                    "by_status": _count(outcomes)})  # fmt: skip
+        self.finish(outcomes)
         return outcomes
 
-    def _resume_point(self) -> set[str]:
-        """Devices finished by an interrupted rollout (its process gone): this run skips them."""
-        last = self.store.last_run(KIND)
-        if last is None or last.status != "running":
-            return set()
-        pid = int(last.summary.get("pid", 0) or 0)
-        if pid and _alive(pid):
-            raise ResumeError(f"rollout #{last.id} is still running (pid {pid}): wait for it or stop it first")
-        if last.summary.get("dry_run"):
-            return set()
-        self.resumed_from = last.id
-        self.store.finish_run(last.id, "interrupted", {**last.summary, "resumed_by": "next run"})
-        return {r.device for r in self.store.device_results(last.id) if r.status in DONE}
+    def one(self, name: str, wave: int, run_id: int, dual: set[str], done_in: int | None = None) -> Outcome:
+        """One device of a rollout run by another front door (the Ansible module): ``run_id`` was opened by
+        `extranet run`, ``dual`` are the devices that are (or are being made) dual-stack in that run;
+        ``done_in``: the interrupted run that already finished this device."""
+        self.run_id, self.dual = run_id, set(dual) | {name}
+        s = self._session(name, wave)
+        if done_in is not None:
+            self._finish(s, "done-before", f"finished in the interrupted rollout #{done_in}")
+            return s.outcome
+        self._save(s.outcome)
+        self._push(s)
+        try:
+            if s.outcome.status == "pending" and not self.options.dry_run:
+                self._verify(s)
+                self._conclude(s)
+        finally:
+            if s.driver is not None:
+                s.driver.close()
+        return s.outcome
+
+    def start(self) -> set[str]:
+        """Open this rollout's run in the database; return the devices an interrupted run already finished."""
+        self.run_id, done, self.resumed_from = open_run(self.store, self.options)
+        return done
+
+    def finish(self, outcomes: list[Outcome]) -> None:
+        finish_run(self.store, self.run_id, outcomes, self.resumed_from, self.options.dry_run)
 
     def _wave(self, sessions: list[Session]) -> None:
         with ThreadPoolExecutor(max_workers=max(1, self.options.forks)) as pool:
@@ -332,6 +340,33 @@ class Rollout:
         if status in ("failed", "rolled-back"):
             self.failed.add(s.target.device)
         self.on_event("finished", s.outcome)
+
+
+def open_run(store: Store, options: Options) -> tuple[int, set[str], int | None]:
+    """Open a rollout run: (its id, devices an interrupted rollout finished, that rollout's id).
+
+    A rollout whose status is still ``running`` and whose process is gone was interrupted: it is closed as
+    ``interrupted`` and the devices it finished are skipped by this one. A live one is refused (ResumeError).
+    """
+    done: set[str] = set()
+    resumed_from: int | None = None
+    last = store.last_run(KIND)
+    if last is not None and last.status == "running":
+        pid = int(last.summary.get("pid", 0) or 0)
+        if pid and _alive(pid):
+            raise ResumeError(f"rollout #{last.id} is still running (pid {pid}): wait for it or stop it first")
+        if not last.summary.get("dry_run"):
+            resumed_from = last.id
+            store.finish_run(last.id, "interrupted", {**last.summary, "resumed_by": "next run"})
+            done = {r.device for r in store.device_results(last.id) if r.status in DONE}
+    summary = {"pid": os.getpid(), "resumes": resumed_from, "dry_run": options.dry_run}
+    return store.start_run(KIND, options.ticket, options.digest, summary), done, resumed_from
+
+
+def finish_run(store: Store, run_id: int, outcomes: list["Outcome"], resumed_from: int | None, dry_run: bool) -> None:
+    status = "problems" if any(o.failed or o.status == "skipped" for o in outcomes) else "ok"
+    store.finish_run(run_id, status, {"devices": len(outcomes), "resumes": resumed_from, "dry_run": dry_run,
+                                      "by_status": _count(outcomes)})  # fmt: skip
 
 
 def _count(outcomes: list[Outcome]) -> dict[str, int]:

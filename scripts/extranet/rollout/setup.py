@@ -1,0 +1,51 @@
+"""Everything a rollout needs before it touches a device: targets, device contexts, the rendered fragments.
+
+Shared by both front doors (``extranet push`` and the Ansible modules behind ``extranet run``), so they
+connect the same way and push the same lines.
+"""
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..devices.base import Target
+from ..inventory import Inventory
+from ..lab.state import lab_dir
+from ..plan.lock import read_lock
+from ..render import ContextBuilder, DeviceContext, Names, Renderer, Snmp
+from .targets import KNOWN_HOSTS, device_targets, lab_targets, profile_variable
+
+HISTORY = Path("var") / "history"
+
+
+@dataclass
+class Prepared:
+    targets: dict[str, Target]
+    contexts: dict[str, DeviceContext]
+    renderer: Renderer
+
+
+def snmp_secrets() -> Snmp | None:
+    """SNMPv3 for the vendor templates, from the environment (EXTRANET_SNMP_*); None leaves SNMP as it is."""
+    names = [profile_variable("snmp", what) for what in ("user", "auth_key", "priv_key")]
+    user, auth, priv = (os.environ.get(name) for name in names)
+    if not (user and auth and priv):
+        return None
+    return Snmp(user, os.environ.get(profile_variable("snmp", "group"), "EXTRANET"), auth, priv,
+                os.environ.get(profile_variable("snmp", "manager"), ""))  # fmt: skip
+
+
+def prepare(inv: Inventory, devices: list[str], *, lab: bool, lock: Path, templates: Path,
+            trust_new_hosts: bool = False) -> Prepared:  # fmt: skip
+    """Targets and contexts for ``devices``, every fragment rendered once (a template error stops the run
+    before any device is touched). Raises TargetError, RenderError."""
+    found: dict[str, tuple[Target, Names | None]] = (
+        dict(lab_targets(inv, lab_dir(), devices)) if lab else device_targets(inv, devices, KNOWN_HOSTS,
+                                                                             trust_new_hosts)
+    )  # fmt: skip
+    builder = ContextBuilder(inv, read_lock(lock), snmp=None if lab else snmp_secrets())
+    contexts = {name: builder.build(name, names, lab=lab) for name, (_, names) in found.items()}
+    renderer = Renderer(templates)
+    for context in contexts.values():
+        renderer.render(context)
+    return Prepared({name: target for name, (target, _) in found.items()}, contexts, renderer)
