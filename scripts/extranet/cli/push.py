@@ -81,14 +81,15 @@ def dual_stack(
         raise fail(str(exc)) from exc
     history = ConfigHistory(HISTORY)
     history.init()
-    with _progress(len(prepared.targets), as_json) as (on_event, _):
+    with _progress(len(prepared.targets), as_json, "dual-stack") as (on_event, _):
         rollout = Rollout(inv, prepared.targets, prepared.contexts, prepared.renderer, open_store(), history,
                           options, on_event)  # fmt: skip
         try:
             outcomes = rollout.run()
         except ResumeError as exc:
             raise fail(str(exc)) from exc
-    _report(outcomes, rollout, as_json, show_diff or dry_run)
+    _report_table(outcomes, f"dual-stack rollout #{rollout.run_id}", rollout.run_id, rollout.resumed_from, as_json,
+                  show_diff or dry_run)  # fmt: skip
     if any(o.failed or o.status in ("skipped", "would-change") for o in outcomes):
         raise typer.Exit(1)
 
@@ -96,10 +97,10 @@ def dual_stack(
 class _progress:
     """A progress bar per rollout (on stderr, so --json stays clean), advanced by the engine's events."""
 
-    def __init__(self, total: int, quiet: bool) -> None:
+    def __init__(self, total: int, quiet: bool, label: str) -> None:
         self.bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                             console=errors, transient=False, disable=quiet)  # fmt: skip
-        self.task = self.bar.add_task("dual-stack", total=total)
+        self.task = self.bar.add_task(label, total=total)
 
     def __enter__(self) -> tuple[Any, Progress]:
         self.bar.start()
@@ -118,9 +119,11 @@ class _progress:
             self.bar.update(self.task, description=f"{phase} {outcome.device}")
 
 
-def _report(outcomes: list[Outcome], rollout: Rollout, as_json: bool, show_diff: bool) -> None:
+def _report_table(outcomes: list[Outcome], title: str, run_id: int, resumed_from: int | None, as_json: bool,
+                  show_diff: bool) -> None:  # fmt: skip
+    """The per-device result table (or JSON) both front doors print at the end."""
     if as_json:
-        print_json({"run": rollout.run_id, "resumed_from": rollout.resumed_from,
+        print_json({"run": run_id, "resumed_from": resumed_from,
                     "devices": [{"device": o.device, "wave": o.wave, "status": o.status, **o.summary()}
                                 for o in outcomes]})  # fmt: skip
         return
@@ -129,8 +132,7 @@ def _report(outcomes: list[Outcome], rollout: Rollout, as_json: bool, show_diff:
             if o.lines:
                 console.print(f"[bold]{o.device}[/] ({len(o.lines)} lines)", highlight=False)
                 console.print("\n".join(f"+ {line}" for line in o.lines), highlight=False, markup=False)
-    table = Table(title=f"dual-stack rollout #{rollout.run_id}"
-                  + (f" (resumes #{rollout.resumed_from})" if rollout.resumed_from else ""))  # fmt: skip
+    table = Table(title=title + (f" (resumes #{resumed_from})" if resumed_from else ""))
     for column in ("device", "wave", "result", "lines", "seconds", "checks / reason"):
         table.add_column(column)
     for o in outcomes:
