@@ -32,7 +32,7 @@ CORE = "yl-core-01"
 def workspace(lab_state: LabState, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """An operator's workspace: the repository's inventory, plan and templates; its own var/ (db, history)."""
     root = tmp_path_factory.mktemp("workspace")
-    for name in ("inventory", "netplan", "playbooks"):
+    for name in ("inventory", "netplan", "playbooks", "ansible.cfg"):
         (root / name).symlink_to(REPO / name)
     yield root
 
@@ -42,6 +42,14 @@ def push(workspace: Path, lab_state: LabState, *args: str, timeout: float = 240)
     env.pop("EXTRANET_DB_URL", None)
     return subprocess.run([EXTRANET, "push", "dual-stack", "--lab", *args], capture_output=True, text=True,
                           timeout=timeout, cwd=workspace, env=env)  # fmt: skip
+
+
+def playbook(workspace: Path, lab_state: LabState, *args: str) -> subprocess.CompletedProcess[str]:
+    """The Ansible front door: `extranet run PLAYBOOK --lab …` (ansible-runner, modules over the same engine)."""
+    env = {**os.environ, "EXTRANET_LAB_DIR": lab_state.dir, "EXTRANET_OPERATOR": "tester"}
+    env.pop("EXTRANET_DB_URL", None)
+    return subprocess.run([EXTRANET, "run", *args, "--lab", "--json"], capture_output=True, text=True, timeout=300,
+                          cwd=workspace, env=env)  # fmt: skip
 
 
 def results(proc: subprocess.CompletedProcess[str]) -> dict[str, dict[str, object]]:
@@ -119,6 +127,50 @@ def test_second_rollout_changes_nothing(workspace: Path, lab_state: LabState) ->
     outcome = results(proc)
     assert {d["status"] for d in outcome.values()} == {"unchanged"}
     assert all(d["lines"] == [] for d in outcome.values())
+
+
+def test_playbook_front_door_sees_the_same_state(workspace: Path, lab_state: LabState) -> None:
+    proc = playbook(workspace, lab_state, "dual_stack.yml")
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
+    outcome = results(proc)
+    assert set(outcome) == set(load_inventory(REPO / "inventory").devices)
+    assert {d["status"] for d in outcome.values()} == {"unchanged"}
+    run = json.loads(proc.stdout)["run"]
+    assert list((workspace / "var" / "ansible" / f"run-{run}" / "artifacts").glob("*/job_events/*.json"))
+
+
+def test_backup_playbook_commits_what_changed_by_hand(workspace: Path, lab_state: LabState) -> None:
+    device = "yl-sm-acc-01"
+    vtysh(lab_state, device, "configure terminal", "interface lo", "description changed-by-hand")
+    proc = playbook(workspace, lab_state, "backup.yml", "--ticket", "AUD-7")
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
+    outcome = results(proc)
+    assert outcome[device]["status"] == "ok" and outcome[device]["commits"]
+    assert {d["status"] for n, d in outcome.items() if n != device} == {"unchanged"}
+    log = subprocess.run(["git", "-C", str(workspace / "var" / "history"), "log", "-1", "-p", "--", f"{device}.cfg"],
+                         capture_output=True, text=True, check=True).stdout  # fmt: skip
+    assert "Ticket: AUD-7" in log and "+ description changed-by-hand" in log and "Action: backup" in log
+    vtysh(lab_state, device, "configure terminal", "interface lo", "no description")
+
+
+def test_playbook_rollout_rolls_back_and_stops_later_batches(workspace: Path, lab_state: LabState) -> None:
+    first, later = "yl-ll-acc-01", "yl-qj-acc-01"
+    for device in (first, later):
+        drop_loopback_ipv6(lab_state, device)
+    before = vtysh(lab_state, first, "show running-config")
+    assert run_cli("lab", "fault", "link-down", first, "yl-core-02", "--dir", lab_state.dir).returncode == 0
+    try:
+        proc = playbook(workspace, lab_state, "dual_stack.yml", "--limit", f"yl-core-02,{first},{later}",
+                        "--waves", "1", "--converge-timeout", "5")  # fmt: skip
+    finally:
+        run_cli("lab", "fault", "link-up", first, "yl-core-02", "--dir", lab_state.dir)
+        assert wait_converged(lab_state, 60), "IPv4 did not reconverge after link-up"
+    assert proc.returncode == 1, proc.stdout[-2000:] + proc.stderr[-2000:]
+    outcome = results(proc)
+    assert outcome["yl-core-02"]["status"] == "unchanged"
+    assert outcome[first]["status"] == "rolled-back" and "OSPFv3 not Full" in str(outcome[first]["error"])
+    assert outcome[later]["status"] == "skipped" and "play stopped" in str(outcome[later]["error"])
+    assert vtysh(lab_state, first, "show running-config") == before
 
 
 def test_failed_post_check_rolls_back_exactly_and_stops_later_waves(workspace: Path, lab_state: LabState) -> None:
