@@ -1,0 +1,264 @@
+"""The connections report as JSON, CSV, Markdown or one self-contained HTML file, in Chinese or English.
+
+JSON (for scripts): one object with the run's metadata and ``departments``, a list of one object per department::
+
+    {"report": "connections", "region", "lang", "generated_at", "since",
+     "run": {"id", "status", "operator", "started_at", "finished_at", "summary"}, "previous_run": {…} | null,
+     "counts": {"dual-stack": 20, …, "not-probed": 2},
+     "readiness": [{"level": "county" | … | "all", "dual_stack", "probed", "inventory", "rate_probed",
+                    "rate_inventory"}],
+     "departments": [{"id", "name", "site", "site_name", "level", "group", "group_name", "status", "status_label",
+                      "ipv4", "ipv6", "reasons": [...], "probed_at", "metrics": {"ipv4_loss", "ipv4_rtt_ms", …}}],
+     "changes": [{"department", "name", "change": "changed" | "new" | "removed", "before", "after"}],
+     "outages": [{"department", "name", "start", "end", "ongoing", "duration_seconds"}],
+     "trend": [{"run", "at", "dual_stack", "probed", "rate"}]}
+
+``status`` is one of dual-stack, ipv4-only, ipv6-only, degraded, down, unknown, not-probed (then ipv4, ipv6,
+probed_at are null); ``group`` is the township the department is listed under (the county for county-level ones,
+null when it is not in the inventory). Times are ISO 8601 in UTC, loss a fraction (0..1), rates 0..1 or null.
+CSV has one row per department with the COLUMNS below (reasons joined by "; ").
+"""
+
+import csv
+import io
+import json
+from dataclasses import asdict
+from datetime import datetime, timedelta
+from enum import StrEnum
+from functools import partial
+from typing import Any
+
+from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+
+from .charts import bar_chart, line_chart
+from .connections import ConnectionsReport, DepartmentRow, RunInfo
+from .labels import Lang, label
+
+
+class Format(StrEnum):
+    HTML = "html"
+    MD = "md"
+    CSV = "csv"
+    JSON = "json"
+
+
+COLUMNS = (
+    "id", "name", "site", "site_name", "level", "group", "group_name", "status", "status_label", "ipv4", "ipv6",
+    "ipv4_loss", "ipv4_rtt_ms", "ipv6_loss", "ipv6_rtt_ms", "services_up", "services_total", "uplink_oper",
+    "uplink_in_bps", "uplink_out_bps", "reasons", "probed_at", "run",
+)  # fmt: skip
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")  # a spreadsheet would run a cell starting so as a formula
+BOM = "\ufeff"
+
+
+def render(report: ConnectionsReport, fmt: Format, lang: Lang) -> str:
+    if fmt is Format.JSON:
+        return json.dumps(as_json(report, lang), ensure_ascii=False, indent=2) + "\n"
+    if fmt is Format.CSV:
+        return as_csv(report, lang)
+    return _environment().get_template(f"connections.{fmt}").render(_context(report, lang))
+
+
+def as_json(report: ConnectionsReport, lang: Lang) -> dict[str, Any]:
+    return {
+        "report": "connections",
+        "region": report.region,
+        "lang": str(lang),
+        "generated_at": report.generated_at.isoformat(),
+        "since": report.since.isoformat(),
+        "run": _run(report.run),
+        "previous_run": _run(report.previous) if report.previous else None,
+        "counts": report.counts(),
+        "readiness": [
+            {**asdict(r), "rate_probed": r.rate_probed, "rate_inventory": r.rate_inventory} for r in report.readiness
+        ],
+        "departments": [_department(row, lang) for row in report.rows],
+        "changes": [
+            {"department": c.department, "name": c.name, "change": c.kind, "before": c.before, "after": c.after}
+            for c in report.changes
+        ],
+        "outages": [
+            {
+                "department": o.department,
+                "name": o.name,
+                "start": o.start.isoformat(),
+                "end": o.end.isoformat() if o.end else None,
+                "ongoing": o.ongoing,
+                "duration_seconds": int(o.duration.total_seconds()),
+            }
+            for o in report.outages
+        ],
+        "trend": [
+            {"run": p.run, "at": p.at.isoformat(), "dual_stack": p.dual_stack, "probed": p.probed, "rate": p.rate}
+            for p in report.trend
+        ],
+    }
+
+
+def as_csv(report: ConnectionsReport, lang: Lang) -> str:
+    """One row per department; text cells that a spreadsheet would take for a formula get a leading quote."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(COLUMNS)
+    for row in report.rows:
+        flat = _department(row, lang)
+        flat |= flat.pop("metrics")
+        flat |= {"reasons": "; ".join(row.reasons), "run": report.run.id}
+        writer.writerow(_cell(flat[column]) for column in COLUMNS)
+    return out.getvalue()
+
+
+def _cell(value: object) -> object:
+    if value is None:
+        return ""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
+def _run(run: RunInfo) -> dict[str, Any]:
+    return {
+        "id": run.id,
+        "status": run.status,
+        "operator": run.operator,
+        "started_at": run.started_at.isoformat(),
+        "finished_at": run.finished_at.isoformat() if run.finished_at else None,
+    }
+
+
+def _department(row: DepartmentRow, lang: Lang) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "name": row.name,
+        "site": row.place.site,
+        "site_name": row.place.site_name,
+        "level": row.place.level,
+        "group": row.place.group,
+        "group_name": row.place.group_name,
+        "status": row.status,
+        "status_label": label(lang, f"status.{row.status}"),
+        "ipv4": row.ipv4,
+        "ipv6": row.ipv6,
+        "reasons": list(row.reasons),
+        "probed_at": row.probed_at.isoformat() if row.probed_at else None,
+        "metrics": asdict(row.metrics),
+    }
+
+
+def _context(report: ConnectionsReport, lang: Lang) -> dict[str, Any]:
+    t = partial(label, lang)
+    counts = report.counts()
+    rated = [p for p in report.trend if p.rate is not None]
+    return {
+        "report": report,
+        "lang": str(lang),
+        "t": t,
+        "counts": counts,
+        "zone": datetime.now().astimezone().strftime("UTC%z"),
+        "reach": reach,
+        "status_chart": bar_chart(
+            [(t(f"status.{s}"), n, str(n), s) for s, n in counts.items()], max(counts.values(), default=0)
+        ),
+        "readiness_chart": bar_chart(
+            [
+                (
+                    t(f"level.{r.level}"),
+                    r.rate_probed or 0.0,
+                    f"{percent(r.rate_probed)} ({r.dual_stack}/{r.probed})",
+                    "rate",
+                )
+                for r in report.readiness
+            ],
+            1.0,
+        ),
+        "trend_chart": line_chart(
+            [
+                (
+                    p.at,
+                    p.rate or 0.0,
+                    f"#{p.run} {when(p.at)}: {p.dual_stack}/{p.probed} ({percent(p.rate)})",
+                    p.at.astimezone().strftime("%m-%d"),
+                )
+                for p in rated
+            ]
+        ),
+    }
+
+
+def _environment() -> Environment:
+    env = Environment(
+        loader=PackageLoader("extranet.report", "templates"),
+        autoescape=select_autoescape(["html"]),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters.update(percent=percent, when=when, duration=duration, bps=bps, md=md)
+    return env
+
+
+def percent(rate: float | None) -> str:
+    """A rate as a percentage, one decimal; a dash when there is none.
+
+    >>> percent(20 / 23), percent(None)
+    ('87.0%', '—')
+    """
+    return "—" if rate is None else f"{rate * 100:.1f}%"
+
+
+def when(moment: datetime | None) -> str:
+    """Local time, to the minute (the report says the zone once)."""
+    return "—" if moment is None else moment.astimezone().strftime("%Y-%m-%d %H:%M")
+
+
+def duration(span: timedelta, lang: str) -> str:
+    """Days, hours and minutes, in the report's language.
+
+    >>> duration(timedelta(days=1, hours=2, minutes=30), "zh"), duration(timedelta(hours=5), "en")
+    ('1天2小时30分钟', '5 h 0 min')
+    """
+    minutes = int(span.total_seconds()) // 60
+    days, hours, minutes = minutes // 1440, minutes % 1440 // 60, minutes % 60
+    parts = [(days, "day"), (hours, "hour"), (minutes, "minute")]
+    shown = [(n, unit) for i, (n, unit) in enumerate(parts) if n or any(m for m, _ in parts[:i]) or unit == "minute"]
+    sep = "" if lang == "zh" else " "
+    return sep.join(f"{n}{sep}{label(lang, f'unit.{unit}')}" for n, unit in shown)
+
+
+def bps(rate: float | None) -> str:
+    """A bit rate with its unit.
+
+    >>> bps(12_345_678), bps(None)
+    ('12.3 Mbit/s', '—')
+    """
+    if rate is None:
+        return "—"
+    for unit, size in (("Gbit/s", 1e9), ("Mbit/s", 1e6), ("kbit/s", 1e3)):
+        if rate >= size:
+            return f"{rate / size:.1f} {unit}"
+    return f"{rate:.0f} bit/s"
+
+
+def reach(loss: float | None, rtt: float | None) -> str:
+    """Loss and average RTT to the core, or a dash when the run measured neither.
+
+    >>> reach(0.4, 12.25), reach(1.0, None), reach(None, None)
+    ('40.0% / 12.2 ms', '100.0% / —', '—')
+    """
+    if loss is None and rtt is None:
+        return "—"
+    return f"{percent(loss)} / {'—' if rtt is None else f'{rtt:.1f} ms'}"
+
+
+def md(value: object) -> str:
+    """A Markdown table cell: no line breaks, no HTML, no markup, no column separators.
+
+    >>> md("a|b <script>*x*</script>\\n[l](u)")
+    'a\\\\|b &lt;script&gt;\\\\*x\\\\*&lt;/script&gt; \\\\[l\\\\](u)'
+    """
+    text = " ".join(str(value).split())
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    for char in "\\`*_[]|#":
+        text = text.replace(char, "\\" + char)
+    return text

@@ -1,0 +1,123 @@
+"""What the runs of a period say together: status changes between two runs, outages, the readiness trend."""
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select
+
+from ..store import Store
+from ..store.schema import DepartmentStatus, Run
+
+UP = frozenset({"dual-stack", "ipv4-only", "ipv6-only", "degraded"})  # reachable over at least one family
+
+
+@dataclass(frozen=True)
+class Sample:
+    """A department's status in one run: the columns the history needs, not the whole row."""
+
+    run_id: int
+    department: str
+    status: str
+    at: datetime
+
+
+@dataclass(frozen=True)
+class Change:
+    department: str
+    name: str
+    kind: str  # changed, new (not in the previous run), removed (not in this run)
+    before: str | None
+    after: str | None
+
+
+@dataclass(frozen=True)
+class Outage:
+    """Down from the first run that saw it down to the first that saw it up again (None: still down).
+
+    A run that could not tell (unknown) or did not probe the department does not end an outage.
+    """
+
+    department: str
+    name: str
+    start: datetime
+    end: datetime | None
+    last_down: datetime
+
+    @property
+    def ongoing(self) -> bool:
+        return self.end is None
+
+    @property
+    def duration(self) -> timedelta:
+        """Until it came back; for an ongoing outage, until the last run that saw it down."""
+        return (self.end or self.last_down) - self.start
+
+
+@dataclass(frozen=True)
+class TrendPoint:
+    run: int
+    at: datetime
+    dual_stack: int
+    probed: int
+
+    @property
+    def rate(self) -> float | None:
+        return self.dual_stack / self.probed if self.probed else None
+
+
+def status_history(store: Store, run_ids: list[int]) -> list[Sample]:
+    """The statuses of these runs, in run order. Columns only: a province's month of runs is millions of rows."""
+    if not run_ids:
+        return []
+    query = (
+        select(DepartmentStatus.run_id, DepartmentStatus.department, DepartmentStatus.status, DepartmentStatus.at)
+        .where(DepartmentStatus.run_id.in_(run_ids))
+        .order_by(DepartmentStatus.run_id, DepartmentStatus.id)
+    )
+    with store.sessions() as session:
+        return [Sample(run_id, dept, status, utc(at)) for run_id, dept, status, at in session.execute(query)]
+
+
+def changes(before: dict[str, str], after: dict[str, str], names: dict[str, str]) -> list[Change]:
+    """Departments whose status differs between two runs, and those only one of the runs probed; in ``names``
+    order (the report's rows), then any others."""
+    order = [*names, *(d for d in [*after, *before] if d not in names)]
+    found: list[Change] = []
+    for dept in dict.fromkeys(order):
+        old, new = before.get(dept), after.get(dept)
+        if old == new:
+            continue
+        kind = "new" if old is None else "removed" if new is None else "changed"
+        found.append(Change(dept, names.get(dept, dept), kind, old, new))
+    return found
+
+
+def outages(history: list[Sample], names: dict[str, str]) -> list[Outage]:
+    """Every period of down in the history: ongoing ones first, then the most recent first."""
+    down: dict[str, tuple[datetime, datetime]] = {}  # department → (start, last seen down)
+    found: list[Outage] = []
+    for sample in history:
+        if sample.status == "down":
+            start = down[sample.department][0] if sample.department in down else sample.at
+            down[sample.department] = (start, sample.at)
+        elif sample.status in UP and sample.department in down:
+            start, last = down.pop(sample.department)
+            found.append(
+                Outage(sample.department, names.get(sample.department, sample.department), start, sample.at, last)
+            )
+    found += [Outage(dept, names.get(dept, dept), start, None, last) for dept, (start, last) in down.items()]
+    return sorted(found, key=lambda o: (not o.ongoing, -o.start.timestamp(), o.department))
+
+
+def trend(runs: list[Run], history: list[Sample], departments: set[str]) -> list[TrendPoint]:
+    """The share of probed ``departments`` (the inventory's) that are dual-stack, run by run."""
+    counted = [s for s in history if s.department in departments]
+    probed = Counter(s.run_id for s in counted)
+    dual = Counter(s.run_id for s in counted if s.status == "dual-stack")
+    return [TrendPoint(run.id, utc(run.started_at), dual[run.id], probed[run.id]) for run in runs]
+
+
+def utc(moment: datetime) -> datetime:
+    """SQLite gives back naive datetimes; the store writes UTC."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
