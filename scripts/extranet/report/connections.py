@@ -8,6 +8,7 @@ did not probe is shown as ``not-probed``; one probed but no longer in the invent
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from ..inventory import Inventory
 from ..inventory.models import ADMINISTRATIVE_RANK, SiteLevel
@@ -33,6 +34,7 @@ class RunInfo:
     operator: str
     started_at: datetime
     finished_at: datetime | None
+    summary: dict[str, Any]  # the probe's own totals, as it recorded them
 
 
 @dataclass(frozen=True)
@@ -102,7 +104,6 @@ class ConnectionsReport:
     previous: RunInfo | None
     since: datetime
     generated_at: datetime
-    summary: dict[str, object]
     rows: list[DepartmentRow]
     readiness: list[Readiness]
     changes: list[Change]
@@ -143,7 +144,6 @@ def build(store: Store, inv: Inventory, since: datetime, now: datetime | None = 
         previous=run_info(previous) if previous else None,
         since=since,
         generated_at=now or datetime.now(UTC),
-        summary=dict(latest.summary or {}),
         rows=rows,
         readiness=readiness(rows),
         changes=changes(before, {d: s.status for d, s in now_rows.items()}, names) if previous else [],
@@ -153,9 +153,8 @@ def build(store: Store, inv: Inventory, since: datetime, now: datetime | None = 
 
 
 def run_info(run: Run) -> RunInfo:
-    return RunInfo(
-        run.id, run.status, run.operator, utc(run.started_at), utc(run.finished_at) if run.finished_at else None
-    )
+    finished = utc(run.finished_at) if run.finished_at else None
+    return RunInfo(run.id, run.status, run.operator, utc(run.started_at), finished, dict(run.summary or {}))
 
 
 def place_of(inv: Inventory, site_id: str) -> Place:

@@ -123,6 +123,7 @@ def _run(run: RunInfo) -> dict[str, Any]:
         "operator": run.operator,
         "started_at": run.started_at.isoformat(),
         "finished_at": run.finished_at.isoformat() if run.finished_at else None,
+        "summary": run.summary,
     }
 
 
