@@ -438,6 +438,17 @@ def test_snmpv3_reads_the_loopback_interface_over_both_families(snmp_port: int) 
         assert result.in_errors == 0 and result.out_errors == 0
 
 
+def test_snmp_reads_several_interfaces_of_one_device_together(snmp_port: int) -> None:
+    async def run() -> list[SnmpResult]:
+        async with SnmpPoller(timeout=0.5, retries=1) as poller:
+            return await poller.read_interfaces("r1", "127.0.0.1", ["lo", "xt-none0", "LO"], USER, 0.2, snmp_port)
+
+    found, missing, any_case = asyncio.run(run())
+    assert (found.interface, found.ok, found.oper_status) == ("lo", True, "up")
+    assert (missing.interface, missing.ok, missing.error) == ("xt-none0", False, "no such interface")
+    assert (any_case.interface, any_case.ok, any_case.oper_status) == ("LO", True, "up")
+
+
 def test_snmp_failures_are_named(snmp_port: int) -> None:
     wrong_auth = SnmpV3User(USER.name, "wrongauth123", USER.priv_key)
     unknown_user = SnmpV3User("nobody", USER.auth_key, USER.priv_key)

@@ -14,6 +14,7 @@ import asyncio
 import ipaddress
 import socket
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any
@@ -26,10 +27,12 @@ from pysnmp.proto import errind  # type: ignore[import-untyped]
 from pysnmp.proto.rfc1905 import EndOfMibView, NoSuchInstance, NoSuchObject  # type: ignore[import-untyped]
 
 from . import errors
+from .ifmib import COUNTERS, IF_DESCR, IF_NAME, Reading, change, find_index
 from .netns import NamespaceError, socket_in
 
 AUTHENTICATION_FAILED = "authentication failed"
 NO_SUCH_INTERFACE = "no such interface"
+_PER_GET = 8  # interfaces per GET: 56 variables, a response well under 1,400 bytes
 
 AUTH_PROTOCOLS = {
     "MD5": hlapi.usmHMACMD5AuthProtocol,
@@ -61,19 +64,6 @@ _AUTH_FAILURES = (
     errind.UnsupportedSecurityLevel,
     errind.UnknownCommunityName,
 )
-
-IF_DESCR = "1.3.6.1.2.1.2.2.1.2"
-IF_NAME = "1.3.6.1.2.1.31.1.1.1.1"
-COUNTERS = {
-    "oper": "1.3.6.1.2.1.2.2.1.8",
-    "in_errors": "1.3.6.1.2.1.2.2.1.14",
-    "out_errors": "1.3.6.1.2.1.2.2.1.20",
-    "hc_in": "1.3.6.1.2.1.31.1.1.1.6",
-    "hc_out": "1.3.6.1.2.1.31.1.1.1.10",
-    "in": "1.3.6.1.2.1.2.2.1.10",  # 32-bit octets, for devices without the HC counters
-    "out": "1.3.6.1.2.1.2.2.1.16",
-}
-OPER_STATUS = {1: "up", 2: "down", 3: "testing", 4: "unknown", 5: "dormant", 6: "notPresent", 7: "lowerLayerDown"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,20 +110,22 @@ class SnmpError(Exception):
     """A reading failed; the message is one of the probe words (never a key)."""
 
 
-@dataclass(frozen=True, slots=True)
-class _Reading:
-    at: float
-    values: dict[str, int | None]
-
-
 class SnmpPoller:
-    """Reads uplinks of many devices concurrently from one event loop; close it (or `async with`) when done."""
+    """Reads uplinks of many devices concurrently from one event loop; close it (or `async with`) when done.
 
-    def __init__(self, timeout: float = 2.0, retries: int = 1) -> None:
+    A device's interface table is walked once per poller and shared by every read of that device, and all
+    interfaces asked of one device in one call are read by the same GET requests.
+    """
+
+    def __init__(self, timeout: float = 2.0, retries: int = 1, exchanges: int = 16) -> None:
         self.timeout = timeout
         self.retries = retries
+        # pysnmp spends milliseconds of CPU per message (BER in pure Python): requests beyond what the loop
+        # can answer in time would time out while their replies wait in the queue, so at most this many
+        # request/response exchanges are outstanding at once.
+        self._exchanges = asyncio.Semaphore(exchanges)
         self._engines: dict[tuple[str | None, Credentials], Any] = {}
-        self._indexes: dict[tuple[str | None, str, int, str], int] = {}
+        self._columns: dict[tuple[str | None, Credentials, str, int, str], asyncio.Task[dict[int, str]]] = {}
 
     async def read_interface(
         self,
@@ -146,24 +138,60 @@ class SnmpPoller:
         namespace: str | None = None,
     ) -> SnmpResult:
         """Find `interface` on the device at `address` and read it twice, `interval` seconds apart."""
+        (result,) = await self.read_interfaces(device, address, [interface], credentials, interval, port, namespace)
+        return result
+
+    async def read_interfaces(
+        self,
+        device: str,
+        address: str,
+        interfaces: Sequence[str],
+        credentials: Credentials,
+        interval: float = 1.0,
+        port: int = 161,
+        namespace: str | None = None,
+    ) -> list[SnmpResult]:
+        """`read_interface` for several interfaces of one device at once: one result each, in order."""
         try:
-            engine = self._engine(namespace, credentials)
-            auth = _auth_data(credentials)
-            target = await _target(address, port, self.timeout, self.retries)
-            key = (namespace, address, port, interface)
-            if key not in self._indexes:
-                self._indexes[key] = await _find_index(engine, auth, target, interface)
-            index = self._indexes[key]
-            first = await _read(engine, auth, target, index)
-            await asyncio.sleep(max(0.0, interval - (time.monotonic() - first.at)))
-            second = await _read(engine, auth, target, index)
+            session = _Session(self._engine(namespace, credentials), _auth_data(credentials))
+            session.target = await _target(address, port, self.timeout, self.retries)
+            indexes = await self._indexes(session, (namespace, credentials, address, port), interfaces)
+            wanted = sorted({index for index in indexes.values() if index is not None})
+            first = await self._get(session, wanted)
+            await asyncio.sleep(
+                max(0.0, interval - (time.monotonic() - min((r.at for r in first.values()), default=0)))
+            )
+            second = await self._get(session, wanted)
         except SnmpError as exc:
-            return SnmpResult(device, interface, False, None, None, None, None, None, str(exc))
+            return [_failed(device, interface, str(exc)) for interface in interfaces]
         except PySnmpError as exc:  # pysnmp's own messages carry addresses and OIDs, never keys
-            return SnmpResult(device, interface, False, None, None, None, None, None, f"snmp: {exc}")
-        return _result(device, interface, first, second)
+            return [_failed(device, interface, f"snmp: {exc}") for interface in interfaces]
+        results = []
+        for interface in interfaces:
+            index = indexes[interface]
+            if index is None or first[index].values["oper"] is None or second[index].values["oper"] is None:
+                results.append(_failed(device, interface, NO_SUCH_INTERFACE))
+                continue
+            diff = change(first[index], second[index])
+            results.append(
+                SnmpResult(
+                    device,
+                    interface,
+                    True,
+                    diff.oper_status,
+                    diff.in_bps,
+                    diff.out_bps,
+                    diff.in_errors,
+                    diff.out_errors,
+                    None,
+                )
+            )
+        return results
 
     def close(self) -> None:
+        for task in self._columns.values():
+            task.cancel()
+        self._columns.clear()
         for engine in self._engines.values():
             engine.close_dispatcher()
         self._engines.clear()
@@ -175,6 +203,73 @@ class SnmpPoller:
         self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         self.close()
+
+    async def _indexes(
+        self, session: "_Session", device: tuple[str | None, Credentials, str, int], interfaces: Sequence[str]
+    ) -> dict[str, int | None]:
+        """Each interface's ifIndex by ifName; ifDescr is walked only if some name is not an ifName."""
+        found: dict[str, int | None] = {}
+        for column in (IF_NAME, IF_DESCR):
+            missing = [interface for interface in interfaces if found.get(interface) is None]
+            if not missing:
+                break
+            names = await self._column(session, (*device, column))
+            found |= {interface: find_index(names, interface) for interface in missing}
+        return found
+
+    async def _column(self, session: "_Session", key: tuple[str | None, Credentials, str, int, str]) -> dict[int, str]:
+        """One walk of an IF-MIB name column per device (and credentials: a wrong key must not poison the right
+        one's reads), shared by concurrent reads; a failed walk is forgotten, so the next read walks again."""
+        task = self._columns.get(key)
+        if task is None:
+            task = asyncio.ensure_future(self._walk(session, key[4]))
+            self._columns[key] = task
+        try:
+            return await asyncio.shield(task)
+        finally:
+            if task.done() and (task.cancelled() or task.exception() is not None):
+                self._columns.pop(key, None)
+
+    async def _walk(self, session: "_Session", column: str) -> dict[int, str]:
+        names: dict[int, str] = {}
+        async with self._exchanges:
+            walk = hlapi.bulk_walk_cmd(
+                session.engine,
+                session.auth,
+                session.target,
+                hlapi.ContextData(),
+                0,
+                25,
+                hlapi.ObjectType(hlapi.ObjectIdentity(column)),
+                lexicographicMode=False,
+                lookupMib=False,
+            )
+            async for indication, status, _index, binds in walk:
+                if (problem := _failure(indication, status)) is not None:
+                    raise SnmpError(problem)
+                for oid, value in binds:
+                    names[int(tuple(oid)[-1])] = str(value)
+        return names
+
+    async def _get(self, session: "_Session", indexes: Sequence[int]) -> dict[int, Reading]:
+        """One reading of COUNTERS for each ifIndex, `_PER_GET` interfaces per request."""
+        readings: dict[int, Reading] = {}
+        for start in range(0, len(indexes), _PER_GET):
+            chunk = indexes[start : start + _PER_GET]
+            binds = [hlapi.ObjectType(hlapi.ObjectIdentity(f"{oid}.{i}")) for i in chunk for oid in COUNTERS.values()]
+            async with self._exchanges:
+                indication, status, _index, values = await hlapi.get_cmd(
+                    session.engine, session.auth, session.target, hlapi.ContextData(), *binds, lookupMib=False
+                )
+            at = time.monotonic()
+            if (problem := _failure(indication, status)) is not None:
+                raise SnmpError(problem)
+            for n, index in enumerate(chunk):
+                row = values[n * len(COUNTERS) : (n + 1) * len(COUNTERS)]
+                readings[index] = Reading(
+                    at, {name: _integer(v) for name, (_oid, v) in zip(COUNTERS, row, strict=True)}
+                )
+        return readings
 
     def _engine(self, namespace: str | None, credentials: Credentials) -> Any:
         key = (namespace, credentials)
@@ -193,6 +288,19 @@ class SnmpPoller:
                     raise SnmpError(str(exc) if isinstance(exc, NamespaceError) else errors.describe(exc)) from None
             self._engines[key] = engine
         return self._engines[key]
+
+
+@dataclass(slots=True)
+class _Session:
+    """What every pysnmp command for one device needs."""
+
+    engine: Any
+    auth: Any
+    target: Any = None
+
+
+def _failed(device: str, interface: str, error: str) -> SnmpResult:
+    return SnmpResult(device, interface, False, None, None, None, None, None, error)
 
 
 def _auth_data(credentials: Credentials) -> Any:
@@ -233,69 +341,8 @@ def _failure(indication: Any, status: Any) -> str | None:
     return None
 
 
-async def _find_index(engine: Any, auth: Any, target: Any, interface: str) -> int:
-    """The ifIndex whose ifName (else ifDescr) is `interface`, exactly or else ignoring case."""
-    for column in (IF_NAME, IF_DESCR):
-        names: dict[int, str] = {}
-        walk = hlapi.bulk_walk_cmd(
-            engine,
-            auth,
-            target,
-            hlapi.ContextData(),
-            0,
-            25,
-            hlapi.ObjectType(hlapi.ObjectIdentity(column)),
-            lexicographicMode=False,
-            lookupMib=False,
-        )
-        async for indication, status, _index, binds in walk:
-            if (problem := _failure(indication, status)) is not None:
-                raise SnmpError(problem)
-            for oid, value in binds:
-                names[int(tuple(oid)[-1])] = str(value)
-        for same in (str.__eq__, lambda a, b: a.casefold() == b.casefold()):
-            found = [index for index, name in sorted(names.items()) if same(name, interface)]
-            if found:
-                return found[0]
-    raise SnmpError(NO_SUCH_INTERFACE)
-
-
-async def _read(engine: Any, auth: Any, target: Any, index: int) -> _Reading:
-    binds = [hlapi.ObjectType(hlapi.ObjectIdentity(f"{oid}.{index}")) for oid in COUNTERS.values()]
-    indication, status, _index, values = await hlapi.get_cmd(
-        engine, auth, target, hlapi.ContextData(), *binds, lookupMib=False
-    )
-    at = time.monotonic()
-    if (problem := _failure(indication, status)) is not None:
-        raise SnmpError(problem)
-    read = {name: _integer(value) for name, (_oid, value) in zip(COUNTERS, values, strict=True)}
-    if read["oper"] is None:
-        raise SnmpError(NO_SUCH_INTERFACE)
-    return _Reading(at, read)
-
-
 def _integer(value: Any) -> int | None:
     """A counter's value, or None where the agent has no such object (e.g. no HC counters on old devices)."""
     if isinstance(value, NoSuchObject | NoSuchInstance | EndOfMibView):
         return None
     return int(value)
-
-
-def _result(device: str, interface: str, first: _Reading, second: _Reading) -> SnmpResult:
-    elapsed = max(second.at - first.at, 1e-6)
-
-    def delta(name: str, bits: int) -> int | None:
-        a, b = first.values[name], second.values[name]
-        return None if a is None or b is None else (b - a) % (1 << bits)
-
-    def rate(hc: str, legacy: str) -> float | None:
-        octets = delta(hc, 64)
-        octets = delta(legacy, 32) if octets is None else octets
-        return None if octets is None else octets * 8 / elapsed
-
-    oper = second.values["oper"]
-    status = OPER_STATUS.get(oper, str(oper)) if oper is not None else None
-    in_errors, out_errors = delta("in_errors", 32), delta("out_errors", 32)
-    return SnmpResult(
-        device, interface, True, status, rate("hc_in", "in"), rate("hc_out", "out"), in_errors, out_errors, None
-    )
