@@ -328,7 +328,10 @@ def _destination(address: str, family: int) -> tuple[tuple[str, int] | tuple[str
         raise ValueError(f"{address} is not an IPv{family} address")
     if isinstance(ip, ipaddress.IPv6Address):
         scope = ip.scope_id or ""
-        index = int(scope) if scope.isdigit() else socket.if_nametoindex(scope) if scope else 0
+        try:
+            index = int(scope) if scope.isdigit() else socket.if_nametoindex(scope) if scope else 0
+        except OSError:
+            raise ValueError(f"{address}: no interface {scope}") from None
         return (str(ip).split("%")[0], 0, 0, index), ip.packed
     return (str(ip), 0), ip.packed
 
