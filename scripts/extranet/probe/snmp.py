@@ -3,6 +3,8 @@
 SNMPv3 authPriv (SHA + AES-128 unless told otherwise), SNMPv2c as the fallback for devices without v3. The
 interface is found by ifName, else ifDescr (one bulk walk, remembered for the poller's life), then ifOperStatus,
 the octet and error counters are read twice `interval` seconds apart: rates and errors are differences.
+Agents cache these counters (Net-SNMP for about 3 s: two readings 1 s apart on the lab's snmpd mostly see the
+same values), so an interval shorter than the agent's cache reads a rate of 0.
 
 One pysnmp engine per (namespace, credentials) serves every device: pysnmp keeps USM users by name in its
 engine, so two key sets under one user name must not share one, and an engine's UDP socket is where its
