@@ -255,7 +255,7 @@ def test_socket_in_leaves_the_thread_in_its_own_namespace(make_namespace: Callab
 # --- TCP ---
 
 
-def test_tcp_connect_open_refused_and_timeout_on_loopback(root: None) -> None:
+def test_tcp_connect_open_refused_and_timeout_on_loopback() -> None:
     with socket.socket() as server, socket.socket() as full:
         server.bind(("127.0.0.1", 0))
         server.listen()
