@@ -36,11 +36,12 @@ def snmp_secrets() -> Snmp | None:
 
 
 def prepare(inv: Inventory, devices: list[str], *, lab: bool, lock: Path, templates: Path,
-            trust_new_hosts: bool = False) -> Prepared:  # fmt: skip
+            trust_new_hosts: bool = False, lab_path: Path | None = None) -> Prepared:  # fmt: skip
     """Targets and contexts for ``devices``, every fragment rendered once (a template error stops the run
-    before any device is touched). Raises TargetError, RenderError."""
+    before any device is touched). ``lab_path``: the lab's directory (default: $EXTRANET_LAB_DIR or var/lab).
+    Raises TargetError, RenderError."""
     found: dict[str, tuple[Target, Names | None]] = (
-        dict(lab_targets(inv, lab_dir(), devices)) if lab else device_targets(inv, devices, KNOWN_HOSTS,
+        dict(lab_targets(inv, lab_dir(lab_path), devices)) if lab else device_targets(inv, devices, KNOWN_HOSTS,
                                                                              trust_new_hosts)
     )  # fmt: skip
     builder = ContextBuilder(inv, read_lock(lock), snmp=None if lab else snmp_secrets())
