@@ -116,10 +116,15 @@ class CliDriver:
     def save(self) -> None:
         if self.quirks.save is None:
             return
-        output = str(self.conn.send_command_timing(self.quirks.save, read_timeout=60))
+        # Read until the prompt or a question the save asks (not until the output has been quiet for 2 s, as
+        # send_command_timing does: that alone was the slowest step of a device's change)
+        questions = [prompt for prompt, _ in self.quirks.save_answers]
+        prompt = rf"{re.escape(self.conn.base_prompt)}[^\n]*[#>\]]\s*$"  # the prompt at the end, not the name in a path
+        expect = "|".join([prompt, *questions])
+        output = str(self.conn.send_command(self.quirks.save, expect_string=expect, read_timeout=60))
         for prompt, answer in self.quirks.save_answers:
             if re.search(prompt, output):
-                output += str(self.conn.send_command_timing(answer, read_timeout=60))
+                output += str(self.conn.send_command(answer, expect_string=expect, read_timeout=60))
         self._refused(output, self.quirks.save)
 
     def show(self, check: str, **fields: str) -> str:
