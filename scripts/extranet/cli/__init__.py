@@ -10,7 +10,7 @@ import typer
 
 from .. import __version__
 from ..inventory import InventoryError
-from . import audit, db, inventory, lab, plan, push, report, run
+from . import audit, db, inventory, lab, plan, probe, push, report, run
 from .output import errors, print_problems
 
 app = typer.Typer(
@@ -29,6 +29,7 @@ app.add_typer(lab.app, name="lab")
 app.add_typer(push.app, name="push")
 app.add_typer(report.app, name="report")
 app.command("run")(run.run)
+app.command("probe")(probe.probe)
 
 
 def _version(value: bool) -> None:
