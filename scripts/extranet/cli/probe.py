@@ -86,8 +86,9 @@ def probe(
         state = load_state(lab_dir())
         if state is None or state.phase != "up":
             raise fail(f"no lab is up in {lab_dir()}: run `extranet lab up` first (as root)")
-        creds = Credentials.load(Path(state.dir) / "credentials.json")
-        snmp = SnmpV3User(creds.snmp_user, creds.snmp_auth, creds.snmp_priv)
+        if snmp is None:  # EXTRANET_SNMP_* set by hand win over the lab's own (to rehearse wrong credentials)
+            creds = Credentials.load(Path(state.dir) / "credentials.json")
+            snmp = SnmpV3User(creds.snmp_user, creds.snmp_auth, creds.snmp_priv)
     elif vantage == "department":
         raise fail("--from department needs the lab (--lab): on a real network the probes run from this host")
     planner = Planner(inv, read_lock(lock), state, vantage, [str(r) for r in settings.resolvers])
