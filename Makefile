@@ -42,14 +42,21 @@ demo: venv system-packages
 	$(BIN)/extranet plan export --format csv | head -12
 	@if [ "$$(id -u)" = 0 ]; then \
 	  $(BIN)/extranet lab up && $(BIN)/extranet lab status && $(BIN)/extranet lab show \
+	  && { $(BIN)/extranet probe --lab --site qiaotou; echo "(before the rollout: IPv4 only, exit $$?)"; } \
 	  && $(BIN)/extranet push dual-stack --lab --dry-run --limit yl-bs-acc-01; \
 	  $(BIN)/extranet push dual-stack --lab --waves 1,10%,100% --ticket DEMO-1 \
 	  && $(BIN)/extranet push dual-stack --lab --ticket DEMO-2 \
+	  && $(BIN)/extranet run backup.yml --lab --ticket DEMO-3 \
+	  && { $(BIN)/extranet probe --lab; echo "(after the rollout: exit $$?; not connected, not in the lab and" \
+	       "own-router departments are not dual-stack)"; } \
+	  && $(BIN)/extranet report connections --format md --lang zh | head -40 \
+	  && $(BIN)/extranet report connections --format html --output var/reports/connections.html \
 	  && git -C var/history log --stat -3 && $(BIN)/extranet audit verify; rc=$$?; \
 	  $(BIN)/extranet lab down; exit $$rc; \
 	else echo "lab: skipped (it needs root for network namespaces)"; fi
 
-bench: venv
+bench: venv system-packages
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-build-isolation -e '.[bench]'
 	$(BIN)/python -m pytest tests/bench -q -s -p no:cacheprovider
 
 # Re-pin every dependency after editing pyproject.toml (review the diff of requirements.lock).
