@@ -63,10 +63,10 @@ def probe(
     family: str = typer.Option("both", "--family", help="4, 6 or both."),
     vantage: str | None = typer.Option(
         None, "--from", help="core or department (default: department in the lab, core otherwise)."
-    ),  # fmt: skip
+    ),
     settings_file: Path | None = typer.Option(
         None, "--settings", help="Probe settings (default playbooks/group_vars/all/probe.yml)."
-    ),  # fmt: skip
+    ),
     as_json: bool = typer.Option(False, "--json", help="Every department's result as JSON."),
 ) -> None:
     """Exit 0 when every department is OK (dual-stack), 1 when any is degraded, down, single-stack or unknown,

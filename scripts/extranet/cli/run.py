@@ -133,7 +133,8 @@ def _ansible(path: Path, run_id: int, extravars: dict[str, Any], forks: int,
 
     runner = ansible_runner.run(
         private_data_dir=str(data_dir), cmdline=shlex.quote(str(path)), project_dir=str(workspace),
-        inventory=str(workspace / PLAYBOOKS / "extranet.yml"), extravars=extravars, forks=forks, quiet=True, event_handler=handler,
+        inventory=str(workspace / PLAYBOOKS / "extranet.yml"), extravars=extravars, forks=forks, quiet=True,
+        event_handler=handler,
         binary=str(Path(sys.executable).parent / "ansible-playbook"), suppress_env_files=True,
         envvars={"ANSIBLE_CONFIG": str(workspace / "ansible.cfg"), "TMPDIR": tempfile.gettempdir(),
                  "ANSIBLE_LIBRARY": str(workspace / PLAYBOOKS / "library")},
