@@ -47,8 +47,8 @@ demo: venv system-packages
 	  $(BIN)/extranet push dual-stack --lab --waves 1,10%,100% --ticket DEMO-1 \
 	  && $(BIN)/extranet push dual-stack --lab --ticket DEMO-2 \
 	  && $(BIN)/extranet run backup.yml --lab --ticket DEMO-3 \
-	  && { $(BIN)/extranet probe --lab; echo "(after the rollout: exit $$?; not connected, not in the lab and" \
-	       "own-router departments are not dual-stack)"; } \
+	  && { $(BIN)/extranet probe --lab; echo "(after the rollout: exit $$?: two departments are not connected" \
+	       "yet, the park network is not in the lab)"; } \
 	  && $(BIN)/extranet report connections --format md --lang zh | head -40 \
 	  && $(BIN)/extranet report connections --format html --output var/reports/connections.html \
 	  && git -C var/history log --stat -3 && $(BIN)/extranet audit verify; rc=$$?; \

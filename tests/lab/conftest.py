@@ -17,6 +17,7 @@ import pytest
 from extranet import lab
 from extranet.inventory import load_inventory
 from extranet.lab.state import LabState
+from extranet.plan.lock import read_lock
 
 from ..conftest import REPO
 
@@ -62,7 +63,7 @@ def lab_state() -> Iterator[LabState]:
     parent = searchable_tmp()
     directory = parent / "lab"
     try:
-        state = lab.up(load_inventory(EXAMPLE), directory)
+        state = lab.up(load_inventory(EXAMPLE), directory, read_lock(REPO / "netplan" / "allocations.yml"))
         if not lab.wait_converged(state, CONVERGE_TIMEOUT):
             pytest.fail(f"OSPF did not converge within {CONVERGE_TIMEOUT:.0f} s")
         yield state

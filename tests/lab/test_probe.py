@@ -23,7 +23,6 @@ from .conftest import EXTRANET, run_cli
 pytestmark = pytest.mark.lab
 UNCONNECTED = {"rmt", "vil-dm-jwh"}  # no uplink yet (connect_by)
 NOT_IN_LAB = {"kfq"}  # a park network (class F): the lab has no namespace for it
-OWN_ROUTER = {"jyj", "swj", "zjj"}  # their own router/firewall behind a hand-off: its IPv6 is the department's
 
 
 @pytest.fixture(scope="module")

@@ -6,12 +6,14 @@ from extranet.inventory import load_inventory
 from extranet.plan.lock import read_lock
 from extranet.probe.classify import Result, classify
 from extranet.probe.settings import ProbeSettings, SettingsError, load_settings
-from extranet.probe.targets import DepartmentPlan, Planner
+from extranet.probe.targets import Check, DepartmentPlan, Planner
 
 from ..conftest import REPO
 
 SETTINGS = ProbeSettings(loss_degraded=0.2, rtt_degraded_ms=100)
-PLAN = DepartmentPlan("xwb", "xh-xwb-office", "xwb.office (lab)")
+PLAN = DepartmentPlan(
+    "xwb", "xh-xwb-office", "xwb.office (lab)", [Check("xwb", 4, "tcp", "oa https", "198.18.16.11", 443)]
+)
 
 
 def ping(family: int, target: str, ok: bool | None, loss: float = 0.0, rtt: float | None = 1.0,
@@ -61,6 +63,11 @@ def test_services_that_fail_are_reasons_not_a_status() -> None:
     tcp = Result(6, "tcp", "oa https", "[2001:db8::11]:443", False, {}, "refused")
     verdict = classify(PLAN, [*both(True, True), tcp], SETTINGS)
     assert verdict.status == "dual-stack" and "IPv6: TCP oa https [2001:db8::11]:443: refused" in verdict.reasons
+
+
+def test_a_department_without_services_says_so() -> None:
+    verdict = classify(DepartmentPlan("tjj", None, "core"), both(True, True), SETTINGS)
+    assert verdict.status == "dual-stack" and any("no declared services" in r for r in verdict.reasons)
 
 
 def test_a_one_family_run_says_ok_without_judging_the_other() -> None:

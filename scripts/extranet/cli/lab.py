@@ -17,6 +17,7 @@ from ..lab import faults
 from ..lab.state import LabState
 from ..lab.status import RouterStatus
 from ..lab.system import alive
+from ..plan.lock import DEFAULT_LOCK, Lock, read_lock
 from .inventory import InventoryOption
 from .output import console, errors, print_json
 
@@ -53,13 +54,18 @@ def up(
     directory: Path | None = DirOption,
     wait: float = typer.Option(60.0, "--wait", help="Seconds to wait for OSPF to converge (0: do not wait)."),
     foreground: bool = typer.Option(False, "--foreground", help="Stay running; take the lab down on Ctrl-C/SIGTERM."),
+    lock: Path = typer.Option(
+        DEFAULT_LOCK,
+        "--lock",
+        help="The address plan (departments' own routers get its IPv6 on their side of the hand-off, when it has one).",
+    ),
 ) -> None:
     """Bring the inventory's network up: the legacy state (IPv4, OSPFv2 area 0), sshd and snmpd per router."""
     _ready()
     inv = load_inventory(inventory)
     where = lab.lab_dir(directory)
     started = time.monotonic()
-    state = _bring_up(inv, where)
+    state = _bring_up(inv, where, read_lock(lock) if lock.exists() else None)
     console.print(f"lab up: {len(state.namespaces)} routers in {time.monotonic() - started:.1f} s ({where})")
     if wait > 0:
         _report_convergence(state, wait, started)
@@ -67,9 +73,9 @@ def up(
         _hold(where)
 
 
-def _bring_up(inv: Inventory, where: Path) -> LabState:
+def _bring_up(inv: Inventory, where: Path, plan: Lock | None) -> LabState:
     try:
-        return lab.up(inv, where)
+        return lab.up(inv, where, plan)
     except BaseException as exc:  # also Ctrl-C half way: half a lab we made is worse than none
         state = lab.load_state(where)
         if state is not None and state.owner.pid == os.getpid():  # never touch another run's lab

@@ -7,9 +7,12 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from ipaddress import IPv6Interface
 from pathlib import Path
 
 from ..inventory import Inventory
+from ..plan.lock import Lock
+from ..plan.pairs import pairs
 from . import files
 from .down import down, stale
 from .files import Credentials
@@ -26,8 +29,12 @@ DAEMONS = (*FRR_DAEMONS, "sshd", "snmpd")
 START_TIMEOUT = 15.0
 
 
-def up(inventory: Inventory, directory: Path) -> LabState:
-    """Bring the inventory's network up as a lab; the state on disk records everything made, as it is made."""
+def up(inventory: Inventory, directory: Path, lock: Lock | None = None) -> LabState:
+    """Bring the inventory's network up as a lab; the state on disk records everything made, as it is made.
+
+    With the address plan's ``lock``, departments' own routers (edges) are IPv6-ready on their side of the
+    hand-off (the plan's /64, ::2, IPv6 default to the access router's ::1), as their owners would configure
+    them: the extranet side is what the dual-stack rollout changes."""
     prerequisites()
     topo = build_topology(inventory)
     privates = private_networks(inventory)
@@ -40,7 +47,8 @@ def up(inventory: Inventory, directory: Path) -> LabState:
     write_files(state, topo, creds)
     state.save()
     add_user(creds.user, creds.password, directory / "bin" / "vtysh-shell")
-    run_script([*network_script(topo), *private_script(privates), *address_script(systems)])
+    edges6 = list(edge_ipv6_script(inventory, lock, topo)) if lock is not None else []
+    run_script([*network_script(topo), *private_script(privates), *address_script(systems), *edges6])
     start_routers(state, topo)
     start_listeners(state, systems)
     write_overlay(state, creds.user)
@@ -175,6 +183,18 @@ def network_script(topo: Topology) -> Iterator[str]:
         yield from host_script(host, topo.routers[host.router].ns)
     for edge in topo.edges:
         yield from edge_script(edge, topo.routers[edge.router].ns)
+
+
+def edge_ipv6_script(inventory: Inventory, lock: Lock, topo: Topology) -> Iterator[str]:
+    handoffs = {(p.device, p.interface): IPv6Interface(p.ipv6) for p in pairs(inventory, lock) if p.kind == "handoff"}
+    for edge in topo.edges:
+        uplink = inventory.departments[edge.key].uplink
+        gateway = handoffs.get((uplink.device, uplink.interface)) if uplink else None
+        if gateway is None:
+            continue
+        yield f"ip -n {edge.ns} addr add {gateway.network.network_address + 2}/{gateway.network.prefixlen} " \
+              f"dev {EDGE_UPLINK} nodad"  # fmt: skip
+        yield f"ip -n {edge.ns} -6 route add default via {gateway.ip} dev {EDGE_UPLINK}"
 
 
 def private_script(privates: list[Private]) -> Iterator[str]:

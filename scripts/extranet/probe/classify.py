@@ -79,6 +79,8 @@ def classify(plan: DepartmentPlan, results: list[Result], settings: ProbeSetting
     reasons: list[str] = [plan.no_vantage] if plan.no_vantage else []
     v4, v6 = (family_status(plan, family, results, settings, reasons) if family in families else "not-probed"
               for family in FAMILIES)  # fmt: skip
+    if not any(c.kind == "tcp" for c in plan.checks):
+        reasons.append("no declared services (no system in the inventory is owned by it): TCP not probed")
     for r in results:
         if r.kind in ("tcp", "dns") and not r.ok:
             reasons.append(f"IPv{r.family}: {r.kind.upper()} {r.target} {r.address}: {r.error}")

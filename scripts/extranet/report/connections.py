@@ -21,6 +21,7 @@ NOT_PROBED = "not-probed"
 STATUSES = ("dual-stack", "ipv4-only", "ipv6-only", "degraded", "down", "unknown", NOT_PROBED)
 GROUP_LEVELS = frozenset({SiteLevel.PROVINCE, SiteLevel.CITY, SiteLevel.COUNTY, SiteLevel.TOWNSHIP})
 CORE = "core"  # the probe's label for the ICMP target whose loss and RTT stand for the department's connection
+GATEWAY = "gateway"  # probed from the core, the department's gateway is that target
 
 
 class NoProbeRun(Exception):
@@ -224,8 +225,11 @@ def results_by_department(results: list[ProbeResult]) -> dict[str, list[ProbeRes
 
 
 def metrics(results: list[ProbeResult]) -> Metrics:
-    """The key figures of one department's checks: loss and RTT to the core per family, services, uplink."""
-    core = {r.family: r.detail or {} for r in results if r.kind == "icmp" and r.target == CORE}
+    """The key figures of one department's checks: loss and RTT between it and the core per family (to the core
+    from inside the department; to its gateway from the core), services, uplink."""
+    pings = [r for r in results if r.kind == "icmp"]
+    core = {r.family: r.detail or {} for r in pings if r.target == GATEWAY}
+    core |= {r.family: r.detail or {} for r in pings if r.target == CORE}
     services = [r for r in results if r.kind == "tcp"]
     uplink = next((r.detail or {} for r in results if r.kind == "snmp"), {})
     return Metrics(
