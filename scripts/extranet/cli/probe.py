@@ -12,6 +12,7 @@ from ..inventory import Inventory, load_inventory
 from ..inventory.load import inventory_dir
 from ..lab.files import Credentials
 from ..lab.state import lab_dir, load_state
+from ..netsafety import refuse_lab_only
 from ..plan.lock import DEFAULT_LOCK, read_lock
 from ..probe.run import Probed, ProbeRun, Saver, snmp_user_from_env
 from ..probe.settings import load_settings
@@ -93,6 +94,10 @@ def probe(
         raise fail("--from department needs the lab (--lab): on a real network the probes run from this host")
     planner = Planner(inv, read_lock(lock), state, vantage, [str(r) for r in settings.resolvers])
     plans = [planner.plan(inv.departments[d]) for d in chosen]
+    if not lab:
+        refused = refuse_lab_only([c.address or "" for p in plans for c in p.checks], "probe")
+        if refused:
+            raise fail(refused)
     full = len(chosen) == len(inv.departments) and len(families) == 2
     store = open_store()
     summary = {"vantage": vantage, "lab": lab, "families": list(families), "departments": len(chosen)}

@@ -21,6 +21,7 @@ from ..lab.state import lab_dir
 from ..rollout.ansible import BACKUP_KIND
 from ..rollout.engine import KIND, Options, Outcome, ResumeError, finish_run, open_run
 from ..rollout.setup import HISTORY
+from ..rollout.targets import KNOWN_HOSTS, TargetError, device_targets, lab_targets
 from ..rollout.waves import WaveError, core_outwards, parse_sizes
 from ..store import Store, open_store
 from .inventory import InventoryOption, inventory_digest
@@ -66,6 +67,11 @@ def run(
         raise fail(str(exc)) from exc
     hosts = core_outwards(inv, select(inv, limit))
     kind = KINDS.get(path.stem, f"playbook {path.stem}")
+    if kind in KINDS.values():  # no lab, no credentials, lab-only addresses: say so before Ansible starts
+        try:
+            lab_targets(inv, lab_dir(), hosts) if lab else device_targets(inv, hosts, KNOWN_HOSTS, trust_new_hosts)
+        except TargetError as exc:
+            raise fail(str(exc)) from exc
     store = open_store()
     digest = inventory_digest(inventory_dir(inventory))
     options = Options(sizes, 0, forks, dry_run, ticket, digest=digest)

@@ -8,6 +8,7 @@ from pathlib import Path
 from ..devices.base import Target
 from ..inventory import Inventory
 from ..lab.overlay import load_overlay
+from ..netsafety import refuse_lab_only
 from ..render import Names
 
 KNOWN_HOSTS = Path("var") / "known_hosts"
@@ -63,4 +64,7 @@ def device_targets(
         targets[name] = (target, None)
     if unset:
         raise TargetError(f"credentials not set: export {' and '.join(sorted(unset))} (or use --lab)")
+    refused = refuse_lab_only([str(inv.devices[name].mgmt) for name in devices], "devices")
+    if refused:
+        raise TargetError(refused)
     return targets
