@@ -15,7 +15,7 @@ from pathlib import Path
 from .services import HOST_DEV
 from .state import Fault, LabState, Proc, load_state
 from .system import LabError, alive, reap, run_script, stop
-from .topology import EDGE_UPLINK, EXTRANET
+from .topology import EDGE_UPLINK, EXTRANET, edge_ipv6_lines
 from .up import DAEMONS, FRR_DAEMONS, load_configs, start, wait_for
 
 DELAY = re.compile(r"^\d+(\.\d+)?(us|ms|s)$")
@@ -200,13 +200,15 @@ def partition(directory: Path, dept: str) -> list[str]:
 
 def edge_heal(state: LabState, dept: str) -> list[str]:
     """The edge's hand-off up again with the routes `lab up` gave it: default via the isp, the extranet via
-    the hand-off (the kernel dropped the latter with the link)."""
+    the hand-off (the kernel dropped the latter with the link), and its IPv6 side of the hand-off."""
     ns = state.edges[dept]
     lines = [f"ip -n {ns} link set {EDGE_UPLINK} up"]
     if state.isp_links.get(dept):
         lines.append(f"ip -n {ns} route replace default via {IPv4Interface(state.isp_links[dept]).ip}")
     if state.edge_gateways.get(dept):
         lines.append(f"ip -n {ns} route replace {EXTRANET} via {state.edge_gateways[dept]}")
+    if dept in state.edge_ipv6:  # the kernel dropped the IPv6 address and route with the link, too
+        lines += edge_ipv6_lines(state.edges[dept], *state.edge_ipv6[dept])
     return lines
 
 

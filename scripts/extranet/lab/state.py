@@ -56,6 +56,7 @@ class LabState:
     edge_handoffs: dict[str, str] = field(default_factory=dict)  # department -> edge's hand-off address/len
     edge_gateways: dict[str, str] = field(default_factory=dict)  # department -> access router's hand-off end
     isp_links: dict[str, str] = field(default_factory=dict)  # department -> the isp's end of the isp /30
+    edge_ipv6: dict[str, list[str]] = field(default_factory=dict)  # department -> [edge's address/64, gateway]
     internet: str = ""  # the address standing for the Internet on every isp's lo
     services: dict[str, list[str]] = field(default_factory=dict)  # system id -> ["address:port", ...]
     users: list[str] = field(default_factory=list)

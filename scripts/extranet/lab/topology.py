@@ -319,6 +319,12 @@ def edges(inventory: Inventory, routers: dict[str, Router]) -> list[Edge]:
     return found
 
 
+def edge_ipv6_lines(ns: str, address: str, gateway: str) -> list[str]:
+    """A department's own router IPv6-ready on its side of the hand-off (the plan's ::2, default via ::1)."""
+    return [f"ip -n {ns} addr replace {address} dev {EDGE_UPLINK} nodad",
+            f"ip -n {ns} -6 route replace default via {gateway} dev {EDGE_UPLINK}"]  # fmt: skip
+
+
 def ends(link: Link) -> tuple[LinkEnd, LinkEnd]:
     return link.a, link.b
 

@@ -20,7 +20,19 @@ from .overlay import write_overlay
 from .services import PRIVATE_DEV, Listener, Private, listeners, private_networks
 from .state import BRIDGE, LabState, Proc, load_state
 from .system import LabError, add_user, namespaces, prerequisites, run, run_script, spawn, start_time, user_exists
-from .topology import EDGE_ISP, EDGE_UPLINK, EXTRANET, ISP_DEV, Edge, Host, Router, Topology, build_topology, mgmt_veth
+from .topology import (
+    EDGE_ISP,
+    EDGE_UPLINK,
+    EXTRANET,
+    ISP_DEV,
+    Edge,
+    Host,
+    Router,
+    Topology,
+    build_topology,
+    edge_ipv6_lines,
+    mgmt_veth,
+)
 
 FRR = Path("/usr/lib/frr")
 ROUTING_DAEMONS = ("staticd", "ospfd", "ospf6d")
@@ -47,8 +59,12 @@ def up(inventory: Inventory, directory: Path, lock: Lock | None = None) -> LabSt
     write_files(state, topo, creds)
     state.save()
     add_user(creds.user, creds.password, directory / "bin" / "vtysh-shell")
-    edges6 = list(edge_ipv6_script(inventory, lock, topo)) if lock is not None else []
-    run_script([*network_script(topo), *private_script(privates), *address_script(systems), *edges6])
+    if lock is not None:
+        state.edge_ipv6 = edge_ipv6(inventory, lock, topo)
+        state.save()
+    run_script([*network_script(topo), *private_script(privates), *address_script(systems),
+                *(line for dept, (address, gateway) in sorted(state.edge_ipv6.items())
+                  for line in edge_ipv6_lines(state.edges[dept], address, gateway))])  # fmt: skip
     start_routers(state, topo)
     start_listeners(state, systems)
     write_overlay(state, creds.user)
@@ -185,16 +201,17 @@ def network_script(topo: Topology) -> Iterator[str]:
         yield from edge_script(edge, topo.routers[edge.router].ns)
 
 
-def edge_ipv6_script(inventory: Inventory, lock: Lock, topo: Topology) -> Iterator[str]:
+def edge_ipv6(inventory: Inventory, lock: Lock, topo: Topology) -> dict[str, list[str]]:
+    """Department -> [its edge's address on the hand-off /64 (::2), the access router's (::1)], from the plan."""
     handoffs = {(p.device, p.interface): IPv6Interface(p.ipv6) for p in pairs(inventory, lock) if p.kind == "handoff"}
+    found = {}
     for edge in topo.edges:
         uplink = inventory.departments[edge.key].uplink
         gateway = handoffs.get((uplink.device, uplink.interface)) if uplink else None
-        if gateway is None:
-            continue
-        yield f"ip -n {edge.ns} addr add {gateway.network.network_address + 2}/{gateway.network.prefixlen} " \
-              f"dev {EDGE_UPLINK} nodad"  # fmt: skip
-        yield f"ip -n {edge.ns} -6 route add default via {gateway.ip} dev {EDGE_UPLINK}"
+        if gateway is not None:
+            net = gateway.network
+            found[edge.key] = [f"{net.network_address + 2}/{net.prefixlen}", str(gateway.ip)]
+    return found
 
 
 def private_script(privates: list[Private]) -> Iterator[str]:
