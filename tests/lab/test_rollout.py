@@ -150,6 +150,17 @@ def test_second_rollout_changes_nothing(workspace: Path, lab_state: LabState) ->
     assert all(d["lines"] == [] for d in outcome.values())
 
 
+def test_an_old_plans_address_is_replaced_not_kept_beside(workspace: Path, lab_state: LabState) -> None:
+    device, old = "yl-sm-acc-01", "2001:db8:ab00::dead/128"
+    vtysh(lab_state, device, "configure terminal", "interface lo", f"ipv6 address {old}")
+    proc = push(workspace, lab_state, "--limit", device, "--json")
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert f" no ipv6 address {old}" in results(proc)[device]["lines"]  # type: ignore[operator]
+    running = vtysh(lab_state, device, "show running-config")
+    assert old not in running and f"ipv6 address {planned(device)['loopback'][0]}" in running
+    assert results(push(workspace, lab_state, "--limit", device, "--json"))[device]["status"] == "unchanged"
+
+
 def test_playbook_front_door_sees_the_same_state(workspace: Path, lab_state: LabState) -> None:
     proc = playbook(workspace, lab_state, "dual_stack.yml")
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]

@@ -47,6 +47,16 @@ def test_applied_change_leaves_nothing_to_do_and_restores_exactly() -> None:
     assert differences(FRR, legacy, legacy) == []
 
 
+def test_a_stale_owned_address_is_removed_and_case_never_counts_as_stale() -> None:
+    after = (RECORDED / "dual-stack-yl-bs-acc-01.txt").read_text()
+    old_plan = after.replace("interface lo\n", "interface lo\n ipv6 address 2001:DB8:DEAD::1/128\n", 1)
+    assert change(FRR, old_plan, fragment()) == ["interface lo", " no ipv6 address 2001:DB8:DEAD::1/128", "exit"]
+    printed_upper = after.replace("ipv6 address 2001:db8", "ipv6 address 2001:DB8")
+    assert not any(line.strip().startswith("no ") for line in change(FRR, printed_upper, fragment()))
+    unmanaged = after + "interface eth9\n ipv6 address 2001:db8:beef::1/64\nexit\n"  # not in the fragment
+    assert change(FRR, unmanaged, fragment()) == []
+
+
 def test_waves_follow_ansible_serial_from_the_core_outwards() -> None:
     inv = load_inventory(REPO / "inventory")
     order = core_outwards(inv, sorted(inv.devices))

@@ -6,6 +6,7 @@ full remediation from the current running config back to the backup.
 """
 
 import re
+from ipaddress import ip_address
 
 from hier_config import HConfig, Platform, WorkflowRemediation, get_hconfig
 from hier_config.child import HConfigChild
@@ -35,13 +36,45 @@ def _implicit_lines(quirks: Quirks, running: str) -> str:
 
 
 def change(quirks: Quirks, running: str, fragment: str) -> list[str]:
-    """The lines to send: the fragment's lines missing from the running config, with their parent sections.
+    """The lines to send: the fragment's lines missing from the running config, with their parent sections,
+    then the removal of stale owned lines (see ``stale``).
 
     A negation (``no ipv6 nd suppress-ra``) is missing unless the running config prints it: the default it
     undoes is not printed, so its absence says nothing.
     """
     current = parse(quirks, running + "\n" + _implicit_lines(quirks, running))
-    return _missing(quirks, parse(quirks, fragment), current)
+    wanted = parse(quirks, fragment)
+    return _missing(quirks, wanted, current) + stale(quirks, current, wanted)
+
+
+def stale(quirks: Quirks, current: HConfig, wanted: HConfig) -> list[str]:
+    """Negations of the owned lines (``Quirks.owned``: a global IPv6 address, an OSPFv3 area) that a section of
+    the fragment has in the running config but not in the fragment — an old plan's address would otherwise stay
+    beside the new one. Compared case- and zero-insensitively (``2001:DB8::1`` is ``2001:db8::1``)."""
+    owned = [re.compile(pattern) for pattern in quirks.owned]
+    pruned = current.deep_copy()
+    found = False
+    for section in wanted.children:
+        have = pruned.get_child(equals=section.text)
+        if have is None:
+            continue
+        keep = {_canonical(child.text) for child in section.children}
+        for child in list(have.children):
+            if any(p.search(child.text) for p in owned) and _canonical(child.text) not in keep:
+                child.delete()
+                found = True
+    return differences_of(quirks, current, pruned) if found else []
+
+
+def _canonical(line: str) -> str:
+    words = []
+    for word in line.lower().split():
+        address, slash, length = word.partition("/")
+        try:
+            words.append(str(ip_address(address)) + slash + length if ":" in address else word)
+        except ValueError:
+            words.append(word)
+    return " ".join(words)
 
 
 def _missing(quirks: Quirks, wanted: HConfig | HConfigChild, have: HConfig | HConfigChild | None) -> list[str]:
@@ -72,7 +105,11 @@ def restore(quirks: Quirks, current: str, backup: str) -> list[str]:
 
 def differences(quirks: Quirks, a: str, b: str) -> list[str]:
     """What it takes to turn config ``a`` into ``b``; empty when they are the same config."""
-    return _lines(quirks, WorkflowRemediation(parse(quirks, a), parse(quirks, b)).remediation_config)
+    return differences_of(quirks, parse(quirks, a), parse(quirks, b))
+
+
+def differences_of(quirks: Quirks, a: HConfig, b: HConfig) -> list[str]:
+    return _lines(quirks, WorkflowRemediation(a, b).remediation_config)
 
 
 def _lines(quirks: Quirks, config: HConfig | HConfigChild) -> list[str]:

@@ -46,6 +46,9 @@ class Quirks:
     ping_interrupt: bool = False
     section_exit: str = ""  # how a section is left (sent after its lines); "" where sections end by themselves
     nested_exits: tuple[tuple[str, str], ...] = ()  # (section start, its own exit)
+    # lines of a section the fragment manages that the fragment owns outright: one in the running config that
+    # the fragment does not have is stale (an old plan's address) and is removed by the change
+    owned: tuple[str, ...] = ()
 
     def errors(self, output: str) -> list[str]:
         pattern = re.compile(self.error_pattern, re.IGNORECASE | re.MULTILINE)
@@ -63,6 +66,9 @@ VRP_SHOW = {
     "ping6": "ping ipv6 -c 3 -a {source} {target}",
 }
 VRP_ERRORS = r"^\s*Error:|Unrecognized command|Incomplete command|Wrong parameter"
+# a global IPv6 address with its length (not `auto link-local`, not a link-local without one) [unverified on
+# Huawei, H3C, Ruijie, Cisco: same syntax in their references, not tried on a device]
+OWNED_ADDRESS = r"^ipv6 address [0-9A-Fa-f:]+/\d+$"
 
 QUIRKS: dict[str, Quirks] = {
     q.platform: q
@@ -86,6 +92,7 @@ QUIRKS: dict[str, Quirks] = {
             ping_interrupt=True,
             section_exit="exit",
             nested_exits=(("address-family", "exit-address-family"),),
+            owned=(OWNED_ADDRESS, r"^ipv6 ospf6 area \S+$", r"^ipv6 nd prefix \S+$"),
         ),
         Quirks(
             "cisco_ios",
@@ -102,6 +109,7 @@ QUIRKS: dict[str, Quirks] = {
                 "ipv6_neighbors": "show ipv6 ospf neighbor",
                 "ping6": "ping ipv6 {target} source {source_interface} repeat 3 timeout 1",
             },
+            owned=(OWNED_ADDRESS,),
         ),
         Quirks(
             "ruijie_os",
@@ -116,6 +124,7 @@ QUIRKS: dict[str, Quirks] = {
                 "ipv6_neighbors": "show ipv6 ospf neighbor",
                 "ping6": "ping ipv6 {target} source {source} ntimes 3 timeout 1",
             },
+            owned=(OWNED_ADDRESS,),
         ),
         Quirks(
             "huawei",
@@ -127,6 +136,7 @@ QUIRKS: dict[str, Quirks] = {
             error_pattern=VRP_ERRORS,
             noise=VRP_NOISE,
             show=VRP_SHOW,
+            owned=(OWNED_ADDRESS,),
         ),
         Quirks(
             "huawei_vrpv8",
@@ -140,6 +150,7 @@ QUIRKS: dict[str, Quirks] = {
             error_pattern=VRP_ERRORS,
             noise=VRP_NOISE,
             show=VRP_SHOW,
+            owned=(OWNED_ADDRESS,),
         ),
         Quirks(
             "hp_comware",
@@ -156,6 +167,7 @@ QUIRKS: dict[str, Quirks] = {
                 "ipv6_neighbors": "display ospfv3 peer",
                 "ping6": "ping ipv6 -c 3 -a {source} {target}",
             },
+            owned=(OWNED_ADDRESS,),
         ),
         Quirks(
             "juniper_junos",
