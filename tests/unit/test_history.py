@@ -403,6 +403,16 @@ def test_an_unchanged_config_makes_no_commit(history: ConfigHistory) -> None:
     assert git(history.path, "rev-list", "--count", "HEAD").strip() == "1"
 
 
+def test_a_file_written_but_never_committed_is_recorded_by_the_next_record(history: ConfigHistory) -> None:
+    history.init()
+    (history.path / "r1.cfg").write_text("hostname r1\n")  # a record killed between write and commit
+    sha = history.record("r1", "frr", "hostname r1\n", operator="o", ticket=None, run_id=None, action="backup",
+                         result="ok")  # fmt: skip
+    assert sha and history.show("r1") == "hostname r1\n"
+    assert history.record("r1", "frr", "hostname r1\n", operator="o", ticket=None, run_id=None, action="backup",
+                          result="ok") is None  # fmt: skip
+
+
 def test_git_log_p_shows_an_auditor_what_changed_and_who_changed_it(history: ConfigHistory) -> None:
     record(history, "core1", CORE1)
     changed = CORE1.replace("198.18.2.1 255.255.255.252", "198.18.2.5 255.255.255.252")

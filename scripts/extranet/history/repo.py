@@ -190,12 +190,21 @@ class ConfigHistory:
         )
         text = scrub(config, platform)
         with self._serialised():
+            tracked = (self.path / name).exists()
             write_atomically(self.path / name, [text], scratch=self.git_dir)
-            self._git("add", "--", name)
-            if self._git("diff", "--cached", "--quiet", "--", name, ok=(0, 1)).returncode == 0:
-                return None
-            # A pathspec commits this file only, even if an interrupted record left another one staged.
-            self._git("commit", "-q", "--file=-", "--", name, stdin=message)
+            if not tracked:
+                self._git("add", "--", name)
+            # A pathspec commits this file only (as it is in the work tree), even if an interrupted record left
+            # another one staged; git says "no changes" (exit 1) when it is already the committed one. Two git
+            # runs instead of add/diff/commit: a rollout records every device twice.
+            done = self._git("commit", "-q", "--file=-", "--", name, stdin=message, ok=(0, 1))
+            if done.returncode == 1 and "did not match any file" in done.stderr:  # written, never added (killed)
+                self._git("add", "--", name)
+                done = self._git("commit", "-q", "--file=-", "--", name, stdin=message, ok=(0, 1))
+            if done.returncode == 1:
+                if "no changes" in done.stdout + done.stderr or "nothing to commit" in done.stdout + done.stderr:
+                    return None
+                raise HistoryError(f"git commit of {name} failed: {(done.stderr or done.stdout).strip()}")
             return self._git("rev-parse", "HEAD").stdout.strip()
 
     def log(self, device: str | None = None, limit: int | None = None) -> list[HistoryEntry]:
