@@ -61,7 +61,7 @@ def test_report_reads_in_chinese_in_chromium_with_charts_no_errors(browser: webd
     assert len(rows) == 32
     shown = {row.get_attribute("data-id"): row.text for row in rows}
     assert shown["jyj"].startswith("云岭县教育局 jyj") and "双栈正常" in shown["jyj"]
-    assert "中断" in shown["gaj"] and "IPv4: core 198.18.0.1 3/3 lost" in shown["gaj"]
+    assert "中断" in shown["gaj"] and "IPv4：核心 198.18.0.1 无应答（超时）" in shown["gaj"]
     assert "仅IPv4" in shown["vil-qj-cwh"] and "未探测" in shown["rmt"]
     assert [h.text for h in browser.find_elements(By.TAG_NAME, "h3")][:3] == ["云岭县 24", "城关街道 2", "桥头镇 2"]
     for chart in ("chart-status", "chart-readiness", "chart-trend"):

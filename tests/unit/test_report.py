@@ -43,10 +43,10 @@ FAMILIES = {
     "down": ("down", "down"),
     "unknown": ("unknown", "unknown"),
 }
-REASONS = {
-    "down": ["IPv4: core 198.18.0.1 3/3 lost", "IPv6: gateway 2001:db8:1::1 3/3 lost"],
-    "degraded": ["IPv4: core 198.18.0.1 loss 40% over threshold 20%"],
-    "ipv4-only": ["IPv6: no address on the department LAN"],
+REASONS = {  # as `extranet probe` words them (probe/classify.py)
+    "down": ["IPv4: core 198.18.0.1: no reply (timeout)", "IPv6: gateway 2001:db8:1::1: no reply (no route)"],
+    "degraded": ["IPv4: core 198.18.0.1: loss 40% over threshold 20%"],
+    "ipv4-only": ["IPv6: gateway 2001:db8:2::1: no reply (network unreachable)"],
 }
 
 
@@ -230,7 +230,11 @@ def test_chinese_labels_in_zh_and_english_in_en(report: ConnectionsReport) -> No
     for text in ("政务外网部门连通情况报告", "双栈正常", "仅IPv4", "质量下降", "中断", "未知", "未探测", "桥头镇"):
         assert text in zh
     assert "Extranet connections report" in en and "IPv4 only" in en and "双栈正常" not in en
+    assert "IPv4：核心 198.18.0.1 丢包 40%，超过阈值 20%" in zh  # the probe's reasons, in Chinese
+    assert "IPv4: core 198.18.0.1: loss 40% over threshold 20%" in en
     html = render(report, Format.HTML, Lang.ZH)
+    assert "IPv6：网关 2001:db8:1::1 无应答（无路由）" in html
+    assert "IPv6: gateway 2001:db8:1::1: no reply (no route)" in render(report, Format.JSON, Lang.ZH)  # data: as stored
     assert '<html lang="zh-CN">' in html and '<meta charset="utf-8">' in html
     assert "://" not in html and "<script" not in html  # self-contained: nothing fetched, nothing run
 

@@ -32,7 +32,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 
 from .charts import bar_chart, line_chart
 from .connections import ConnectionsReport, DepartmentRow, RunInfo
-from .labels import Lang, label
+from .labels import Lang, label, reason
 
 
 class Format(StrEnum):
@@ -154,6 +154,8 @@ def _context(report: ConnectionsReport, lang: Lang) -> dict[str, Any]:
         "report": report,
         "lang": str(lang),
         "t": t,
+        "why": partial(reason, lang),
+        "whys": lambda reasons: "; ".join(reason(lang, r) for r in reasons),
         "counts": counts,
         "zone": datetime.now().astimezone().strftime("UTC%z"),
         "reach": reach,

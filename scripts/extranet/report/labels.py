@@ -1,9 +1,10 @@
 """What people read in a report, in Chinese and in English: one table, keyed by language then by name.
 
 Machine values (statuses, levels, JSON keys, CSV column names) stay English in every language; only the words
-a person reads are translated. The probe's reasons are English and shown as they are.
+a person reads are translated; the probe's reasons (stored in English) are translated by pattern for zh.
 """
 
+import re
 from enum import StrEnum
 
 
@@ -165,3 +166,48 @@ def label(lang: str, key: str) -> str:
     ('中断', 'down', 'rebooting')
     """
     return LABELS[lang].get(key, key.rpartition(".")[2])
+
+
+# The probe's reasons (English, as stored) in Chinese for the zh report: whole-reason patterns, and the probe's
+# failure words inside them. A reason no pattern knows is shown as it is.
+ERROR_WORDS_ZH = {
+    "network unreachable": "网络不可达", "no route": "无路由", "timeout": "超时", "refused": "拒绝连接",
+    "prohibited": "被禁止", "ttl exceeded": "TTL 超时", "permission denied": "权限不足",
+    "authentication failed": "认证失败", "no such interface": "无此接口", "nxdomain": "域名不存在",
+    "no answer": "无此类型记录", "servfail": "解析服务器失败", "port unreachable": "端口不可达", "reset": "连接被重置",
+}  # fmt: skip
+TARGETS_ZH = {"gateway": "网关", "core": "核心"}
+REASONS_ZH: tuple[tuple[str, str], ...] = (
+    (r"^(IPv[46]): (\w+) (\S+): no reply \((.+)\)$", "{0}：{t1} {2} 无应答（{e3}）"),
+    (r"^(IPv[46]): (\w+) (\S+): probe failed \((.+)\)$", "{0}：{t1} {2} 探测未能执行（{e3}）"),
+    (r"^(IPv[46]): (\w+) (\S+): loss (\S+) over threshold (\S+)$", "{0}：{t1} {2} 丢包 {3}，超过阈值 {4}"),
+    (r"^(IPv[46]): (\w+) (\S+): RTT (.+) over threshold (.+)$", "{0}：{t1} {2} 时延 {3}，超过阈值 {4}"),
+    (r"^(IPv[46]): (TCP|DNS) (.+) (\S+): (.+)$", "{0}：{1} {2} {3} 不可达（{e4}）"),
+    (r"^(IPv[46]): no IPv[46] gateway address in the inventory or the plan$", "{0}：清单和地址规划中没有网关地址"),
+    (r"^SNMP (.+): uplink oper status (\S+)$", "SNMP {0}：上联端口状态 {1}"),
+    (r"^SNMP (.+): (.+)$", "SNMP {0}：{e1}"),
+    (r"^not connected to the extranet yet \(to connect by (\S+)\)$", "尚未接入政务外网（应于 {0} 前接入）"),
+    (r"^not connected to the extranet yet$", "尚未接入政务外网"),
+    (r"^no declared services .*$", "未申报业务系统：未做 TCP 探测"),
+    (r"^no namespace in the lab to probe (\S+) from .*$", "实验环境中没有 {0} 的探测位置"),
+)
+
+
+def reason(lang: str, text: str) -> str:
+    """A probe reason for people: in Chinese for ``zh`` where its pattern is known, else as stored.
+
+    >>> reason("zh", "IPv6: gateway 2001:db8::1: no reply (network unreachable)")
+    'IPv6：网关 2001:db8::1 无应答（网络不可达）'
+    >>> reason("zh", "SNMP yl-agg-01 Gi1/0/11: authentication failed"), reason("en", "IPv4: core 198.18.1.1: x")
+    ('SNMP yl-agg-01 Gi1/0/11：认证失败', 'IPv4: core 198.18.1.1: x')
+    """
+    if lang != Lang.ZH:
+        return text
+    for pattern, template in REASONS_ZH:
+        found = re.match(pattern, text)
+        if found:
+            groups = found.groups()
+            fields = {f"t{i}": TARGETS_ZH.get(g, g) for i, g in enumerate(groups)}
+            fields |= {f"e{i}": ERROR_WORDS_ZH.get(g, g) for i, g in enumerate(groups)}
+            return template.format(*groups, **fields)
+    return text
