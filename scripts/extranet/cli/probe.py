@@ -14,10 +14,11 @@ from ..lab.files import Credentials
 from ..lab.state import lab_dir, load_state
 from ..netsafety import refuse_lab_only
 from ..plan.lock import DEFAULT_LOCK, read_lock
-from ..probe.run import Probed, ProbeRun, Saver, snmp_user_from_env
+from ..probe.run import Probed, ProbeRun, Saver
 from ..probe.settings import load_settings
 from ..probe.snmp import SnmpV3User
 from ..probe.targets import Planner
+from ..rollout.setup import snmp_secrets
 from ..store import open_store
 from .inventory import InventoryOption, inventory_digest
 from .output import console, errors, print_json
@@ -82,7 +83,8 @@ def probe(
     inv = load_inventory(inventory)
     chosen = departments(inv, dept, site)
     state = None
-    snmp: SnmpV3User | None = snmp_user_from_env()
+    secrets = snmp_secrets()  # the same EXTRANET_SNMP_* the templates configure on the devices
+    snmp = SnmpV3User(secrets.user, secrets.auth_key, secrets.priv_key) if secrets else None
     if lab:
         state = load_state(lab_dir())
         if state is None or state.phase != "up":

@@ -81,20 +81,20 @@ def dual_stack(
         raise fail(str(exc)) from exc
     history = ConfigHistory(HISTORY)
     history.init()
-    with _progress(len(prepared.targets), as_json, "dual-stack") as (on_event, _):
+    with RolloutProgress(len(prepared.targets), as_json, "dual-stack") as (on_event, _):
         rollout = Rollout(inv, prepared.targets, prepared.contexts, prepared.renderer, open_store(), history,
                           options, on_event)  # fmt: skip
         try:
             outcomes = rollout.run()
         except ResumeError as exc:
             raise fail(str(exc)) from exc
-    _report_table(outcomes, f"dual-stack rollout #{rollout.run_id}", rollout.run_id, rollout.resumed_from, as_json,
+    report_table(outcomes, f"dual-stack rollout #{rollout.run_id}", rollout.run_id, rollout.resumed_from, as_json,
                   show_diff or dry_run)  # fmt: skip
     if any(o.failed or o.status in ("skipped", "would-change") for o in outcomes):
         raise typer.Exit(1)
 
 
-class _progress:
+class RolloutProgress:
     """A progress bar per rollout (on stderr, so --json stays clean), advanced by the engine's events."""
 
     def __init__(self, total: int, quiet: bool, label: str) -> None:
@@ -119,7 +119,7 @@ class _progress:
             self.bar.update(self.task, description=f"{phase} {outcome.device}")
 
 
-def _report_table(outcomes: list[Outcome], title: str, run_id: int, resumed_from: int | None, as_json: bool,
+def report_table(outcomes: list[Outcome], title: str, run_id: int, resumed_from: int | None, as_json: bool,
                   show_diff: bool) -> None:  # fmt: skip
     """The per-device result table (or JSON) both front doors print at the end."""
     if as_json:

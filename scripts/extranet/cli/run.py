@@ -25,7 +25,7 @@ from ..rollout.targets import KNOWN_HOSTS, TargetError, device_targets, lab_targ
 from ..rollout.waves import WaveError, core_outwards, parse_sizes
 from ..store import Store, open_store
 from .inventory import InventoryOption, inventory_digest
-from .push import _progress, _report_table, fail, select
+from .push import RolloutProgress, fail, report_table, select
 
 PLAYBOOKS = Path("playbooks")
 KINDS = {"dual_stack": KIND, "backup": BACKUP_KIND}  # playbook -> the run kind its results are recorded under
@@ -95,7 +95,7 @@ def run(
         extravars["extranet_ticket"] = ticket
     if resumed_from is not None:
         extravars["extranet_resumed_from"] = resumed_from
-    with _progress(len(hosts), as_json, path.stem) as (on_event, _):
+    with RolloutProgress(len(hosts), as_json, path.stem) as (on_event, _):
         runner, messages = _ansible(path, run_id, extravars, forks, on_event)
     outcomes = _outcomes(store, run_id, hosts, messages)
     if kind == KIND:
@@ -103,7 +103,7 @@ def run(
     else:
         status = "problems" if any(o.failed or o.status == "skipped" for o in outcomes) else "ok"
         store.finish_run(run_id, status, {"playbook": path.name, "devices": len(outcomes), "rc": runner.rc})
-    _report_table(outcomes, f"{path.name} run #{run_id}", run_id, resumed_from, as_json, dry_run)
+    report_table(outcomes, f"{path.name} run #{run_id}", run_id, resumed_from, as_json, dry_run)
     if runner.rc != 0 and all(o.status == "skipped" for o in outcomes):
         tail = "\n".join(runner.stdout.read().splitlines()[-15:]) if runner.stdout else ""
         raise fail(f"ansible-playbook failed (rc {runner.rc}) before any host ran:\n{tail}")

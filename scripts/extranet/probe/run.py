@@ -6,7 +6,6 @@ Results are saved in batches, so an interrupted run keeps what it measured.
 """
 
 import asyncio
-import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -31,11 +30,6 @@ class Probed:
     plan: DepartmentPlan
     results: list[Result]
     verdict: Verdict
-
-
-def snmp_user_from_env() -> SnmpV3User | None:
-    user, auth, priv = (os.environ.get(f"EXTRANET_SNMP_{k}") for k in ("USER", "AUTH_KEY", "PRIV_KEY"))
-    return SnmpV3User(user, auth, priv) if user and auth and priv else None
 
 
 class ProbeRun:
