@@ -19,11 +19,11 @@ import pytest
 
 from extranet import lab
 from extranet.devices.diff import change
-from extranet.devices.quirks import QUIRKS
 from extranet.inventory import load_inventory
 from extranet.inventory.synth import synth_workspace
 from extranet.lab.overlay import load_overlay
 from extranet.lab.state import LabState
+from extranet.platforms import get
 from extranet.render import DEFAULT_TEMPLATES
 from extranet.rollout.setup import prepare
 
@@ -82,7 +82,7 @@ def ansible_push(root: Path, state: LabState, collections: Path) -> float:
     configs = root / "var" / "bench" / "configs"
     configs.mkdir(parents=True, exist_ok=True)
     for name, context in prepared.contexts.items():
-        lines = change(QUIRKS["frr"], "", prepared.renderer.render(context))
+        lines = change(get("frr"), "", prepared.renderer.render(context))
         (configs / f"{name}.cfg").write_text("\n".join(routers_last(lines)) + "\n", encoding="utf-8")
     overlay = load_overlay(Path(state.dir))
     hosts = {

@@ -4,18 +4,17 @@ from pathlib import Path
 
 import pytest
 
-from extranet.devices.checks import parse
 from extranet.devices.diff import change, differences, restore
-from extranet.devices.quirks import QUIRKS
 from extranet.inventory import load_inventory
 from extranet.plan.lock import read_lock
+from extranet.platforms import get
 from extranet.render import ContextBuilder, Names, Renderer
 from extranet.rollout.waves import WaveError, batches, core_outwards, failure_budget, parse_sizes
 
 from ..conftest import REPO
 
 RECORDED = Path(__file__).parent / "recorded" / "frr"
-FRR = QUIRKS["frr"]
+FRR = get("frr")
 LAB_NAMES = Names("lo", {"eth1": "eth1", "eth2.100": "eth2"})
 
 
@@ -66,10 +65,3 @@ def test_waves_follow_ansible_serial_from_the_core_outwards() -> None:
     for bad in ("0", "abc", "150%", ""):
         with pytest.raises(WaveError):
             parse_sizes(bad)
-
-
-def test_frr_neighbour_parser_reads_full_adjacencies() -> None:
-    states = parse("frr", "ipv4_neighbors", (RECORDED / "ospf-neighbor.json").read_text(), "yl-bs-acc-01")
-    assert states == {"198.18.1.1": "Full"}
-    routes = parse("frr", "ipv4_routes", (RECORDED / "ip-route.json").read_text(), "yl-bs-acc-01")
-    assert isinstance(routes, frozenset) and "198.18.1.1/32 ospf 198.18.2.56" in routes

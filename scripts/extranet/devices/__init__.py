@@ -1,1 +1,1 @@
-"""The device layer: one Driver protocol, the netmiko CLI driver, platform quirks as data, diff and checks."""
+"""The device layer: one Driver protocol, the netmiko CLI driver over a platform's declared flow, the diff."""

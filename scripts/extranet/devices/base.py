@@ -1,10 +1,16 @@
-"""The device contract: one ``Driver`` protocol (NAPALM's idea, as a typing.Protocol like Nornir's plugins)."""
+"""The device contract: one ``Driver`` protocol (NAPALM's idea, as a typing.Protocol like Nornir's plugins).
 
+The rollout engine receives a factory of drivers (``DriverFactory``): the netmiko driver for devices and the
+lab, or anything else that keeps the contract.
+"""
+
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from .quirks import Quirks
+from ..platforms.base import Platform
+from ..platforms.results import Neighbor, Ping, Route
 
 
 class DeviceError(Exception):
@@ -35,7 +41,8 @@ class Target:
 
 class Driver(Protocol):
     device: str
-    quirks: Quirks
+    platform: Platform
+    armed: bool  # a device-side confirm timer is running
 
     def open(self) -> None: ...
 
@@ -43,22 +50,29 @@ class Driver(Protocol):
 
     def running_config(self) -> str: ...
 
-    def load(self, lines: list[str]) -> str:
-        """Enter configuration mode and send ``lines``; raise DeviceError on the first refused command."""
+    def load(self, lines: list[str], timer_seconds: int | None = None) -> None:
+        """Make ``lines`` running (committed where the platform has two stages), under the platform's confirm
+        timer when ``timer_seconds`` is given and it has one; back in the operational view afterwards. Raise
+        DeviceError on the first refused line, with the candidate discarded."""
         ...
 
-    def commit(self, confirm_seconds: int | None) -> bool:
-        """Make the change running; with a timer where the platform has one. True when a timer is armed."""
+    def confirm(self) -> None:
+        """Keep a change made under the timer."""
         ...
 
-    def confirm(self) -> None: ...
-
-    def abort(self) -> None:
-        """Revert a change still under its confirm timer, now."""
+    def abort(self) -> bool:
+        """Roll a change under the timer back now; False where the platform has no such command."""
         ...
 
     def save(self) -> None: ...
 
-    def show(self, check: str, **fields: str) -> str:
-        """Run the platform's command for ``check`` (quirks.show); raise DeviceError when it is refused."""
-        ...
+    def ipv4_routes(self) -> list[Route]: ...
+
+    def ospf_neighbors(self) -> list[Neighbor]: ...
+
+    def ospfv3_neighbors(self) -> list[Neighbor]: ...
+
+    def ping(self, target: str, source: str, source_interface: str) -> Ping: ...
+
+
+DriverFactory = Callable[[Target], Driver]

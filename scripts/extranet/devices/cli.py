@@ -1,5 +1,6 @@
-"""The CLI driver over netmiko: every platform family, told apart only by its ``Quirks``."""
+"""The CLI driver over netmiko: every platform, told apart only by its ``Platform`` (flow, prompts, errors)."""
 
+import contextlib
 import re
 import threading
 import time
@@ -7,19 +8,22 @@ from typing import Any
 
 import paramiko  # type: ignore[import-untyped]
 from netmiko import BaseConnection, ConnectHandler
-from netmiko.exceptions import ConfigInvalidException, NetmikoAuthenticationException, NetmikoTimeoutException
+from netmiko.exceptions import NetmikoAuthenticationException, NetmikoTimeoutException
 
+from ..platforms import get
+from ..platforms.base import Platform
+from ..platforms.results import Neighbor, ParseError, Ping, Route
 from .base import DeviceError, Target
-from .quirks import QUIRKS, Quirks
 
 _known_hosts_lock = threading.Lock()
 
 
 class CliDriver:
-    def __init__(self, target: Target, quirks: Quirks | None = None) -> None:
+    def __init__(self, target: Target, platform: Platform | None = None) -> None:
         self.target = target
         self.device = target.device
-        self.quirks = quirks or QUIRKS[target.platform]
+        self.platform = platform or get(target.platform)
+        self.armed = False
         self._conn: BaseConnection | None = None
 
     @property
@@ -32,7 +36,7 @@ class CliDriver:
     def open(self) -> None:
         t = self.target
         params: dict[str, Any] = {
-            "device_type": self.quirks.netmiko_device_type,
+            "device_type": self.platform.names.netmiko,
             "host": t.host,
             "port": t.port,
             "username": t.username,
@@ -72,66 +76,107 @@ class CliDriver:
 
     def close(self) -> None:
         if self._conn is not None:
-            self._conn.disconnect()
+            with contextlib.suppress(Exception):  # a dead session cannot be closed politely; it is gone anyway
+                self._conn.disconnect()
             self._conn = None
 
+    def reopen(self) -> None:
+        """A new session after the old one broke (the device keeps its timer and its config)."""
+        self.close()
+        self.open()
+
+    # ---- changes -------------------------------------------------------------------------------------------
     def running_config(self) -> str:
-        output = str(self.conn.send_command(self.quirks.running_config, read_timeout=60))
-        self._refused(output, self.quirks.running_config)
-        return output
+        return self._step(self.platform.running_config, read_timeout=60)
 
-    def load(self, lines: list[str]) -> str:
+    def load(self, lines: list[str], timer_seconds: int | None = None) -> None:
         if not lines:
-            return ""
+            return
+        flow = self.platform.flow
+        timed = bool(timer_seconds) and flow.has_timer
+        amount = max(1, -(-int(timer_seconds or 0) // max(flow.timer_unit, 1)))
+        enter, leave = (flow.timer_enter, flow.timer_leave) if timed else (flow.enter, flow.leave)
+        for step in enter:
+            self._step(step.format(seconds=amount, minutes=amount))
+            self.armed = self.armed or (timed and "{" in step)  # the timer starts before the change (IOS, Comware)
         try:
-            output: str = self.conn.send_config_set(
-                lines, error_pattern=self.quirks.error_pattern, exit_config_mode=self.quirks.commit is None
-            )
-        except (ConfigInvalidException, ValueError) as exc:  # netmiko: the error pattern matched
-            self.conn.exit_config_mode()
-            raise DeviceError(self.device, f"command refused: {_refused_line(str(exc))}") from exc
-        self._refused(output, "configuration")
-        return output
+            for line in lines:
+                self._step(line)
+        except DeviceError:
+            self._discard()
+            raise
+        for step in leave:
+            self._step(step.format(seconds=amount, minutes=amount))
+            self.armed = self.armed or (timed and "{" in step)  # ... or with the commit (VRP8, Junos)
 
-    def commit(self, confirm_seconds: int | None) -> bool:
-        timer = self.quirks.confirm_timer
-        if confirm_seconds and timer is not None:
-            amount = max(1, -(-confirm_seconds // timer.unit_seconds))
-            self._send(timer.start.format(seconds=amount, minutes=amount))
-            return True
-        if self.quirks.commit is not None:
-            self._send(self.quirks.commit)
-        return False
+    def _discard(self) -> None:
+        """After a refused line: drop what the candidate holds where the platform has two stages, and return to
+        the operational view; the engine then restores whatever a one-stage platform already applied."""
+        flow = self.platform.flow
+        for step in flow.discard or (flow.leave[-1],):
+            try:
+                self._step(step)
+            except DeviceError:
+                continue
 
     def confirm(self) -> None:
-        timer = self.quirks.confirm_timer
-        if timer is not None:
-            self._send(timer.confirm)
+        for step in self.platform.flow.confirm:
+            self._step(step)
+        self.armed = False
 
-    def abort(self) -> None:
-        timer = self.quirks.confirm_timer
-        if timer is not None and timer.abort:
-            self._send(timer.abort)
+    def abort(self) -> bool:
+        if not self.platform.flow.abort:
+            return False
+        for step in self.platform.flow.abort:
+            self._step(step)
+        self.armed = False
+        return True
 
     def save(self) -> None:
-        if self.quirks.save is None:
-            return
-        # Read until the prompt or a question the save asks (not until the output has been quiet for 2 s, as
-        # send_command_timing does: that alone was the slowest step of a device's change)
-        questions = [prompt for prompt, _ in self.quirks.save_answers]
-        prompt = rf"{re.escape(self.conn.base_prompt)}[^\n]*[#>\]]\s*$"  # the prompt at the end, not the name in a path
-        expect = "|".join([prompt, *questions])
-        output = str(self.conn.send_command(self.quirks.save, expect_string=expect, read_timeout=60))
-        for prompt, answer in self.quirks.save_answers:
-            if re.search(prompt, output):
-                output += str(self.conn.send_command(answer, expect_string=expect, read_timeout=60))
-        self._refused(output, self.quirks.save)
+        for step in self.platform.flow.save:
+            self._step(step, read_timeout=60)
 
-    def show(self, check: str, **fields: str) -> str:
-        command = self.quirks.show[check].format(**fields)
-        if check == "ping6" and self.quirks.ping_interrupt:
-            return self._interrupted(command)
-        output = str(self.conn.send_command(command, read_timeout=30))
+    # ---- getters -------------------------------------------------------------------------------------------
+    def ipv4_routes(self) -> list[Route]:
+        return list(self._get("ipv4-routes"))
+
+    def ospf_neighbors(self) -> list[Neighbor]:
+        return list(self._get("ospf-neighbors"))
+
+    def ospfv3_neighbors(self) -> list[Neighbor]:
+        return list(self._get("ospfv3-neighbors"))
+
+    def ping(self, target: str, source: str, source_interface: str) -> Ping:
+        result = self._get("ping", target=target, source=source, source_interface=source_interface)
+        assert isinstance(result, Ping)
+        return result
+
+    def _get(self, getter: str, **fields: str) -> Any:
+        command = self.platform.commands[getter].format(**fields)
+        if getter == "ping" and self.platform.ping_interrupt:
+            output = self._interrupted(command)
+        else:
+            output = self._step(command, read_timeout=30)
+        try:
+            return self.platform.parsers[getter](output)
+        except ParseError as exc:
+            raise DeviceError(self.device, f"cannot read the output of {command!r}: {exc}") from exc
+
+    # ---- the channel ---------------------------------------------------------------------------------------
+    def _step(self, command: str, read_timeout: float = 20) -> str:
+        """Send one command and read until the prompt comes back, answering the platform's questions."""
+        conn = self.conn
+        prompt = self.platform.prompt.format(base=re.escape(conn.base_prompt))
+        questions = [question for question, _ in self.platform.answers]
+        expect = "|".join([prompt, *questions])
+        output = str(conn.send_command(command, expect_string=expect, read_timeout=read_timeout,
+                                       strip_prompt=False, strip_command=True, cmd_verify=False))  # fmt: skip
+        for _ in range(3):
+            answer = next((a for q, a in self.platform.answers if re.search(q, output.rstrip("\n") + " ")), None)
+            if answer is None or re.search(prompt, output):
+                break
+            output += str(conn.send_command(answer, expect_string=expect, read_timeout=read_timeout,
+                                            strip_prompt=False, cmd_verify=False))  # fmt: skip
         self._refused(output, command)
         return output
 
@@ -147,17 +192,7 @@ class CliDriver:
         output += conn.read_until_prompt(read_timeout=10)
         return output
 
-    def _send(self, command: str) -> str:
-        output = str(self.conn.send_command_timing(command, read_timeout=60))
-        self._refused(output, command)
-        return output
-
     def _refused(self, output: str, command: str) -> None:
-        errors = self.quirks.errors(output)
+        errors = self.platform.errors(output)
         if errors:
             raise DeviceError(self.device, f"{command!r} refused: {errors[0]}")
-
-
-def _refused_line(message: str) -> str:
-    lines = [line.strip() for line in message.splitlines() if line.strip()]
-    return " | ".join(lines[-3:])[:300]

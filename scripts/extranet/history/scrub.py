@@ -125,19 +125,10 @@ NET_SNMP = (
     _rule(BOL + r"(?:trapcommunity|authcommunity \S+) "),
 )
 
-FAMILIES: dict[str, tuple[Pattern[str], ...]] = {
-    "huawei": HUAWEI_H3C,
-    "huawei_vrpv8": HUAWEI_H3C,
-    "hp_comware": HUAWEI_H3C,
-    "ruijie_os": IOS_STYLE,
-    "cisco_ios": IOS_STYLE,
-    "juniper_junos": JUNOS,
-    "frr": IOS_STYLE + NET_SNMP,
-}
-
-RULES: dict[str, tuple[Pattern[str], ...]] = {
-    platform: (*DELIMITED, *rules, *HASHES) for platform, rules in FAMILIES.items()
-}
+def rules(family: tuple[Pattern[str], ...]) -> tuple[Pattern[str], ...]:
+    """A platform's scrub rules (its package declares which family it speaks): the family's commands between
+    the self-delimiting blobs and the catch-all for hashes."""
+    return (*DELIMITED, *family, *HASHES)
 
 
 def _mask(match: Match[str]) -> str:
@@ -156,10 +147,12 @@ def scrub(config: str, platform: str) -> str:
     >>> scrub('set snmp community public authorization read-only', "juniper_junos")
     'set snmp community <scrubbed> authorization read-only'
     """
+    from ..platforms import UnknownPlatform, get  # the platforms declare their rules with this module's tables
+
     try:
-        rules = RULES[platform]
-    except KeyError:
-        raise ValueError(f"unknown platform {platform!r}: secrets are known for {', '.join(RULES)}") from None
-    for rule in rules:
+        found = get(platform).scrub
+    except UnknownPlatform as exc:
+        raise ValueError(str(exc)) from None
+    for rule in found:
         config = rule.sub(_mask, config)
     return config

@@ -7,7 +7,7 @@ inventory plugin in ``playbooks/inventory_plugins/extranet.py``. Never maintaine
 import re
 from typing import Any
 
-from ..platforms import PLATFORMS
+from .. import platforms
 from .load import Inventory
 from .models import Device
 
@@ -22,22 +22,22 @@ def group_name(prefix: str, value: str) -> str:
 
 
 def host_vars(inv: Inventory, device: Device) -> dict[str, Any]:
-    platform = PLATFORMS[device.platform]
+    platform = platforms.get(device.platform)
     site = inv.sites[device.site]
     variables: dict[str, Any] = {
         "ansible_host": str(device.mgmt),
         # Platforms without a maintained cliconf plugin run extranet's own modules locally (over netmiko).
-        "ansible_connection": "ansible.netcommon.network_cli" if platform.ansible_network_os else "local",
+        "ansible_connection": "ansible.netcommon.network_cli" if platform.names.ansible_network_os else "local",
         "extranet_platform": device.platform,
         "extranet_vendor": platform.vendor,
-        "extranet_netmiko_device_type": platform.netmiko_device_type,
+        "extranet_netmiko_device_type": platform.names.netmiko,
         "extranet_role": str(device.role),
         "extranet_site": device.site,
         "extranet_site_level": str(site.level),
         "extranet_credentials": device.credentials,
     }
-    if platform.ansible_network_os:
-        variables["ansible_network_os"] = platform.ansible_network_os
+    if platform.names.ansible_network_os:
+        variables["ansible_network_os"] = platform.names.ansible_network_os
     if device.mgmt6 is not None:
         variables["extranet_mgmt6"] = str(device.mgmt6)
     if device.loopback is not None:

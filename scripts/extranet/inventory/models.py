@@ -3,10 +3,11 @@
 from datetime import date
 from enum import StrEnum
 from ipaddress import IPv4Address, IPv4Interface, IPv4Network, IPv6Address, IPv6Interface, IPv6Network
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from ..platforms import PLATFORM_NAMES
 from .fields import (
     AdminCode,
     AsNumber,
@@ -23,7 +24,10 @@ from .fields import (
     Vlan,
 )
 
-PlatformName = Literal["huawei", "huawei_vrpv8", "hp_comware", "ruijie_os", "cisco_ios", "juniper_junos", "frr"]
+if TYPE_CHECKING:
+    PlatformName = str
+else:
+    PlatformName = Literal[PLATFORM_NAMES]  # the platform registry's names
 
 
 class Model(BaseModel):

@@ -6,8 +6,8 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
+from .. import platforms
 from ..inventory import Inventory
-from ..platforms import PLATFORMS
 from .lock import Lock
 from .pairs import pairs
 from .slots import prefix_text
@@ -72,7 +72,7 @@ def netbox_addresses(inv: Inventory, lock: Lock) -> str:
         interface = row.interface
         role = ""
         if row.kind == "loopback":
-            interface, role = PLATFORMS[inv.devices[row.device].platform].loopback_interface, "loopback"
+            interface, role = platforms.get(inv.devices[row.device].platform).loopback_interface, "loopback"
         rows.append(
             {
                 "address": row.ipv6,

@@ -13,12 +13,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from ..devices.base import DeviceError, Driver, Target
-from ..devices.checks import parse, ping_received
+from ..devices.base import DeviceError, Driver, DriverFactory, Target
 from ..devices.cli import CliDriver
 from ..devices.diff import change, differences, restore
 from ..history import ConfigHistory
 from ..inventory import Inventory
+from ..platforms.results import Neighbor, Route
 from ..render import DeviceContext, Renderer
 from ..store import Store, operator_name
 from .waves import batches, core_device, core_outwards, neighbours
@@ -69,9 +69,8 @@ class Session:
     outcome: Outcome
     driver: Driver | None = None
     backup: str = ""
-    routes: frozenset[str] = frozenset()
-    ospf: dict[str, str] = field(default_factory=dict)
-    armed: bool = False  # a device-side confirm timer is running
+    routes: frozenset[Route] = frozenset()
+    ospf: dict[str, str] = field(default_factory=dict)  # OSPF neighbours in Full state: router id -> interface
     started: float = 0.0
 
 
@@ -82,8 +81,9 @@ class ResumeError(RuntimeError):
 class Rollout:
     def __init__(self, inv: Inventory, targets: dict[str, Target], contexts: dict[str, DeviceContext],
                  renderer: Renderer, store: Store, history: ConfigHistory, options: Options,
-                 on_event: Event | None = None) -> None:  # fmt: skip
+                 on_event: Event | None = None, driver_factory: DriverFactory = CliDriver) -> None:  # fmt: skip
         self.inv, self.targets, self.contexts = inv, targets, contexts
+        self.driver_factory = driver_factory
         self.renderer, self.store, self.history, self.options = renderer, store, history, options
         self.on_event = on_event or (lambda phase, outcome: None)
         self.graph = neighbours(inv)
@@ -166,35 +166,43 @@ class Rollout:
     def _push(self, s: Session) -> None:
         s.started = time.monotonic()
         try:
-            s.driver = CliDriver(s.target)
+            s.driver = self.driver_factory(s.target)
             s.driver.open()  # pre-check: reachable, host key verified, logged in
             s.backup = s.driver.running_config()
-            s.routes = _frozen(self._read(s, "ipv4_routes"))
-            s.ospf = _full(self._read(s, "ipv4_neighbors"))
+            s.routes = frozenset(s.driver.ipv4_routes())
+            s.ospf = _full(s.driver.ospf_neighbors())
             fragment = self.renderer.render(s.context)
-            s.outcome.lines = change(s.driver.quirks, s.backup, fragment)
+            platform = s.driver.platform
+            s.outcome.lines = change(platform, s.backup, fragment)
+            timer = self.options.confirm_seconds if platform.flow.has_timer and s.outcome.lines else 0
+            # what the confirm timer needs in place first (IOS: the archive its checkpoint goes to)
+            prepare = change(platform, s.backup, "\n".join(platform.flow.timer_prepare)) if timer else []
             self.on_event("checked", s.outcome)
             if self.options.dry_run:
+                s.outcome.lines = prepare + s.outcome.lines
                 self._finish(s, "would-change" if s.outcome.lines else "unchanged", "dry run: nothing sent")
                 return
             self._record(s, s.backup, "backup", "ok")
+            if prepare:
+                s.driver.load(prepare)
+                s.outcome.checks.append(f"prepared for the confirm timer: {'; '.join(x.strip() for x in prepare)}")
+                s.outcome.lines = prepare + s.outcome.lines
             if s.outcome.lines:
-                s.driver.load(s.outcome.lines)
-                s.armed = s.driver.commit(self.options.confirm_seconds)
+                s.driver.load(s.outcome.lines[len(prepare):], timer or None)
             self.on_event("pushed", s.outcome)
-        except DeviceError as exc:
-            s.outcome.error = str(exc)
+        except Exception as exc:  # whatever goes wrong with one device is that device's failure
+            s.outcome.error = _reason(exc)
             if s.outcome.lines and s.backup and not self.options.dry_run:
                 self._rollback(s)
             else:
-                self._finish(s, "failed", str(exc))
+                self._finish(s, "failed", s.outcome.error)
 
     def _verify(self, s: Session) -> None:
         assert s.driver is not None
         try:
             problems = self._post_checks(s)
-        except DeviceError as exc:
-            problems = [str(exc)]
+        except Exception as exc:  # a check that could not run is a check that failed
+            problems = [_reason(exc)]
         s.outcome.error = "; ".join(problems)
 
     def _conclude(self, s: Session) -> None:
@@ -203,44 +211,62 @@ class Rollout:
             return
         assert s.driver is not None
         try:
-            if s.armed:
+            if s.driver.armed:
                 s.driver.confirm()
             if s.outcome.lines:
                 s.driver.save()
                 self._record(s, s.driver.running_config(), "change", "ok")
             self._finish(s, "ok" if s.outcome.lines else "unchanged")
-        except DeviceError as exc:
-            s.outcome.error = str(exc)
+        except Exception as exc:  # confirm/save failed: the change must not stay unverified
+            s.outcome.error = _reason(exc)
             self._rollback(s)
 
     def _rollback(self, s: Session) -> None:
         """Back to the backup: the device's own timer where armed, else the remediation to the backup;
-        then the running config must equal the backup, or the device is reported as not restored."""
-        driver = s.driver
-        assert driver is not None
+        then the running config must equal the backup, or the device is reported as not restored. A session
+        that broke is opened again once (the device kept its config, and its timer if one was armed)."""
         self.failed.add(s.target.device)
         self.dual.discard(s.target.device)
-        try:
-            if s.armed:
-                driver.abort()
-            remaining: list[str] = []
-            for _ in range(3):
-                current = driver.running_config()
-                remaining = differences(driver.quirks, current, s.backup)
-                if not remaining:
-                    break
-                try:
-                    driver.load(restore(driver.quirks, current, s.backup))
-                except DeviceError as exc:  # a negation the device refuses: the next pass re-reads and retries
-                    s.outcome.checks.append(f"rollback: {exc}")
-            if remaining:
-                self._finish(s, "failed", f"{s.outcome.error}; ROLLBACK INCOMPLETE, differs by: {remaining[:5]}")
+        for attempt in range(2):
+            try:
+                self._restore(s)
                 return
-            driver.save()
-            self._record(s, driver.running_config(), "rollback", "rolled back")
-            self._finish(s, "rolled-back", s.outcome.error)
-        except DeviceError as exc:
-            self._finish(s, "failed", f"{s.outcome.error}; rollback failed: {exc}")
+            except Exception as exc:  # a dropped session, a timeout: try once more on a new one
+                if attempt:
+                    self._finish(s, "failed", f"{s.outcome.error}; rollback failed: {_reason(exc)}")
+                    return
+                s.outcome.checks.append(f"rollback: {_reason(exc)}; reconnecting")
+                driver = s.driver
+                assert driver is not None
+                armed = driver.armed
+                driver.close()
+                s.driver = self.driver_factory(s.target)
+                s.driver.armed = armed
+                s.driver.open()
+
+    def _restore(self, s: Session) -> None:
+        driver = s.driver
+        assert driver is not None
+        timer = driver.armed
+        aborted = driver.abort() if timer else False
+        remaining: list[str] = []
+        for _ in range(3):
+            current = driver.running_config()
+            remaining = differences(driver.platform, current, s.backup)
+            if not remaining:
+                break
+            try:
+                driver.load(restore(driver.platform, current, s.backup))
+            except DeviceError as exc:  # a negation the device refuses: the next pass re-reads and retries
+                s.outcome.checks.append(f"rollback: {exc}")
+        if remaining:
+            self._finish(s, "failed", f"{s.outcome.error}; ROLLBACK INCOMPLETE, differs by: {remaining[:5]}")
+            return
+        if timer and not aborted:  # restored by the tool: confirm, so the timer rolls nothing newer back later
+            driver.confirm()
+        driver.save()
+        self._record(s, driver.running_config(), "rollback", "rolled back")
+        self._finish(s, "rolled-back", s.outcome.error)
 
     # ---- post-checks ---------------------------------------------------------------------------------------
     def _post_checks(self, s: Session) -> list[str]:
@@ -262,9 +288,8 @@ class Rollout:
     def _wait_full(self, s: Session, expected: dict[str, str]) -> list[str]:
         deadline = time.monotonic() + self.options.converge_timeout
         while True:
-            states = self._read(s, "ipv6_neighbors")
-            assert isinstance(states, dict)
-            missing = {rid: dev for rid, dev in expected.items() if states.get(rid) != "Full"}
+            states = {n.router_id: n.state for n in s.driver.ospfv3_neighbors()} if s.driver else {}
+            missing = {rid: dev for rid, dev in expected.items() if states.get(rid) != "full"}
             if not missing:
                 s.outcome.checks.append(f"OSPFv3 Full with {len(expected)} neighbour(s)")
                 return []
@@ -277,8 +302,7 @@ class Rollout:
         assert s.driver is not None
         source = s.context.loopback.ipv6.split("/")[0]
         for _ in range(3):
-            output = s.driver.show("ping6", target=address, source=source, source_interface=s.context.loopback.name)
-            if ping_received(output):
+            if s.driver.ping(address, source, s.context.loopback.name).received:
                 s.outcome.checks.append(f"ping6 {what} {address} ok")
                 return []
             time.sleep(1)
@@ -287,13 +311,15 @@ class Rollout:
     def _ipv4_unchanged(self, s: Session) -> list[str]:
         deadline = time.monotonic() + self.options.converge_timeout
         while True:
-            routes = _frozen(self._read(s, "ipv4_routes"))
-            ospf = _full(self._read(s, "ipv4_neighbors"))
+            assert s.driver is not None
+            routes = frozenset(s.driver.ipv4_routes())
+            ospf = _full(s.driver.ospf_neighbors())
             if routes == s.routes and ospf == s.ospf:
                 s.outcome.checks.append(f"IPv4 unchanged: {len(routes)} routes, {len(ospf)} OSPF neighbours")
                 return []
             if time.monotonic() > deadline:
-                lost, new = sorted(s.routes - routes), sorted(routes - s.routes)
+                lost = [_route(r) for r in sorted(s.routes - routes)]
+                new = [_route(r) for r in sorted(routes - s.routes)]
                 return [f"IPv4 changed: routes lost {lost[:3]}, new {new[:3]}, OSPF {s.ospf} -> {ospf}"]
             time.sleep(0.5)
 
@@ -308,10 +334,6 @@ class Rollout:
 
     def _router_id(self, device: str) -> str:
         return self.contexts[device].router_id if device in self.contexts else _inventory_router_id(self.inv, device)
-
-    def _read(self, s: Session, check: str) -> object:
-        assert s.driver is not None
-        return parse(s.driver.quirks.platform, check, s.driver.show(check), s.target.device)
 
     # ---- records -------------------------------------------------------------------------------------------
     def _record(self, s: Session, config: str, action: str, result: str) -> None:
@@ -376,14 +398,19 @@ def _count(outcomes: list[Outcome]) -> dict[str, int]:
     return counts
 
 
-def _frozen(value: object) -> frozenset[str]:
-    assert isinstance(value, frozenset)
-    return value
+def _full(neighbors: list[Neighbor]) -> dict[str, str]:
+    return {n.router_id: n.interface for n in neighbors if n.state == "full"}
 
 
-def _full(value: object) -> dict[str, str]:
-    assert isinstance(value, dict)
-    return {rid: state for rid, state in value.items() if state == "Full"}
+def _route(route: Route) -> str:
+    return f"{route.prefix} {route.protocol} via {','.join(route.next_hops) or '-'}"
+
+
+def _reason(exc: BaseException) -> str:
+    """What went wrong, for the operator: the device's own words, or the exception's kind and message."""
+    if isinstance(exc, DeviceError):
+        return str(exc)
+    return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
 
 
 def _alive(pid: int) -> bool:

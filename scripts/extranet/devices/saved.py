@@ -1,0 +1,87 @@
+"""A driver over saved configs: plan a change offline, against a backup, without touching a device.
+
+``extranet push dual-stack --dry-run --running DIR`` diffs against ``DIR/<device>.cfg`` (an Oxidized or RANCID
+backup, or our own history ``var/history/<device>.cfg``) instead of connecting. Nothing here opens a socket:
+the getters have nothing to read, so they answer empty, and every command that would send refuses.
+"""
+
+from pathlib import Path
+
+from ..platforms import get
+from ..platforms.results import Neighbor, Ping, Route
+from .base import DeviceError, Driver, DriverFactory, Target
+
+SUFFIX = ".cfg"
+OFFLINE = "offline: nothing is sent"
+
+
+def saved_config_path(directory: Path, device: str) -> Path:
+    """Where the saved config of ``device`` is: ``DIR/<device>.cfg`` (the history's and Oxidized's naming)."""
+    return directory / f"{device}{SUFFIX}"
+
+
+class SavedConfig:
+    """The ``Driver`` of one device whose running config is a file: it reads, it never sends."""
+
+    def __init__(self, target: Target, directory: Path) -> None:
+        self.target = target
+        self.device = target.device
+        self.platform = get(target.platform)
+        self.armed = False  # no device, no confirm timer
+        self.path = saved_config_path(directory, target.device)
+        self._config: str | None = None
+
+    def open(self) -> None:
+        try:
+            data = self.path.read_bytes()
+        except FileNotFoundError:
+            raise DeviceError(self.device, f"no saved config {self.path}") from None
+        except OSError as exc:
+            raise DeviceError(self.device, f"cannot read the saved config {self.path}: {exc.strerror or exc}") from None
+        # Backups are not always UTF-8 (a VRP description typed in GBK): such bytes are only ever compared,
+        # never sent, so a replacement character costs nothing, while refusing the file would stop the plan.
+        self._config = data.decode("utf-8", errors="replace")
+
+    def close(self) -> None:
+        """Nothing to close: the file was read whole in ``open``."""
+
+    def running_config(self) -> str:
+        if self._config is None:
+            self.open()
+        assert self._config is not None
+        return self._config
+
+    # ---- changes: never, there is no device ------------------------------------------------------------------
+    def load(self, lines: list[str], timer_seconds: int | None = None) -> None:
+        raise DeviceError(self.device, OFFLINE)
+
+    def confirm(self) -> None:
+        raise DeviceError(self.device, OFFLINE)
+
+    def abort(self) -> bool:
+        raise DeviceError(self.device, OFFLINE)
+
+    def save(self) -> None:
+        raise DeviceError(self.device, OFFLINE)
+
+    # ---- getters: a file has no routing table; a dry run only keeps them as its baseline -------------------
+    def ipv4_routes(self) -> list[Route]:
+        return []
+
+    def ospf_neighbors(self) -> list[Neighbor]:
+        return []
+
+    def ospfv3_neighbors(self) -> list[Neighbor]:
+        return []
+
+    def ping(self, target: str, source: str, source_interface: str) -> Ping:
+        return Ping(0, 0)
+
+
+def saved_configs(directory: Path) -> DriverFactory:
+    """The factory the rollout engine takes: each target's driver reads ``directory/<device>.cfg``."""
+
+    def factory(target: Target) -> Driver:
+        return SavedConfig(target, directory)
+
+    return factory

@@ -1,0 +1,112 @@
+"""A fake Cisco IOS router, as Cisco documents it.
+
+- Modes and prompts: exec ``R1#``, ``configure terminal`` → ``R1(config)#`` (IOS Configuration Fundamentals
+  Configuration Guide, "Using the Cisco IOS CLI").
+- The confirm timer (Configuration Fundamentals Command Reference: ``configure terminal revert timer``,
+  ``configure confirm``, ``configure revert``; guide "Configuration Replace and Configuration Rollback"):
+  ``configure terminal revert timer <minutes>`` needs ``archive`` + ``path`` configured; it archives a
+  checkpoint of the running config and enters configuration mode; ``configure confirm`` (exec) keeps the
+  change; ``configure revert now`` (exec) replaces the running config with the checkpoint.
+- ``copy running-config startup-config`` asks ``Destination filename [startup-config]?``.
+- An unknown command: ``% Invalid input detected at '^' marker.``
+- Show output in the form of the real captures kept in scripts/extranet/platforms/cisco_ios/recorded/.
+"""
+
+import re
+
+from .device import FakeDevice, Handler
+from .ios_like import IosLike
+
+
+class CiscoIos(IosLike):
+    platform = "cisco_ios"
+    loopback_name = "Loopback0"
+    ospfv3_area = r"ipv6 ospf \d+ area "
+
+    def legacy_config(self, dev: FakeDevice) -> str:
+        lines = [f"hostname {dev.hostname}", "interface Loopback0", f" ip address {dev.loopback} 255.255.255.255"]
+        for port in dev.ports:
+            lines += [f"interface {port.name}", f" ip address {_mask(port.ipv4)}"]
+        return "\n".join([*lines, "router ospf 1", f" router-id {dev.router_id}"])
+
+    def exec_table(self) -> list[tuple[str, Handler]]:
+        return [
+            *super().exec_table(),
+            (r"configure terminal revert timer (\d+)", self.revert_timer),
+            (r"configure confirm", self.confirm),
+            (r"configure revert now", self.revert_now),
+            (r"copy running-config startup-config", self.copy),
+            (r"show ip route", lambda d, m: self.routes(d)),
+            (r"show ip ospf neighbor", lambda d, m: self.ospf(d)),
+            (r"show ipv6 ospf neighbor", lambda d, m: self.ospfv3(d)),
+            (r"ping ipv6 (\S+) source (\S+) repeat (\d+) timeout (\d+)", self.ping),
+        ]
+
+    def revert_timer(self, dev: FakeDevice, match: "re.Match[str]") -> str:
+        archive = dev.running.get_child(equals="archive")
+        if archive is None or archive.get_child(startswith="path ") is None:
+            return "% Archive path is not configured, please configure archive path first\n% Invalid input detected"
+        dev.checkpoint = dev.running.deep_copy()
+        dev.views = ["<config>"]
+        return "Rollback Confirmed Change: Backing up current running config to flash:extranet-rollback-1\n" + (
+            "Enter configuration commands, one per line.  End with CNTL/Z."
+        )
+
+    def confirm(self, dev: FakeDevice, match: "re.Match[str]") -> str:
+        if dev.checkpoint is None:
+            return "% No Rollback Confirmed Change pending"
+        dev.checkpoint = None
+        return ""
+
+    def revert_now(self, dev: FakeDevice, match: "re.Match[str]") -> str:
+        if dev.checkpoint is None:
+            return "% No Rollback Confirmed Change pending"
+        dev.running, dev.checkpoint = dev.checkpoint, None
+        return "Rollback Confirmed Change: Rolling back to flash:extranet-rollback-1"
+
+    def copy(self, dev: FakeDevice, match: "re.Match[str]") -> str:
+        return dev.ask("Destination filename [startup-config]? ", lambda answer: self.save(dev, match))
+
+    def routes(self, dev: FakeDevice) -> str:
+        head = ("Codes: L - local, C - connected, S - static, R - RIP, M - mobile, B - BGP\n"
+                "       O - OSPF, IA - OSPF inter area\n\nGateway of last resort is not set\n")  # fmt: skip
+        out = [head]
+        for prefix, proto, hop, port in dev.routes():
+            if proto == "connected":
+                out.append(f"C        {prefix} is directly connected, {port}")
+            else:
+                out.append(f"O        {prefix} [110/2] via {hop}, 00:12:41, {port}")
+        return "\n".join(out)
+
+    def ospf(self, dev: FakeDevice) -> str:
+        out = ["", "Neighbor ID     Pri   State           Dead Time   Address         Interface"]
+        for port in dev.ports:
+            peer = dev.network.devices.get(port.peer[0]) if port.peer else None
+            if peer is not None:
+                hop = next(p.ipv4.split("/")[0] for p in peer.ports if p.name == port.peer[1])  # type: ignore[index]
+                out.append(f"{peer.router_id:<15} {0:>3}   FULL/  -        00:00:35    {hop:<15} {port.name}")
+        return "\n".join(out)
+
+    def ospfv3(self, dev: FakeDevice) -> str:
+        out = ["", "            OSPFv3 Router with ID (" + dev.router_id + ") (Process ID 1)", "",
+               "Neighbor ID     Pri   State           Dead Time   Interface ID    Interface"]  # fmt: skip
+        for port, peer in dev.ospfv3_peers():
+            out.append(f"{peer.router_id:<15} {0:>3}   FULL/  -        00:00:35    {7:<15} {port.name}")
+        return "\n".join(out)
+
+    def ping(self, dev: FakeDevice, match: "re.Match[str]") -> str:
+        count = int(match.group(3))
+        ok = dev.reachable(match.group(1))
+        marks = "!" * count if ok else "." * count
+        rate = 100 if ok else 0
+        return (f"Type escape sequence to abort.\nSending {count}, 100-byte ICMP Echos to {match.group(1)}, "
+                f"timeout is {match.group(4)} seconds:\nPacket sent with a source address of {match.group(2)}\n"
+                f"{marks}\nSuccess rate is {rate} percent ({count if ok else 0}/{count})"
+                + (", round-trip min/avg/max = 1/1/2 ms" if ok else ""))  # fmt: skip
+
+
+def _mask(address: str) -> str:
+    from ipaddress import ip_interface
+
+    iface = ip_interface(address)
+    return f"{iface.ip} {iface.network.netmask}"
