@@ -10,7 +10,7 @@ import typer
 
 from .. import __version__
 from ..inventory import InventoryError
-from . import audit, db, inventory, lab, plan, probe, push, report, run
+from . import audit, db, device, inventory, lab, plan, probe, push, report, run
 from .output import errors, print_problems
 
 app = typer.Typer(
@@ -28,6 +28,7 @@ app.add_typer(audit.app, name="audit")
 app.add_typer(lab.app, name="lab")
 app.add_typer(push.app, name="push")
 app.add_typer(report.app, name="report")
+app.add_typer(device.app, name="device")
 app.command("run")(run.run)
 app.command("probe")(probe.probe)
 

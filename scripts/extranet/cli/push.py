@@ -7,6 +7,8 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from ..devices.cli import CliDriver
+from ..devices.saved import saved_configs
 from ..history import ConfigHistory
 from ..inventory import Inventory, load_inventory
 from ..inventory.load import inventory_dir
@@ -61,6 +63,9 @@ def dual_stack(
     budget: str = typer.Option("0", "--failure-budget", help="Failed devices (or %) before later waves stop."),
     forks: int = typer.Option(10, "--forks", min=1, max=200, help="Devices changed at once."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Connect, read and show the change; send nothing."),
+    running: Path | None = typer.Option(
+        None, "--running", metavar="DIR", help="With --dry-run: plan offline against saved configs DIR/<device>.cfg."
+    ),
     ticket: str | None = typer.Option(None, "--ticket", help="Change ticket, recorded in history and audit."),
     confirm_timer: int = typer.Option(300, "--confirm-timer", help="Seconds a device-side commit waits."),
     converge_timeout: float = typer.Option(30.0, "--converge-timeout", help="Seconds to wait for OSPFv3 Full."),
@@ -69,29 +74,53 @@ def dual_stack(
     as_json: bool = typer.Option(False, "--json", help="Per-device results as JSON."),
 ) -> None:
     """Make the backbone IPv4/IPv6 dual stack: exit 0 when every device ended dual-stack and verified,
-    1 when any failed or was rolled back, 2 for bad input."""
+    1 when any failed or was rolled back, 2 for bad input.
+
+    With --dry-run --running DIR it connects to nothing: each device's change is planned against its saved
+    config DIR/<device>.cfg and printed in the order it would be sent (exit 0 unless a device failed)."""
+    check_running(running, dry_run)
     inv = load_inventory(inventory)
     try:
         sizes = parse_sizes(waves)
         devices = select(inv, limit)
-        prepared = prepare(inv, devices, lab=lab, lock=lock, templates=templates, trust_new_hosts=trust_new_hosts)
-        options = Options(sizes, failure_budget(budget, len(devices)), forks, dry_run, ticket, confirm_timer,
-                          converge_timeout, inventory_digest(inventory_dir(inventory)))  # fmt: skip
+        prepared = prepare(inv, devices, lab=lab, lock=lock, templates=templates, trust_new_hosts=trust_new_hosts,
+                           running=running)  # fmt: skip
+        # offline, nothing is changed, so there is nothing for a failure budget to protect: a device without
+        # a saved config must not stop the plan of the others
+        spend = failure_budget(budget, len(devices))
+        spend = len(devices) if running is not None else spend
+        options = Options(sizes, spend, forks, dry_run, ticket, confirm_timer, converge_timeout,
+                          inventory_digest(inventory_dir(inventory)))  # fmt: skip
     except (WaveError, TargetError, RenderError) as exc:
         raise fail(str(exc)) from exc
     history = ConfigHistory(HISTORY)
-    history.init()
+    if not dry_run:  # a dry run records nothing in the history: no need to create it
+        history.init()
+    factory = saved_configs(running) if running is not None else CliDriver
     with RolloutProgress(len(prepared.targets), as_json, "dual-stack") as (on_event, _):
         rollout = Rollout(inv, prepared.targets, prepared.contexts, prepared.renderer, open_store(), history,
-                          options, on_event)  # fmt: skip
+                          options, on_event, factory)  # fmt: skip
         try:
             outcomes = rollout.run()
         except ResumeError as exc:
             raise fail(str(exc)) from exc
-    report_table(outcomes, f"dual-stack rollout #{rollout.run_id}", rollout.run_id, rollout.resumed_from, as_json,
-                  show_diff or dry_run)  # fmt: skip
-    if any(o.failed or o.status in ("skipped", "would-change") for o in outcomes):
+    title = f"dual-stack rollout #{rollout.run_id}" if running is None else f"dual-stack plan against {running}"
+    report_table(outcomes, title, rollout.run_id, rollout.resumed_from, as_json, show_diff or dry_run)
+    # An offline plan is the answer asked for: pending changes are its result, not problems (exit 0); a
+    # dry run against the devices says "they differ" with exit 1, as `extranet plan` does.
+    pending = () if running is not None else ("would-change",)
+    if any(o.failed or o.status in ("skipped", *pending) for o in outcomes):
         raise typer.Exit(1)
+
+
+def check_running(running: Path | None, dry_run: bool) -> None:
+    """--running plans and never pushes: it needs --dry-run, and a directory to read."""
+    if running is None:
+        return
+    if not dry_run:
+        raise fail("--running only plans: add --dry-run")
+    if not running.is_dir():
+        raise fail(f"--running {running}: no such directory (the saved configs, one <device>.cfg each)")
 
 
 class RolloutProgress:

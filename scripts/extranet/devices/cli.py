@@ -169,14 +169,13 @@ class CliDriver:
         prompt = self.platform.prompt.format(base=re.escape(conn.base_prompt))
         questions = [question for question, _ in self.platform.answers]
         expect = "|".join([prompt, *questions])
-        output = str(conn.send_command(command, expect_string=expect, read_timeout=read_timeout,
-                                       strip_prompt=False, strip_command=True, cmd_verify=False))  # fmt: skip
-        for _ in range(3):
+        output = str(conn.send_command(command, expect_string=expect, read_timeout=read_timeout, cmd_verify=False))
+        for _ in range(3):  # the read ended on a question (the prompt, when it ends a read, is stripped)
             answer = next((a for q, a in self.platform.answers if re.search(q, output.rstrip("\n") + " ")), None)
-            if answer is None or re.search(prompt, output):
+            if answer is None:
                 break
-            output += str(conn.send_command(answer, expect_string=expect, read_timeout=read_timeout,
-                                            strip_prompt=False, cmd_verify=False))  # fmt: skip
+            output += "\n" + str(conn.send_command(answer, expect_string=expect, read_timeout=read_timeout,
+                                                   cmd_verify=False))  # fmt: skip
         self._refused(output, command)
         return output
 

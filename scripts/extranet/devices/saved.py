@@ -16,8 +16,11 @@ OFFLINE = "offline: nothing is sent"
 
 
 def saved_config_path(directory: Path, device: str) -> Path:
-    """Where the saved config of ``device`` is: ``DIR/<device>.cfg`` (the history's and Oxidized's naming)."""
-    return directory / f"{device}{SUFFIX}"
+    """Where the saved config of ``device`` is: ``DIR/<device>.cfg`` (our history's naming), else ``DIR/<device>``
+    (Oxidized's file output and RANCID's ``configs/`` name a file by the host alone); the former when neither."""
+    named = directory / f"{device}{SUFFIX}"
+    bare = directory / device
+    return bare if not named.exists() and bare.is_file() else named
 
 
 class SavedConfig:

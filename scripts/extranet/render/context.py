@@ -8,13 +8,14 @@ from dataclasses import asdict, dataclass, field
 from ipaddress import IPv6Interface
 from typing import Any
 
+from .. import platforms
 from ..inventory import Inventory, Problem
 from ..inventory.models import Device
 from ..plan.lock import Lock, PlanError
 from ..plan.pairs import Pair, pairs
 from ..plan.planner import LINK_OFFSET
+from ..plan.policy import Infrastructure
 from ..plan.slots import ipv6_text, prefix_text
-from ..platforms import PLATFORMS
 
 ACL_NAME = "EXTRANET-V6-IN"
 ACL_NUMBER = 3900  # VRP/Comware advanced IPv6 ACLs live in 3000–3999
@@ -130,6 +131,7 @@ class DeviceContext:
     infrastructure: str
     lab: bool = False
     notes: tuple[str, ...] = field(default=())
+    model: str = ""  # the inventory's hardware model ("" when not given): a few lines differ by model family
 
     def as_dict(self) -> dict[str, Any]:
         """The template variables: the fields, plus ``ports`` (the loopback, then the interfaces)."""
@@ -142,17 +144,28 @@ class DeviceContext:
         return (self.loopback, *self.interfaces)
 
 
-def acl_rules(infrastructure: str) -> tuple[AclRule, ...]:
-    """Keep ICMPv6 errors/ND, OSPFv3 and BGP open; protect the infrastructure space; let the rest through."""
+@dataclass(frozen=True)
+class Protected:
+    """A prefix of the infrastructure that untrusted sides may not reach (one deny rule each)."""
+
+    name: str  # the policy's infrastructure function: loopbacks | links
+    prefix: str
+
+
+def acl_rules(protected: tuple[Protected, ...]) -> tuple[AclRule, ...]:
+    """Keep ICMPv6 errors/ND, OSPFv3 and BGP open; deny each protected prefix; let the rest through."""
     rules = [AclRule(5 * (i + 1), "permit", "icmpv6", t, n, remark=n) for i, (t, n) in enumerate(ICMPV6_KEEP)]
     base = 5 * (len(ICMPV6_KEEP) + 1)
     rules += [
         AclRule(base, "permit", "ospf", remark="OSPFv3"),
         AclRule(base + 5, "permit", "tcp", destination_port=179, remark="BGP"),
         AclRule(base + 10, "permit", "tcp", source_port=179, remark="BGP"),
-        AclRule(base + 15, "deny", "ipv6", destination=infrastructure, remark="infrastructure"),
-        AclRule(base + 20, "permit", "ipv6", remark="transit"),
     ]
+    base += 15
+    rules += [
+        AclRule(base + 5 * i, "deny", "ipv6", destination=p.prefix, remark=p.name) for i, p in enumerate(protected)
+    ]
+    rules.append(AclRule(base + 5 * len(protected), "permit", "ipv6", remark="transit"))
     return tuple(rules)
 
 
@@ -201,21 +214,37 @@ class ContextBuilder:
                 self.lans[(pair.owner, pair.name)] = pair
             else:
                 self.by_port[(pair.device, pair.interface)] = pair
-        block = lock.layout["infrastructure"] if lock.layout else {}
-        self.infrastructure = self._infrastructure(block)
+        layout = lock.layout or {}
+        self.infra = Infrastructure.model_validate(layout.get("infrastructure", {"index": 0}))
+        self.class_bits = int(layout.get("class_bits", 4))
+        self.infrastructure = prefix_text(*self._block())
+        self.protected = self._protected()
 
-    def _infrastructure(self, block: dict[str, Any]) -> str:
+    def _block(self, function: int | None = None) -> tuple[int, int]:
+        """The infrastructure class's block (network, length), or one function's block inside it."""
         region = self.inv.region.ipv6
-        index = int(block.get("index", 0))
-        class_bits = int(self.lock.layout["class_bits"]) if self.lock.layout else 4
-        length = region.prefixlen + class_bits
-        net = int(region.network_address) | (index << (128 - length))
-        return prefix_text(net, length)
+        length = region.prefixlen + self.class_bits
+        net = int(region.network_address) | self.infra.index << (128 - length)
+        if function is None:
+            return net, length
+        length += self.infra.function_bits
+        return net | function << (128 - length), length
+
+    def _protected(self) -> tuple[Protected, ...]:
+        """What the infrastructure ACL denies, from the lock's layout (the planner's geometry): the routers'
+        loopbacks (the first /64 of the loopback function's block, where the planner numbers them) and the
+        router-to-router links (the link function's whole block). Hand-offs to departments' own routers and
+        firewalls, and whatever else the infrastructure class holds, stay reachable."""
+        loopbacks, _ = self._block(self.infra.loopbacks)
+        return (
+            Protected("loopbacks", prefix_text(loopbacks, 64)),
+            Protected("links", prefix_text(*self._block(self.infra.links))),
+        )
 
     def build(self, name: str, names: Names | None = None, lab: bool = False) -> DeviceContext:
         device = self.inv.devices[name]
         platform = "frr" if lab else device.platform
-        names = names or Names(PLATFORMS[platform].loopback_interface)
+        names = names or Names(platforms.get(platform).loopback_interface)
         routing = device.routing
         router_id = str(routing.router_id if routing and routing.router_id else device.loopback or "")
         if not router_id:
@@ -234,13 +263,12 @@ class ContextBuilder:
             interfaces=interfaces,
             bgp=self._bgp(device, router_id, names.loopback),
             static_routes=tuple(self._statics(device, interfaces)),
-            acl=Acl(ACL_NAME, ACL_NUMBER, acl_rules(self.infrastructure))
-            if any(p.acl_in for p in interfaces)
-            else None,
+            acl=Acl(ACL_NAME, ACL_NUMBER, acl_rules(self.protected)) if any(p.acl_in for p in interfaces) else None,
             snmp=self.snmp,
             region_prefix=str(self.inv.region.ipv6),
             infrastructure=self.infrastructure,
             lab=lab,
+            model=device.model or "",
         )
 
     def _problem(self, device: str, path: str, message: str) -> Problem:

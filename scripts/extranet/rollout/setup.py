@@ -13,7 +13,7 @@ from ..inventory import Inventory
 from ..lab.state import lab_dir
 from ..plan.lock import read_lock
 from ..render import ContextBuilder, DeviceContext, Names, Renderer, Snmp
-from .targets import KNOWN_HOSTS, device_targets, lab_targets, profile_variable
+from .targets import KNOWN_HOSTS, TargetError, device_targets, lab_targets, offline_targets, profile_variable
 
 HISTORY = Path("var") / "history"
 
@@ -36,17 +36,29 @@ def snmp_secrets() -> Snmp | None:
 
 
 def prepare(inv: Inventory, devices: list[str], *, lab: bool, lock: Path, templates: Path,
-            trust_new_hosts: bool = False, lab_path: Path | None = None) -> Prepared:  # fmt: skip
+            trust_new_hosts: bool = False, lab_path: Path | None = None,
+            running: Path | None = None) -> Prepared:  # fmt: skip
     """Targets and contexts for ``devices``, every fragment rendered once (a template error stops the run
     before any device is touched). ``lab_path``: the lab's directory (default: $EXTRANET_LAB_DIR or var/lab).
-    Raises TargetError, RenderError."""
-    found: dict[str, tuple[Target, Names | None]] = (
-        dict(lab_targets(inv, lab_dir(lab_path), devices)) if lab else device_targets(inv, devices, KNOWN_HOSTS,
-                                                                             trust_new_hosts)
-    )  # fmt: skip
+    ``running``: plan against the saved configs in that directory (``devices.saved``), not the devices: no
+    credentials, no lab; the devices' own platforms and interface names. Raises TargetError, RenderError."""
+    if running is not None and lab:
+        # the lab's contexts are FRR with Linux interface names: a plan of them against a device's backup
+        # would be neither the lab's nor the device's change
+        raise TargetError("--running plans against the devices' own saved configs: drop --lab")
+    found = _targets(inv, devices, lab=lab, trust_new_hosts=trust_new_hosts, lab_path=lab_path, running=running)
     builder = ContextBuilder(inv, read_lock(lock), snmp=None if lab else snmp_secrets())
     contexts = {name: builder.build(name, names, lab=lab) for name, (_, names) in found.items()}
     renderer = Renderer(templates)
     for context in contexts.values():
         renderer.render(context)
     return Prepared({name: target for name, (target, _) in found.items()}, contexts, renderer)
+
+
+def _targets(inv: Inventory, devices: list[str], *, lab: bool, trust_new_hosts: bool, lab_path: Path | None,
+             running: Path | None) -> dict[str, tuple[Target, Names | None]]:  # fmt: skip
+    if running is not None:
+        return offline_targets(inv, devices)
+    if lab:
+        return dict(lab_targets(inv, lab_dir(lab_path), devices))
+    return device_targets(inv, devices, KNOWN_HOSTS, trust_new_hosts)

@@ -1,4 +1,5 @@
-"""How to reach each device: the lab's overlay (``--lab``) or the workspace's credential profiles."""
+"""How to reach each device: the lab's overlay (``--lab``), the workspace's credential profiles, or nothing at
+all (``offline_targets``: planning against saved configs)."""
 
 import json
 import os
@@ -68,3 +69,9 @@ def device_targets(
     if refused:
         raise TargetError(refused)
     return targets
+
+
+def offline_targets(inv: Inventory, devices: list[str]) -> dict[str, tuple[Target, Names | None]]:
+    """Devices planned against saved configs: no address, no credentials (nothing connects), the inventory's
+    platform (its syntax and its interface names, as in the saved config)."""
+    return {name: (Target(name, inv.devices[name].platform, "", "", ""), None) for name in devices}

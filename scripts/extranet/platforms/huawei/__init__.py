@@ -13,7 +13,8 @@ from ...history.scrub import HUAWEI_H3C, rules
 from ..base import OWNED_ADDRESS, VRP_NOISE, ChangeFlow, Names, Platform
 
 VRP_ERRORS = r"^\s*Error:|Unrecognized command|Incomplete command|Wrong parameter|Too many parameters"
-VRP_ANSWERS = ((r"\[Y/N\]:?\s*$", "y"),)
+# save: VRP8 "Are you sure to continue?[Y/N]", the AR (VRP5) "Are you sure to continue? (y/n)[n]:"
+VRP_ANSWERS = ((r"(\[Y/N\]|\(y/n\)\[n\]):?\s*$", "y"),)
 
 PLATFORM = Platform(
     name="huawei",
