@@ -59,6 +59,7 @@ class FakeDevice:
     changed: bool = False  # a change was committed (drives routes_lost_after_commit)
     saved: int = 0
     pending_question: tuple[str, Callable[[str], str]] | None = None
+    until_interrupted: str | None = None  # a command that runs until Ctrl-C (vtysh's ping): what ^C prints
 
     def __post_init__(self) -> None:
         from . import DIALECTS  # the dialects import this module
@@ -112,8 +113,13 @@ class FakeDevice:
                 target = parent.get_child(startswith=text.removeprefix(negation))
             if target is not None:
                 target.delete()
+            elif parent.get_child(equals=text) is None:
+                parent.add_child(text)  # a default turned off is printed as its negation (undo ipv6 nd ra halt)
             return ""
-        if parent.get_child(equals=text) is None:
+        undone = parent.get_child(equals=negation + text)
+        if undone is not None:  # setting a default back replaces its printed negation
+            undone.delete()
+        elif parent.get_child(equals=text) is None:
             parent.add_child(text)
         return ""
 
@@ -148,9 +154,8 @@ class FakeDevice:
                 hop = next(str(ip_interface(p.ipv4).ip) for p in peer.ports if p.name == port.peer[1])
                 found.append((f"{peer.loopback}/32", "ospf", hop, port.name))
         found.append((f"{self.loopback}/32", "connected", self.loopback, self.dialect.loopback_name))
-        if self.routes_lost_after_commit and self.changed:
-            found = [r for r in found if r[1] != "ospf"][:-1] + found[-1:]
-        return sorted(found)
+        found = sorted(found)
+        return found[1:] if self.routes_lost_after_commit and self.changed else found
 
     def reachable(self, address: str) -> bool:
         wanted = str(ip_address(address))
@@ -211,6 +216,13 @@ class Dialect:
 
     def legacy_config(self, dev: FakeDevice) -> str:
         raise NotImplementedError
+
+    def show_running(self, dev: FakeDevice) -> str:
+        return dev.config_text()
+
+    def running_text(self, dev: FakeDevice) -> str:
+        """The running config as the platform prints it (what the rollout reads)."""
+        return self.show_running(dev)
 
     def ospfv3_interfaces(self, dev: FakeDevice) -> set[str]:
         """The interfaces whose section holds an OSPFv3 area line."""
@@ -314,7 +326,8 @@ class FakeServer:
             buffer += data.decode("utf-8", "replace")
             if "\x03" in buffer:  # Ctrl-C: stop what runs, back to the prompt
                 buffer = buffer.replace("\x03", "")
-                channel.sendall(("^C\r\n" + device.prompt()).encode())
+                tail, device.until_interrupted = device.until_interrupted or "", None
+                channel.sendall(("^C\r\n" + tail.replace("\n", "\r\n") + "\r\n" + device.prompt()).encode())
             while re.search(r"[\r\n]", buffer):
                 line, _, buffer = re.split(r"(\r\n|\r|\n)", buffer, maxsplit=1)
                 with self._lock:
@@ -323,7 +336,7 @@ class FakeServer:
                     channel.close()
                     return
                 reply = line + "\r\n" + (output.replace("\n", "\r\n") + "\r\n" if output else "")
-                if device.pending_question is None:
+                if device.pending_question is None and device.until_interrupted is None:
                     reply += device.prompt()
                 else:
                     reply = reply.rstrip("\r\n") if output else reply

@@ -2,13 +2,14 @@
 engine; the fakes behave as their vendors document (tests/fakes/). Each test asserts the exact commands the
 device received, and what the operator sees: the result, the reason, the config history."""
 
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from extranet.devices.diff import differences
+from extranet.devices.diff import change, differences
 from extranet.history import ConfigHistory
 from extranet.inventory import Inventory, load_inventory
 from extranet.plan.lock import read_lock
@@ -42,12 +43,24 @@ class Run:
         builder = ContextBuilder(self.inv, read_lock(REPO / "netplan" / "allocations.yml"))
         contexts = {name: builder.build(name) for name in names}
         found = {n: t for n, t in targets(self.network).items() if n in names}
-        settings = Options(sizes=["100%"], budget=len(names), forks=4, converge_timeout=3.0) 
+        settings = Options(sizes=["100%"], budget=len(names), forks=4, converge_timeout=3.0)
         for key, value in options.items():
             setattr(settings, key, value)
         rollout = Rollout(self.inv, found, contexts, Renderer(REPO / "playbooks" / "templates"),
                           open_store(f"sqlite:///{self.tmp / 'extranet.db'}"), self.history, settings)  # fmt: skip
         return rollout.run()
+
+    def replan(self, device: str) -> list[str]:
+        """What a second rollout would send to the device now (its running config against the fragment)."""
+        builder = ContextBuilder(self.inv, read_lock(REPO / "netplan" / "allocations.yml"))
+        fragment = Renderer(REPO / "playbooks" / "templates").render(builder.build(device))
+        fake = self.network.devices[device]
+        return change(get(fake.platform), fake.dialect.running_text(fake), fragment)
+
+    def history_log(self, device: str) -> str:
+        result = subprocess.run(["git", "-C", str(self.tmp / "history"), "log", "--format=%B", "--", f"{device}.cfg"],
+                                capture_output=True, text=True, check=True)  # fmt: skip
+        return result.stdout
 
 
 @pytest.fixture
@@ -63,12 +76,140 @@ def commands(network: FakeNetwork, device: str) -> list[str]:
             if line.strip() and not line.startswith(("terminal ", "screen-length", "set cli "))]  # fmt: skip
 
 
-@pytest.mark.parametrize("fakes", [[DEVICE["cisco_ios"]]], indirect=True)
-def test_cisco_ios_change_is_made_under_the_revert_timer_and_confirmed(fakes: tuple[FakeNetwork, Run]) -> None:
+# What each platform receives for a clean change, as its vendor documents the flow (tests/fakes/<platform>.py):
+# the backup and the IPv4 baseline, the change, the checks from the operational view, the confirmation, the save.
+CLEAN = {
+    "cisco_ios": ["show running-config", "show ip route", "show ip ospf neighbor",
+                  # the revert timer needs an archive path: configured first, as a change of its own
+                  "configure terminal", "<change>", "end",
+                  "configure terminal revert timer 5", "<change>", "end",
+                  "show ipv6 ospf neighbor", "show ip route", "show ip ospf neighbor",
+                  "configure confirm", "copy running-config startup-config", "show running-config", "exit"],
+    "huawei": ["display current-configuration", "display ip routing-table", "display ospf peer brief",
+               "system-view", "<change>", "return",
+               "display ospfv3 peer", "display ip routing-table", "display ospf peer brief",
+               "save", "y", "display current-configuration", "quit"],
+    "huawei_vrpv8": ["display current-configuration", "display ip routing-table", "display ospf peer brief",
+                     "system-view", "<change>", "commit trial 300", "return",
+                     "display ospfv3 peer", "ping ipv6 -c 3 -t 1000 -a 2001:db8:ab00::6 2001:db8:ab00::6",
+                     "display ip routing-table", "display ospf peer brief",
+                     "system-view", "commit", "return", "save", "y", "display current-configuration", "quit"],
+    "hp_comware": ["display current-configuration", "display ip routing-table", "display ospf peer",
+                   "system-view", "configuration commit delay 5", "<change>", "return",
+                   "display ospfv3 peer", "display ip routing-table", "display ospf peer",
+                   "system-view", "configuration commit", "return", "save force", "display current-configuration",
+                   "quit"],
+    "ruijie_os": ["show running-config", "show ip route", "show ip ospf neighbor", "configure terminal", "<change>",
+                  "end", "show ipv6 ospf neighbor", "show ip route", "show ip ospf neighbor", "write",
+                  "show running-config", "exit"],
+    "juniper_junos": ["show configuration | display set", "show route table inet.0", "show ospf neighbor",
+                      "configure", "<change>", "commit confirmed 5", "exit",
+                      "show ospf3 neighbor", "show route table inet.0", "show ospf neighbor",
+                      "configure", "commit", "exit", "show configuration | display set", "exit"],
+    "frr": ["show running-config", "show ip route json", "show ip ospf neighbor json", "configure terminal",
+            "<change>", "end", "show ipv6 ospf6 neighbor json", "show ip route json", "show ip ospf neighbor json",
+            "write memory", "show running-config", "exit"],
+}  # fmt: skip
+
+
+@pytest.mark.parametrize(("fakes", "platform"), [([DEVICE[p]], p) for p in CLEAN], indirect=["fakes"])
+def test_a_clean_change_is_made_verified_confirmed_and_saved(fakes: tuple[FakeNetwork, Run], platform: str) -> None:
     network, run = fakes
+    device = DEVICE[platform]
     [outcome] = run()
-    print(commands(network, "yl-ll-acc-01"))
     assert outcome.status == "ok", outcome.error
-    sent = commands(network, "yl-ll-acc-01")
-    print(sent)
-    assert sent[:4] == ["show running-config", "show ip route", "show ip ospf neighbor", "configure terminal"]
+    assert flow(network, device, outcome) == CLEAN[platform]
+    assert network.devices[device].saved == (0 if platform == "juniper_junos" else 1)
+    assert network.devices[device].checkpoint is None  # no timer left running
+    # the change is in the device's running config: nothing left to do
+    assert run.replan(device) == []
+    log = run.history_log(device)
+    assert "Action: change" in log and f"Platform: {platform}" in log
+
+
+# How each platform takes a change back when its checks fail: its own timer where it has a command for it.
+ROLLBACK = {
+    "cisco_ios": ["configure revert now"],
+    "huawei": [],  # no timer: the tool sends the negations
+    "huawei_vrpv8": ["system-view", "abort trial", "y", "return"],
+    "hp_comware": ["system-view", "configuration commit", "return"],  # restored by the tool, then the timer stopped
+    "ruijie_os": [],
+    "juniper_junos": ["configure", "rollback 1", "commit", "exit"],
+    "frr": [],
+}  # fmt: skip
+
+
+@pytest.mark.parametrize(("fakes", "platform"), [([DEVICE[p]], p) for p in ROLLBACK], indirect=["fakes"])
+def test_a_failed_post_check_rolls_the_change_back(fakes: tuple[FakeNetwork, Run], platform: str) -> None:
+    network, run = fakes
+    device = DEVICE[platform]
+    fake = network.devices[device]
+    before = fake.config_text()
+    fake.routes_lost_after_commit = True
+    [outcome] = run(converge_timeout=0.0)
+    assert outcome.status == "rolled-back", outcome.error
+    assert "IPv4 changed: routes lost" in outcome.error
+    received = commands(network, device)
+    assert _contains(received, ROLLBACK[platform])
+    assert differences(get(platform), fake.config_text(), before) == []  # exactly the config it had
+    assert fake.checkpoint is None
+    assert "Action: change" not in run.history_log(device)  # the failed change never became history
+
+
+REFUSED = r"(ipv6 address|family inet6 address) 2001:db8:ab00::"  # the loopback's new address, on every platform
+
+
+@pytest.mark.parametrize(("fakes", "platform"), [([DEVICE[p], DEVICE["frr" if p != "frr" else "cisco_ios"]], p)
+                                                 for p in CLEAN], indirect=["fakes"])  # fmt: skip
+def test_a_refused_command_fails_that_device_only(fakes: tuple[FakeNetwork, Run], platform: str) -> None:
+    network, run = fakes
+    device = DEVICE[platform]
+    fake = network.devices[device]
+    before = fake.config_text()
+    fake.refuse = [REFUSED]
+    outcomes = {o.device: o for o in run()}
+    assert outcomes[device].status == "rolled-back"
+    assert "refused" in outcomes[device].error
+    assert differences(get(platform), fake.config_text(), before) == []
+    other = next(name for name in outcomes if name != device)
+    assert outcomes[other].status == "ok", outcomes[other].error
+
+
+@pytest.mark.parametrize(("fakes", "platform"), [([DEVICE[p]], p) for p in CLEAN], indirect=["fakes"])
+def test_a_session_dropped_during_the_checks_is_reopened_and_the_change_rolled_back(
+    fakes: tuple[FakeNetwork, Run], platform: str
+) -> None:
+    network, run = fakes
+    device = DEVICE[platform]
+    fake = network.devices[device]
+    before = fake.config_text()
+    fake.drop_on = [r"ospfv3 peer|ipv6 ospf neighbor|ospf3 neighbor|ospf6 neighbor"]  # the first post-check
+    [outcome] = run()
+    assert outcome.status == "rolled-back", outcome.error
+    assert any("reconnecting" in check for check in outcome.checks)
+    assert network.servers[device].sessions == 2
+    assert differences(get(platform), fake.config_text(), before) == []
+    assert fake.checkpoint is None
+
+
+def _contains(sequence: list[str], part: list[str]) -> bool:
+    return not part or any(sequence[i:i + len(part)] == part for i in range(len(sequence)))
+
+
+def flow(network: FakeNetwork, device: str, outcome: Outcome) -> list[str]:
+    """The commands received, with the change's lines (each run of them) folded into one '<change>'."""
+    found, lines = [], list(outcome.lines)
+    received = commands(network, device)
+    i = 0
+    while i < len(received):
+        for start in range(len(lines)):
+            size = next((n for n in range(len(lines) - start, 0, -1)
+                         if received[i:i + n] == lines[start:start + n]), 0)  # fmt: skip
+            if size > 1:
+                found.append("<change>")
+                i += size
+                break
+        else:
+            found.append(received[i])
+            i += 1
+    return found

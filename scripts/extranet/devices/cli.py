@@ -61,6 +61,9 @@ class CliDriver:
             raise DeviceError(self.device, f"SSH to {t.host} refused: {exc}{hint}") from exc
         if t.trust_new_hosts and t.known_hosts is not None:
             self._remember_host_key()
+        # what the login left queued (Comware leaves a prompt fragment after netmiko's set-up) would otherwise
+        # stand before the first command's echo and be read as output
+        self._conn.clear_buffer()
 
     def _remember_host_key(self) -> None:
         client = self.conn.remote_conn_pre
@@ -170,6 +173,9 @@ class CliDriver:
         questions = [question for question, _ in self.platform.answers]
         expect = "|".join([prompt, *questions])
         output = str(conn.send_command(command, expect_string=expect, read_timeout=read_timeout, cmd_verify=False))
+        first, _, rest = output.partition("\n")
+        if first.rstrip().endswith(command) and first.strip() != command:  # an echo behind a stray prompt
+            output = rest
         for _ in range(3):  # the read ended on a question (the prompt, when it ends a read, is stripped)
             answer = next((a for q, a in self.platform.answers if re.search(q, output.rstrip("\n") + " ")), None)
             if answer is None:
