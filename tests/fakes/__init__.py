@@ -8,4 +8,6 @@ from .huawei import Vrp5, Vrp8
 from .juniper_junos import Junos
 from .ruijie_os import Ruijie
 
-DIALECTS: dict[str, Dialect] = {d.platform: d for d in (CiscoIos(), Vrp5(), Vrp8(), Comware(), Ruijie(), Junos(), Frr())}
+DIALECTS: dict[str, Dialect] = {
+    d.platform: d for d in (CiscoIos(), Vrp5(), Vrp8(), Comware(), Ruijie(), Junos(), Frr())
+}

@@ -61,8 +61,9 @@ class Frr(IosLike):
     def ping(self, dev: FakeDevice, match: "re.Match[str]") -> str:
         target = match.group(1)
         if not dev.reachable(target):
-            dev.until_interrupted = f"--- {target} ping statistics ---\n1 packets transmitted, 0 received, 100% packet loss"
+            summary = "1 packets transmitted, 0 received, 100% packet loss"
+            dev.until_interrupted = f"--- {target} ping statistics ---\n{summary}"
             return f"PING {target}({target}) 56 data bytes"
-        dev.until_interrupted = (f"--- {target} ping statistics ---\n1 packets transmitted, 1 received, 0% packet loss, "
-                                 "time 0ms")  # fmt: skip
+        summary = "1 packets transmitted, 1 received, 0% packet loss, time 0ms"
+        dev.until_interrupted = f"--- {target} ping statistics ---\n{summary}"
         return f"PING {target}({target}) 56 data bytes\n64 bytes from {target}: icmp_seq=1 ttl=64 time=0.05 ms"

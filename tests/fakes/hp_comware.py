@@ -65,7 +65,8 @@ class Comware(Vrp5):
         return "\n".join(out)
 
     def ospf(self, dev: FakeDevice) -> str:
-        out = ["", f"         OSPF Process 1 with Router ID {dev.router_id}", "               Neighbor Brief Information",
+        out = ["", f"         OSPF Process 1 with Router ID {dev.router_id}",
+               "               Neighbor Brief Information",
                "", " Area: 0.0.0.0",
                " Router ID       Address         Pri Dead-Time  State             Interface"]  # fmt: skip
         for port in dev.ports:
@@ -87,7 +88,7 @@ class Comware(Vrp5):
         ok = dev.reachable(target)
         out = [f"Ping6(56 data bytes) {source} --> {target}, press CTRL_C to break"]
         out += [f"56 bytes from {target}, icmp_seq={i} hlim=64 time=1.000 ms" for i in range(count)] if ok else [
-            f"Request time out" for _ in range(count)]  # fmt: skip
+            "Request time out" for _ in range(count)]  # fmt: skip
         got = count if ok else 0
         return "\n".join([*out, f"--- Ping6 statistics for {target} ---",
                           f"{count} packet(s) transmitted, {got} packet(s) received, "

@@ -64,7 +64,8 @@ class Vrp5(VrpLike):
         return "\n".join(out)
 
     def ospf(self, dev: FakeDevice) -> str:
-        out = ["", f"          OSPF Process 1 with Router ID {dev.router_id}", "                   Peer Statistic Information",
+        out = ["", f"          OSPF Process 1 with Router ID {dev.router_id}",
+               "                   Peer Statistic Information",
                "-" * 77, " Area Id         Interface                  Neighbor id          State       "]  # fmt: skip
         for port in dev.ports:
             peer = dev.network.devices.get(port.peer[0]) if port.peer else None

@@ -165,5 +165,6 @@ class Junos(Dialect):
         out = [f"PING6({target}) 56 data bytes"]
         out += [f"64 bytes from {target}: icmp_seq={i} hlim=64 time=1.000 ms" for i in range(count)] if ok else []
         return "\n".join([*out, "", f"--- {target} ping6 statistics ---",
-                          f"{count} packets transmitted, {got} packets received, {100 - 100 * got // count}% packet loss"]
+                          f"{count} packets transmitted, {got} packets received, "
+                          f"{100 - 100 * got // count}% packet loss"]
                          + (["round-trip min/avg/max/std-dev = 1.000/1.000/1.000/0.000 ms"] if ok else []))  # fmt: skip

@@ -61,7 +61,7 @@ class VrpLike(Dialect):
         if not dev.views:
             found = dispatch(self.exec_table(), dev, text)
             return self.unknown(text) if found is None else found
-        if len(dev.views) == 1:
+        if len(dev.views) == 1 or self.two_stage:  # VRP8 commits and aborts from any view of the system view
             found = dispatch(self.system_table(), dev, text)
             if found is not None:
                 return found

@@ -25,6 +25,7 @@ PLATFORM = Platform(
         timer_leave=("commit trial {seconds}", "return"),
         confirm=("system-view", "commit", "return"),
         abort=("system-view", "abort trial", "return"),
+        discard=("abort",),  # drops the uncommitted candidate and returns to the user view
         timer_unit=1,
         save=("save",),
     ),

@@ -25,6 +25,7 @@ PLATFORM = Platform(
         timer_leave=("commit confirmed {minutes}", "exit"),
         confirm=("configure", "commit", "exit"),
         abort=("configure", "rollback 1", "commit", "exit"),
+        discard=("rollback 0", "exit"),  # the candidate back to the active config, then out
         timer_unit=60,
     ),
     hier_driver=HConfigDriverJuniperJUNOS,
