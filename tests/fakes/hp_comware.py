@@ -21,13 +21,6 @@ class Comware(Vrp5):
     platform = "hp_comware"
     unrecognized = "% Unrecognized command found at '^' position."
 
-    def legacy_config(self, dev: FakeDevice) -> str:
-        lines = [f"sysname {dev.hostname}", "interface LoopBack0", f" ip address {dev.loopback} 255.255.255.255"]
-        for port in dev.ports:
-            addr, length = port.ipv4.split("/")
-            lines += [f"interface {port.name}", f" ip address {addr} {length}"]
-        return "\n".join([*lines, f"ospf 1 router-id {dev.router_id}", " area 0.0.0.0"])
-
     def exec_table(self) -> list[tuple[str, Handler]]:
         return [
             (self.paging, lambda d, m: ""),
