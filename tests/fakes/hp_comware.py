@@ -33,6 +33,20 @@ class Comware(Vrp5):
             (r"ping ipv6 -c (\d+) -t (\d+) -a (\S+) (\S+)", self.ping),
         ]
 
+    def show_running(self, dev: FakeDevice) -> str:
+        """Global commands one blank in, each block between '#' lines, sections at the margin (H3C Comware 7
+        Fundamentals Configuration Guide, "Configuration file format": "#" separates sections; the sample
+        configurations of the H3C configuration guides print ` sysname Sysname` indented)."""
+        out = ["#", " version 7.1.064, Release 0821P11"]
+        for child in dev.running.children:
+            out.append("#")
+            if child.children:
+                out.append(child.text)
+                out += [" " * (c.depth() - 1) + c.text for c in child.all_children_sorted()]
+            else:
+                out.append(" " + child.text)
+        return "\n".join([*out, "#", "return"])
+
     def system_table(self) -> list[tuple[str, Handler]]:
         return [(r"configuration commit delay (\d+)", self.delay), (r"configuration commit", self.commit)]
 

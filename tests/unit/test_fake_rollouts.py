@@ -2,6 +2,7 @@
 engine; the fakes behave as their vendors document (tests/fakes/). Each test asserts the exact commands the
 device received, and what the operator sees: the result, the reason, the config history."""
 
+import json
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,7 +15,7 @@ from extranet.history import ConfigHistory
 from extranet.inventory import Inventory, load_inventory
 from extranet.plan.lock import read_lock
 from extranet.platforms import get
-from extranet.render import ContextBuilder, Renderer
+from extranet.render import ContextBuilder, Renderer, Snmp
 from extranet.rollout.engine import Options, Outcome, Rollout
 from extranet.store import open_store
 from tests.fakes.device import FakeNetwork
@@ -38,9 +39,9 @@ class Run:
         self.history = ConfigHistory(tmp / "history")
         self.history.init()
 
-    def __call__(self, devices: list[str] | None = None, **options: Any) -> list[Outcome]:
+    def __call__(self, devices: list[str] | None = None, snmp: Snmp | None = None, **options: Any) -> list[Outcome]:
         names = devices or list(self.network.devices)
-        builder = ContextBuilder(self.inv, read_lock(REPO / "netplan" / "allocations.yml"))
+        builder = ContextBuilder(self.inv, read_lock(REPO / "netplan" / "allocations.yml"), snmp=snmp)
         contexts = {name: builder.build(name) for name in names}
         found = {n: t for n, t in targets(self.network).items() if n in names}
         settings = Options(sizes=["100%"], budget=len(names), forks=4, converge_timeout=3.0)
@@ -190,6 +191,23 @@ def test_a_session_dropped_during_the_checks_is_reopened_and_the_change_rolled_b
     assert network.servers[device].sessions == 2
     assert differences(get(platform), fake.config_text(), before) == []
     assert fake.checkpoint is None
+
+
+@pytest.mark.parametrize(("fakes", "platform"), [([DEVICE[p]], p) for p in ("huawei_vrpv8", "cisco_ios", "hp_comware")],
+                         indirect=["fakes"])  # fmt: skip
+def test_snmp_keys_reach_the_device_but_never_the_results_the_operator_sees(
+    fakes: tuple[FakeNetwork, Run], platform: str
+) -> None:
+    network, run = fakes
+    device = DEVICE[platform]
+    keys = ("Auth-Key-7f3a9c21", "Priv-Key-5b8e0d44")
+    [outcome] = run(snmp=Snmp("nms", "NMS", *keys, "198.51.100.0/24"))
+    assert outcome.status == "ok", outcome.error
+    assert any(keys[0] in line for line in network.devices[device].log)  # the device got them
+    shown = json.dumps(outcome.summary())
+    assert "<scrubbed>" in shown and not any(key in shown for key in keys)
+    history = (run.tmp / "history" / f"{device}.cfg").read_text(encoding="utf-8")
+    assert not any(key in history for key in keys)
 
 
 def _contains(sequence: list[str], part: list[str]) -> bool:

@@ -9,7 +9,9 @@ from extranet.inventory import load_inventory
 from extranet.plan.lock import read_lock
 from extranet.platforms import get
 from extranet.render import ContextBuilder, Names, Renderer
+from extranet.rollout.engine import KIND, Options, open_run
 from extranet.rollout.waves import WaveError, batches, core_outwards, failure_budget, parse_sizes
+from extranet.store import open_store
 
 from ..conftest import REPO
 
@@ -65,3 +67,16 @@ def test_waves_follow_ansible_serial_from_the_core_outwards() -> None:
     for bad in ("0", "abc", "150%", ""):
         with pytest.raises(WaveError):
             parse_sizes(bad)
+
+
+def test_a_dry_run_neither_resumes_nor_hides_an_interrupted_rollout(tmp_path: Path) -> None:
+    store = open_store(f"sqlite:///{tmp_path / 'extranet.db'}")
+    interrupted = store.start_run(KIND, summary={"pid": 2**22 + 7, "dry_run": False})  # a pid no process has
+    store.save_device_result(interrupted, "yl-core-01", 1, "ok")
+    dry = Options(sizes=["100%"], budget=0, dry_run=True)
+    _, done, resumed = open_run(store, dry)
+    assert (done, resumed) == (set(), None)
+    last = store.last_run(KIND)
+    assert last is not None and (last.id, last.status) == (interrupted, "running")
+    _, done, resumed = open_run(store, Options(sizes=["100%"], budget=0))
+    assert (done, resumed) == ({"yl-core-01"}, interrupted)

@@ -160,13 +160,13 @@ def report_table(outcomes: list[Outcome], title: str, run_id: int, resumed_from:
         for o in outcomes:
             if o.lines:
                 console.print(f"[bold]{o.device}[/] ({len(o.lines)} lines)", highlight=False)
-                console.print("\n".join(f"+ {line}" for line in o.lines), highlight=False, markup=False)
+                console.print("\n".join(f"+ {line}" for line in o.shown()), highlight=False, markup=False)
     table = Table(title=title + (f" (resumes #{resumed_from})" if resumed_from else ""))
     for column in ("device", "wave", "result", "lines", "seconds", "checks / reason"):
         table.add_column(column)
     for o in outcomes:
         style = STYLE.get(o.status, "white")
-        detail = o.error or "; ".join(o.checks)
+        detail = o.summary()["error"] or "; ".join(o.checks)
         table.add_row(o.device, str(o.wave), f"[{style}]{o.status}[/]", str(len(o.lines)), f"{o.seconds:.1f}",
                       detail)  # fmt: skip
     console.print(table)

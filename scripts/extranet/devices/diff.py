@@ -19,6 +19,8 @@ def normalize(platform: Platform, config: str) -> str:
     """The config lines only: no headers, banners, section ends or blank lines; a section that appears twice
     (a saved config assembled from parts, a fragment built from several templates) is one section."""
     noise = [re.compile(pattern) for pattern in platform.noise]
+    if platform.indented_globals:
+        config = "\n".join(_dedent_globals(config.splitlines()))
     blocks: dict[str, list[str]] = {}
     current: list[str] = []
     again = False  # the current section appeared before: its lines join the first one's
@@ -33,6 +35,25 @@ def normalize(platform: Platform, config: str) -> str:
         again = line.rstrip() in blocks
         current = blocks.setdefault(line.rstrip(), [line.rstrip()])
     return "\n".join(line for block in blocks.values() for line in block)
+
+
+def _dedent_globals(lines: list[str]) -> list[str]:
+    """Comware prints a global command one blank in (`` sysname X``) in a block of its own between ``#`` lines,
+    and a section at the margin (``interface X``): a block that starts one blank in is global.
+
+    >>> _dedent_globals(["#", " sysname r1", "#", "interface GigabitEthernet1/0/1", " ip address 198.51.100.1 30"])
+    ['#', 'sysname r1', '#', 'interface GigabitEthernet1/0/1', ' ip address 198.51.100.1 30']
+    """
+    out, dedent, first = [], False, True
+    for line in lines:
+        if line.strip() == "#":
+            out.append(line)
+            dedent, first = False, True
+            continue
+        if first and line.strip():
+            dedent, first = line.startswith(" ") and not line.startswith("  "), False
+        out.append(line[1:] if dedent and line.startswith(" ") else line)
+    return out
 
 
 def parse(platform: Platform, config: str) -> HConfig:

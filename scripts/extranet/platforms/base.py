@@ -79,6 +79,8 @@ class Platform:
     noise: tuple[str, ...] = ()
     # lines a platform does not print while in effect: present unless their negation is printed (FRR)
     implicit: Mapping[str, str] = field(default_factory=dict)
+    # the running config prints global commands indented by one blank between '#' lines (Comware: " sysname X")
+    indented_globals: bool = False
     # config lines the platform cannot take back (they go with their parent section): never negated
     never_negated: tuple[str, ...] = ()
     # lines of a section the fragment manages that the fragment owns outright: one in the running config that

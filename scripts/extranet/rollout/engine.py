@@ -16,7 +16,7 @@ from typing import Any
 from ..devices.base import DeviceError, Driver, DriverFactory, Target
 from ..devices.cli import CliDriver
 from ..devices.diff import change, differences, restore
-from ..history import ConfigHistory
+from ..history import ConfigHistory, scrub
 from ..inventory import Inventory
 from ..platforms.results import Neighbor, Route
 from ..render import DeviceContext, Renderer
@@ -38,13 +38,19 @@ class Outcome:
     error: str = ""
     seconds: float = 0.0
     commits: list[str] = field(default_factory=list)
+    platform: str = ""  # whose scrub rules keep secrets (SNMP keys in a planned line) out of what is shown and stored
 
     @property
     def failed(self) -> bool:
         return self.status in ("failed", "rolled-back")
 
+    def shown(self) -> list[str]:
+        """The change's lines as they may be printed or stored: secrets replaced by <scrubbed>."""
+        return scrub("\n".join(self.lines), self.platform).splitlines() if self.platform and self.lines else self.lines
+
     def summary(self) -> dict[str, Any]:
-        return {"lines": self.lines, "checks": self.checks, "error": self.error, "seconds": round(self.seconds, 2),
+        error = scrub(self.error, self.platform) if self.platform else self.error
+        return {"lines": self.shown(), "checks": self.checks, "error": error, "seconds": round(self.seconds, 2),
                 "commits": self.commits}  # fmt: skip
 
 
@@ -160,7 +166,8 @@ class Rollout:
                 s.driver.close()
 
     def _session(self, name: str, wave: int) -> Session:
-        return Session(self.targets[name], self.contexts[name], Outcome(name, wave))
+        target = self.targets[name]
+        return Session(target, self.contexts[name], Outcome(name, wave, platform=target.platform))
 
     # ---- per device steps ----------------------------------------------------------------------------------
     def _push(self, s: Session) -> None:
@@ -369,11 +376,12 @@ def open_run(store: Store, options: Options) -> tuple[int, set[str], int | None]
 
     A rollout whose status is still ``running`` and whose process is gone was interrupted: it is closed as
     ``interrupted`` and the devices it finished are skipped by this one. A live one is refused (ResumeError).
+    A dry run touches neither.
     """
     done: set[str] = set()
     resumed_from: int | None = None
     last = store.last_run(KIND)
-    if last is not None and last.status == "running":
+    if last is not None and last.status == "running" and not options.dry_run:
         pid = int(last.summary.get("pid", 0) or 0)
         if pid and _alive(pid):
             raise ResumeError(f"rollout #{last.id} is still running (pid {pid}): wait for it or stop it first")
@@ -382,7 +390,9 @@ def open_run(store: Store, options: Options) -> tuple[int, set[str], int | None]
             store.finish_run(last.id, "interrupted", {**last.summary, "resumed_by": "next run"})
             done = {r.device for r in store.device_results(last.id) if r.status in DONE}
     summary = {"pid": os.getpid(), "resumes": resumed_from, "dry_run": options.dry_run}
-    return store.start_run(KIND, options.ticket, options.digest, summary), done, resumed_from
+    # a dry run is kept apart, so it neither resumes nor hides an interrupted rollout from the next real one
+    kind = f"{KIND} (dry run)" if options.dry_run else KIND
+    return store.start_run(kind, options.ticket, options.digest, summary), done, resumed_from
 
 
 def finish_run(store: Store, run_id: int, outcomes: list["Outcome"], resumed_from: int | None, dry_run: bool) -> None:

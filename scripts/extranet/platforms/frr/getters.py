@@ -21,11 +21,12 @@ PROTOCOLS = {"kernel": RouteProtocol.STATIC, "connected": RouteProtocol.CONNECTE
 
 
 def _json(output: str) -> Any:
-    text = output.strip()
+    text = output.lstrip()
     if not text.startswith("{"):
-        raise ParseError(1, "expected vtysh's JSON (an object)")
+        line = output[: len(output) - len(text)].count("\n") + 1
+        raise ParseError(line, "expected vtysh's JSON (an object)")
     try:
-        return json.loads(text)
+        return json.loads(output)  # the whole output, so the error's line is the file's line
     except json.JSONDecodeError as exc:
         raise ParseError(exc.lineno, f"not JSON: {exc.msg}") from None
 

@@ -45,5 +45,6 @@ PLATFORM = Platform(
     error_pattern=r"^\s*% ?(Unrecognized command|Incomplete command|Wrong parameter|Too many parameters)",
     answers=((r"\[Y/N\]:?\s*$", "y"),),
     noise=VRP_NOISE,
+    indented_globals=True,
     owned=(OWNED_ADDRESS,),
 )
