@@ -108,7 +108,9 @@ def canonical_prefix(text: str, mask: str | None = None) -> str:
 
 
 def canonical_address(text: str) -> str:
-    """>>> canonical_address("2001:DB8:0::1")
+    """An address in one form (lower case, compressed, no zone).
+
+    >>> canonical_address("2001:DB8:0::1")
     '2001:db8::1'
     """
     return str(ip_address(text.split("%")[0]))

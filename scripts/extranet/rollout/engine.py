@@ -76,7 +76,7 @@ class Session:
     driver: Driver | None = None
     backup: str = ""
     routes: frozenset[Route] = frozenset()
-    ospf: dict[str, str] = field(default_factory=dict)  # OSPF neighbours in Full state: router id -> interface
+    ospf: frozenset[tuple[str, str]] = frozenset()  # OSPF adjacencies in Full state: (router id, interface)
     started: float = 0.0
 
 
@@ -327,7 +327,8 @@ class Rollout:
             if time.monotonic() > deadline:
                 lost = [_route(r) for r in sorted(s.routes - routes)]
                 new = [_route(r) for r in sorted(routes - s.routes)]
-                return [f"IPv4 changed: routes lost {lost[:3]}, new {new[:3]}, OSPF {s.ospf} -> {ospf}"]
+                gone = sorted(s.ospf - ospf)
+                return [f"IPv4 changed: routes lost {lost[:3]}, new {new[:3]}, OSPF adjacencies lost {gone[:3]}"]
             time.sleep(0.5)
 
     def _dual_component(self, start: str) -> set[str]:
@@ -408,8 +409,9 @@ def _count(outcomes: list[Outcome]) -> dict[str, int]:
     return counts
 
 
-def _full(neighbors: list[Neighbor]) -> dict[str, str]:
-    return {n.router_id: n.interface for n in neighbors if n.state == "full"}
+def _full(neighbors: list[Neighbor]) -> frozenset[tuple[str, str]]:
+    """Full adjacencies as (router id, interface): two links to one neighbour are two adjacencies."""
+    return frozenset((n.router_id, n.interface) for n in neighbors if n.state == "full")
 
 
 def _route(route: Route) -> str:

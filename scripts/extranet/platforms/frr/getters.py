@@ -65,8 +65,15 @@ def ospfv3_neighbors(output: str) -> list[Neighbor]:
 _PING = re.compile(r"^(\d+) packets transmitted, (\d+) (?:packets )?received", re.MULTILINE)
 
 
+# iputils refusing to send at all ("ping6: connect: Network is unreachable" while no route exists yet): nothing
+# was sent, nothing came back
+_REFUSED = re.compile(r"^ping6?: .*(unreachable|not permitted|Cannot assign|Name or service not known)", re.MULTILINE)
+
+
 def ping(output: str) -> Ping:
     match = _PING.search(output)
+    if match is None and _REFUSED.search(output):
+        return Ping(0, 0)
     if match is None:
         if re.search(r"bytes from", output) or re.search(r"^PING ", output, re.MULTILINE):
             return Ping(output.count("icmp_seq="), output.count("bytes from"))
