@@ -30,6 +30,7 @@ from extranet.devices.diff import normalize
 from extranet.platforms import get
 
 Handler = Callable[["FakeDevice", "re.Match[str]"], str]
+HANG = "\x00hang"  # what handle() returns for a command the device never answers
 
 
 @dataclass
@@ -55,6 +56,7 @@ class FakeDevice:
     log: list[str] = field(default_factory=list)
     refuse: list[str] = field(default_factory=list)
     drop_on: list[str] = field(default_factory=list)
+    hang_on: list[str] = field(default_factory=list)  # such a command is never answered (the session stays up)
     routes_lost_after_commit: bool = False
     changed: bool = False  # a change was committed (drives routes_lost_after_commit)
     saved: int = 0
@@ -177,6 +179,9 @@ class FakeDevice:
         self.log.append(line)
         if any(re.search(p, line) for p in self.drop_on):
             return None
+        if any(re.search(p, line) for p in self.hang_on):
+            self.hang_on = []  # once: the device answers again afterwards
+            return HANG
         if self.pending_question is not None:
             _, answer = self.pending_question
             self.pending_question = None
@@ -335,6 +340,8 @@ class FakeServer:
                 if output is None:
                     channel.close()
                     return
+                if output == HANG:
+                    continue
                 reply = line + "\r\n" + (output.replace("\n", "\r\n") + "\r\n" if output else "")
                 if device.pending_question is None and device.until_interrupted is None:
                     reply += device.prompt()

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from extranet.devices.cli import CliDriver
 from extranet.devices.diff import change, differences
 from extranet.history import ConfigHistory
 from extranet.inventory import Inventory, load_inventory
@@ -22,6 +23,7 @@ from tests.fakes.device import FakeNetwork
 from tests.fakes.network import fake_network, targets
 
 REPO = Path(__file__).resolve().parents[2]
+READ_TIMEOUT = 4.0  # a fake answers in milliseconds: a command unanswered for this long is a device not answering
 # the example county's device of each platform (inventory/devices.yml)
 DEVICE = {"huawei_vrpv8": "yl-core-01", "hp_comware": "yl-core-02", "juniper_junos": "yl-exit-01",
           "cisco_ios": "yl-ll-acc-01", "ruijie_os": "yl-sm-acc-01", "huawei": "yl-agg-01",
@@ -48,7 +50,8 @@ class Run:
         for key, value in options.items():
             setattr(settings, key, value)
         rollout = Rollout(self.inv, found, contexts, Renderer(REPO / "playbooks" / "templates"),
-                          open_store(f"sqlite:///{self.tmp / 'extranet.db'}"), self.history, settings)  # fmt: skip
+                          open_store(f"sqlite:///{self.tmp / 'extranet.db'}"), self.history, settings,
+                          driver_factory=lambda target: CliDriver(target, read_timeout=READ_TIMEOUT))  # fmt: skip
         return rollout.run()
 
     def replan(self, device: str) -> list[str]:
@@ -208,6 +211,23 @@ def test_snmp_keys_reach_the_device_but_never_the_results_the_operator_sees(
     assert "<scrubbed>" in shown and not any(key in shown for key in keys)
     history = (run.tmp / "history" / f"{device}.cfg").read_text(encoding="utf-8")
     assert not any(key in history for key in keys)
+
+
+@pytest.mark.parametrize(("fakes", "platform"), [([DEVICE[p]], p) for p in ("huawei_vrpv8", "cisco_ios", "ruijie_os")],
+                         indirect=["fakes"])  # fmt: skip
+def test_a_device_that_stops_answering_during_the_checks_is_rolled_back(
+    fakes: tuple[FakeNetwork, Run], platform: str
+) -> None:
+    network, run = fakes
+    device = DEVICE[platform]
+    fake = network.devices[device]
+    before = fake.config_text()
+    fake.hang_on = [r"ospfv3 peer|ipv6 ospf neighbor"]  # the first post-check gets no answer
+    [outcome] = run()
+    assert outcome.status == "rolled-back", outcome.error
+    assert "ReadTimeout" in outcome.error
+    assert differences(get(platform), fake.config_text(), before) == []
+    assert fake.checkpoint is None
 
 
 def _contains(sequence: list[str], part: list[str]) -> bool:

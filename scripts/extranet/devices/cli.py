@@ -16,11 +16,13 @@ from ..platforms.results import Neighbor, ParseError, Ping, Route
 from .base import DeviceError, Target
 
 _known_hosts_lock = threading.Lock()
+BATCH = 40  # configuration lines per write (a terminal's input buffer takes a few kilobytes)
 
 
 class CliDriver:
-    def __init__(self, target: Target, platform: Platform | None = None) -> None:
+    def __init__(self, target: Target, platform: Platform | None = None, read_timeout: float = 20.0) -> None:
         self.target = target
+        self.read_timeout = read_timeout  # seconds a command may take before the device counts as not answering
         self.device = target.device
         self.platform = platform or get(target.platform)
         self.armed = False
@@ -90,7 +92,7 @@ class CliDriver:
 
     # ---- changes -------------------------------------------------------------------------------------------
     def running_config(self) -> str:
-        return self._step(self.platform.running_config, read_timeout=60)
+        return self._step(self.platform.running_config, read_timeout=3 * self.read_timeout)
 
     def load(self, lines: list[str], timer_seconds: int | None = None) -> None:
         if not lines:
@@ -103,8 +105,8 @@ class CliDriver:
             self._step(step.format(seconds=amount, minutes=amount))
             self.armed = self.armed or (timed and "{" in step)  # the timer starts before the change (IOS, Comware)
         try:
-            for line in lines:
-                self._step(line)
+            for start in range(0, len(lines), BATCH):
+                self._paste(lines[start : start + BATCH])
         except DeviceError:
             self._discard()
             raise
@@ -137,7 +139,7 @@ class CliDriver:
 
     def save(self) -> None:
         for step in self.platform.flow.save:
-            self._step(step, read_timeout=60)
+            self._step(step, read_timeout=3 * self.read_timeout)
 
     # ---- getters -------------------------------------------------------------------------------------------
     def ipv4_routes(self) -> list[Route]:
@@ -159,16 +161,17 @@ class CliDriver:
         if getter == "ping" and self.platform.ping_interrupt:
             output = self._interrupted(command)
         else:
-            output = self._step(command, read_timeout=30)
+            output = self._step(command)
         try:
             return self.platform.parsers[getter](output)
         except ParseError as exc:
             raise DeviceError(self.device, f"cannot read the output of {command!r}: {exc}") from exc
 
     # ---- the channel ---------------------------------------------------------------------------------------
-    def _step(self, command: str, read_timeout: float = 20) -> str:
+    def _step(self, command: str, read_timeout: float | None = None) -> str:
         """Send one command and read until the prompt comes back, answering the platform's questions."""
         conn = self.conn
+        read_timeout = max(read_timeout or 0, self.read_timeout)
         prompt = self.platform.prompt.format(base=re.escape(conn.base_prompt))
         questions = [question for question, _ in self.platform.answers]
         expect = "|".join([prompt, *questions])
@@ -184,6 +187,18 @@ class CliDriver:
                                                    cmd_verify=False))  # fmt: skip
         self._refused(output, command)
         return output
+
+    def _paste(self, lines: list[str]) -> None:
+        """Configuration lines sent as one write, read until the prompt follows the last one's echo: a round trip
+        per line was the slowest part of a change. A refused line is named from the echo before the error."""
+        conn = self.conn
+        prompt = self.platform.prompt.format(base=re.escape(conn.base_prompt))
+        conn.write_channel("".join(line + conn.RETURN for line in lines))
+        last = re.escape(lines[-1].strip())
+        output = conn.read_until_pattern(pattern=rf"{last}[\s\S]*?{prompt}", read_timeout=self.read_timeout)
+        errors = self.platform.errors(output)
+        if errors:
+            raise DeviceError(self.device, f"{_refused_line(self.platform, output, lines)!r} refused: {errors[0]}")
 
     def _interrupted(self, command: str, seconds: float = 3.0) -> str:
         """Run a command that does not stop by itself until it has answered (or ``seconds``), then Ctrl-C it."""
@@ -201,3 +216,22 @@ class CliDriver:
         errors = self.platform.errors(output)
         if errors:
             raise DeviceError(self.device, f"{command!r} refused: {errors[0]}")
+
+
+def _refused_line(platform: Platform, output: str, sent: list[str]) -> str:
+    r"""The sent line whose echo stands last before the first error in the output.
+
+    >>> from extranet.platforms import get
+    >>> out = "interface Gi0/1\n ipv6 adress 2001:db8::1/64\n        ^\n% Invalid input detected at '^' marker.\nR1#"
+    >>> _refused_line(get("cisco_ios"), out, ["interface Gi0/1", " ipv6 adress 2001:db8::1/64"])
+    'ipv6 adress 2001:db8::1/64'
+    """
+    pattern = re.compile(platform.error_pattern, re.IGNORECASE)
+    lines = output.splitlines()
+    first = next((i for i, line in enumerate(lines) if pattern.search(line)), len(lines))
+    texts = sorted({line.strip() for line in sent}, key=len, reverse=True)
+    for line in reversed(lines[:first]):
+        found = next((text for text in texts if text and line.rstrip().endswith(text)), None)
+        if found:
+            return found
+    return "configuration"
