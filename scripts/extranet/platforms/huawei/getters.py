@@ -285,6 +285,15 @@ def bgp_neighbors(output: str) -> list[BgpNeighbor]:
     return found
 
 
+# getters proven on fewer than three real samples, and why (tests/unit/platforms/test_registry.py reads this)
+SCARCE = {
+    "ospfv3-neighbors": "two public VRP5 captures found (Huawei HedEx OSPFv3 ABR example); none else in ntc-templates, "
+    "napalm-huawei-vrp, INTA (VRP8 only) or the code/pages corpora",
+    "ping": "one public AR (VRP5) IPv6 ping capture found; the VRP8 samples share the parser",
+    "bgp-neighbors": "one public eNSP AR capture found; the VRP8 samples (6) share the parser",
+}
+
+
 PARSERS: dict[str, Callable[[str], object]] = {
     "ipv4-routes": ipv4_routes,
     "ospf-neighbors": ospf_neighbors,

@@ -23,6 +23,12 @@ COMMANDS: dict[str, str] = {
     "bgp-neighbors": "display bgp peer",
 }
 
+# getters proven on fewer than three real samples, and why (tests/unit/platforms/test_registry.py reads this)
+SCARCE = {
+    "ipv6-interfaces": "one NE40E command-reference example; ntc-templates' only sample holds an invalid address",
+}
+
+
 PARSERS: dict[str, Callable[[str], object]] = {
     "ipv4-routes": ipv4_routes,
     "ospf-neighbors": ospf_neighbors,

@@ -433,6 +433,12 @@ def bgp_neighbors(output: str) -> list[BgpNeighbor]:
     return found
 
 
+# getters proven on fewer than three real samples, and why (tests/unit/platforms/test_registry.py reads this)
+SCARCE = {
+    "ipv6-interfaces": "two citable `show interfaces terse` captures with inet6 (genieparser vMX, a vQFX lab)",
+}
+
+
 PARSERS: dict[str, Callable[[str], object]] = {
     "ipv4-routes": ipv4_routes,
     "ospf-neighbors": ospf_neighbors,
