@@ -80,11 +80,8 @@ class CiscoIos(IosLike):
 
     def ospf(self, dev: FakeDevice) -> str:
         out = ["", "Neighbor ID     Pri   State           Dead Time   Address         Interface"]
-        for port in dev.ports:
-            peer = dev.network.devices.get(port.peer[0]) if port.peer else None
-            if peer is not None:
-                hop = next(p.ipv4.split("/")[0] for p in peer.ports if p.name == port.peer[1])  # type: ignore[index]
-                out.append(f"{peer.router_id:<15} {0:>3}   FULL/  -        00:00:35    {hop:<15} {port.name}")
+        for port, peer, hop in dev.ospf_peers():
+            out.append(f"{peer.router_id:<15} {0:>3}   FULL/  -        00:00:35    {hop:<15} {port.name}")
         return "\n".join(out)
 
     def ospfv3(self, dev: FakeDevice) -> str:

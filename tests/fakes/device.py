@@ -135,6 +135,16 @@ class FakeDevice:
     def ospfv3_ports(self) -> set[str]:
         return self.dialect.ospfv3_interfaces(self)
 
+    def ospf_peers(self) -> list[tuple[Port, FakeDevice, str]]:
+        """(our port, the peer, the peer's IPv4 address on the link) for every linked peer in the network."""
+        found = []
+        for port in self.ports:
+            peer = self.network.devices.get(port.peer[0]) if port.peer else None
+            if peer is not None and port.peer is not None:
+                hop = next(p.ipv4.split("/")[0] for p in peer.ports if p.name == port.peer[1])
+                found.append((port, peer, hop))
+        return found
+
     def ospfv3_peers(self) -> list[tuple[Port, FakeDevice]]:
         found = []
         for port in self.ports:

@@ -47,10 +47,8 @@ class Frr(IosLike):
 
     def ospf(self, dev: FakeDevice) -> str:
         found: dict[str, list[dict[str, str]]] = {}
-        for port in dev.ports:
-            peer = dev.network.devices.get(port.peer[0]) if port.peer else None
-            if peer is not None:
-                found.setdefault(peer.router_id, []).append({"nbrState": "Full/-", "ifaceName": f"{port.name}:x"})
+        for port, peer, hop in dev.ospf_peers():
+            found.setdefault(peer.router_id, []).append({"nbrState": "Full/-", "ifaceName": f"{port.name}:{hop}"})
         return json.dumps({"neighbors": found}, indent=2)
 
     def ospfv3(self, dev: FakeDevice) -> str:

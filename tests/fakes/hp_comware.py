@@ -76,11 +76,8 @@ class Comware(Vrp5):
                "               Neighbor Brief Information",
                "", " Area: 0.0.0.0",
                " Router ID       Address         Pri Dead-Time  State             Interface"]  # fmt: skip
-        for port in dev.ports:
-            peer = dev.network.devices.get(port.peer[0]) if port.peer else None
-            if peer is not None:
-                hop = next(p.ipv4.split("/")[0] for p in peer.ports if p.name == port.peer[1])  # type: ignore[index]
-                out.append(f" {peer.router_id:<15} {hop:<15} 1   35         Full/ -           {port.name}")
+        for port, peer, hop in dev.ospf_peers():
+            out.append(f" {peer.router_id:<15} {hop:<15} 1   35         Full/ -           {port.name}")
         return "\n".join(out)
 
     def ospfv3(self, dev: FakeDevice) -> str:

@@ -67,10 +67,8 @@ class Vrp5(VrpLike):
         out = ["", f"          OSPF Process 1 with Router ID {dev.router_id}",
                "                   Peer Statistic Information",
                "-" * 77, " Area Id         Interface                  Neighbor id          State       "]  # fmt: skip
-        for port in dev.ports:
-            peer = dev.network.devices.get(port.peer[0]) if port.peer else None
-            if peer is not None:
-                out.append(f" 0.0.0.0         {port.name:<26} {peer.router_id:<20} Full        ")
+        for port, peer, _ in dev.ospf_peers():
+            out.append(f" 0.0.0.0         {port.name:<26} {peer.router_id:<20} Full        ")
         return "\n".join([*out, "-" * 77])
 
     def ospfv3(self, dev: FakeDevice) -> str:

@@ -144,11 +144,8 @@ class Junos(Dialect):
 
     def ospf(self, dev: FakeDevice) -> str:
         out = ["Address          Interface              State     ID               Pri  Dead"]
-        for port in dev.ports:
-            peer = dev.network.devices.get(port.peer[0]) if port.peer else None
-            if peer is not None:
-                hop = next(p.ipv4.split("/")[0] for p in peer.ports if p.name == port.peer[1])  # type: ignore[index]
-                out.append(f"{hop:<16} {port.name + '.0':<22} Full      {peer.router_id:<16} 128    32")
+        for port, peer, hop in dev.ospf_peers():
+            out.append(f"{hop:<16} {port.name + '.0':<22} Full      {peer.router_id:<16} 128    32")
         return "\n".join(out)
 
     def ospfv3(self, dev: FakeDevice) -> str:

@@ -55,11 +55,10 @@ class Ruijie(IosLike):
         return "\n".join(out)
 
     def ospf(self, dev: FakeDevice) -> str:
-        peers = [(p, dev.network.devices[p.peer[0]]) for p in dev.ports if p.peer and p.peer[0] in dev.network.devices]
+        peers = dev.ospf_peers()
         out = ["", f"OSPF process 1, {len(peers)} Neighbors, {len(peers)} is Full:",
                "Neighbor ID     Pri   State                Dead Time   Address         Interface"]  # fmt: skip
-        for port, peer in peers:
-            hop = next(p.ipv4.split("/")[0] for p in peer.ports if p.name == port.peer[1])  # type: ignore[index]
+        for port, peer, hop in peers:
             out.append(f"{peer.router_id:<15}   1   Full/ -              00:00:35    {hop:<15} {port.name}")
         return "\n".join(out)
 
