@@ -40,6 +40,7 @@ class CiscoIos(IosLike):
             (r"show ip ospf neighbor", lambda d, m: self.ospf(d)),
             (r"show ipv6 ospf neighbor", lambda d, m: self.ospfv3(d)),
             (r"ping ipv6 (\S+) source (\S+) repeat (\d+) timeout (\d+)", self.ping),
+            (r"show ipv6 interface", lambda d, m: self.ipv6_interfaces(d)),
         ]
 
     def revert_timer(self, dev: FakeDevice, match: "re.Match[str]") -> str:
@@ -89,6 +90,17 @@ class CiscoIos(IosLike):
                "Neighbor ID     Pri   State           Dead Time   Interface ID    Interface"]  # fmt: skip
         for port, peer in dev.ospfv3_peers():
             out.append(f"{peer.router_id:<15} {0:>3}   FULL/  -        00:00:35    {7:<15} {port.name}")
+        return "\n".join(out)
+
+    def ipv6_interfaces(self, dev: FakeDevice) -> str:
+        out = []
+        for name, addresses in self.addresses(dev).items():
+            out += [f"{name} is up, line protocol is up", "  IPv6 is enabled, link-local address is FE80::1",
+                    "  No Virtual link-local address(es):", "  Global unicast address(es):"]  # fmt: skip
+            for address in addresses:
+                flag = " [DUP]" if self.dad(dev, address) == "duplicate" else ""
+                out.append(f"    {address.upper()}, subnet is {address.upper()}/64{flag}")
+            out += ["  Joined group address(es):", "    FF02::1", "  MTU is 1500 bytes"]
         return "\n".join(out)
 
     def ping(self, dev: FakeDevice, match: "re.Match[str]") -> str:

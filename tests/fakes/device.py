@@ -58,6 +58,7 @@ class FakeDevice:
     drop_on: list[str] = field(default_factory=list)
     hang_on: list[str] = field(default_factory=list)  # such a command is never answered (the session stays up)
     routes_lost_after_commit: bool = False
+    duplicate: set[str] = field(default_factory=set)  # addresses whose DAD finds another holder
     changed: bool = False  # a change was committed (drives routes_lost_after_commit)
     saved: int = 0
     pending_question: tuple[str, Callable[[str], str]] | None = None
@@ -238,6 +239,20 @@ class Dialect:
     def running_text(self, dev: FakeDevice) -> str:
         """The running config as the platform prints it (what the rollout reads)."""
         return self.show_running(dev)
+
+    def addresses(self, dev: FakeDevice) -> dict[str, list[str]]:
+        """Interface -> its global IPv6 addresses, from the running config's interface sections."""
+        found: dict[str, list[str]] = {}
+        for child in dev.running.children:
+            if child.text.startswith("interface "):
+                matches = (re.match(r"ipv6 address ([0-9A-Fa-f:]+)/\d+$", c.text) for c in child.children)
+                mine = [m.group(1) for m in matches if m]
+                if mine:
+                    found[child.text.removeprefix("interface ")] = mine
+        return found
+
+    def dad(self, dev: FakeDevice, address: str) -> str:
+        return "duplicate" if str(ip_address(address)) in dev.duplicate else "ok"
 
     def ospfv3_interfaces(self, dev: FakeDevice) -> set[str]:
         """The interfaces whose section holds an OSPFv3 area line."""

@@ -92,6 +92,19 @@ class Vrp5(VrpLike):
 
 class Vrp8(Vrp5):
     platform = "huawei_vrpv8"
+
+    def exec_table(self) -> list[tuple[str, Handler]]:
+        return [*super().exec_table(), (r"display ipv6 interface brief", lambda d, m: self.ipv6_interfaces(d))]
+
+    def ipv6_interfaces(self, dev: FakeDevice) -> str:
+        out = ["*down: administratively down", "(l): loopback", "(s): spoofing",
+               "Interface                    Physical              Protocol VPN"]  # fmt: skip
+        for name, addresses in self.addresses(dev).items():
+            out.append(f"{name:<28} up                    up       --")
+            out += [f"[IPv6 Address] {a.upper()}" + (" [DUPLICATE]" if self.dad(dev, a) == "duplicate" else "")
+                    for a in addresses]  # fmt: skip
+        return "\n".join(out)
+
     two_stage = True
     save_question = "Warning: all configuration will be written to the device.\nAre you sure to continue?[Y/N]"  # NE40E
 

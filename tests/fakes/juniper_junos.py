@@ -40,6 +40,23 @@ class Junos(Dialect):
         lines += [f"set protocols ospf area 0.0.0.0 interface {p.name}.0" for p in dev.ports]
         return "\n".join(lines)
 
+    def addresses(self, dev: FakeDevice) -> dict[str, list[str]]:
+        found: dict[str, list[str]] = {}
+        for child in dev.running.children:
+            m = re.match(r"set interfaces (\S+) unit (\d+) family inet6 address ([0-9a-fA-F:]+)/\d+$", child.text)
+            if m:
+                found.setdefault(f"{m.group(1)}.{m.group(2)}", []).append(m.group(3))
+        return found
+
+    def terse(self, dev: FakeDevice) -> str:
+        """Terse output prints no DAD state (the getter reports every address ok)."""
+        out = ["Interface               Admin Link Proto    Local                 Remote"]
+        for name, addresses in self.addresses(dev).items():
+            out.append(f"{name.split('.')[0]:<23} up    up")
+            out.append(f"{name:<23} up    up   inet6    {addresses[0]}/64")
+            out += [f"{'':<43}{a}/64" for a in addresses[1:]]
+        return "\n".join(out)
+
     def ospfv3_interfaces(self, dev: FakeDevice) -> set[str]:
         found = set()
         for child in dev.running.children:
@@ -60,6 +77,7 @@ class Junos(Dialect):
             (r"show ospf neighbor", lambda d, m: self.ospf(d)),
             (r"show ospf3 neighbor", lambda d, m: self.ospfv3(d)),
             (r"ping (\S+) inet6 source (\S+) count (\d+) wait (\d+)", self.ping),
+            (r"show interfaces terse", lambda d, m: self.terse(d)),
         ]
 
     def configure(self, dev: FakeDevice, match: "re.Match[str]") -> str:

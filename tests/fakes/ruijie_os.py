@@ -38,6 +38,7 @@ class Ruijie(IosLike):
             (r"show ip ospf neighbor", lambda d, m: self.ospf(d)),
             (r"show ipv6 ospf neighbor", lambda d, m: self.ospfv3(d)),
             (r"ping ipv6 (\S+) ntimes (\d+) timeout (\d+) source (\S+)", self.ping),
+            (r"show ipv6 interface brief", lambda d, m: self.ipv6_interfaces(d)),
         ]
 
     def routes(self, dev: FakeDevice) -> str:
@@ -68,6 +69,14 @@ class Ruijie(IosLike):
                "Neighbor ID     Pri   State            Dead Time    Instance ID   Interface"]  # fmt: skip
         for port, peer in peers:
             out.append(f"{peer.router_id:<15}   1   Full/ -          00:00:40     0             {port.name}")
+        return "\n".join(out)
+
+    def ipv6_interfaces(self, dev: FakeDevice) -> str:
+        out = [""]
+        for name, addresses in self.addresses(dev).items():
+            out.append(f"{name:<30}[up/up]")
+            out += [f"        {a.upper()}" + (" [DUP]" if self.dad(dev, a) == "duplicate" else "") for a in addresses]
+            out.append("        FE80::5A69:6CFF:FE2C:7C79")
         return "\n".join(out)
 
     def ping(self, dev: FakeDevice, match: "re.Match[str]") -> str:

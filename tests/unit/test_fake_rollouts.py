@@ -87,7 +87,7 @@ CLEAN = {
                   # the revert timer needs an archive path: configured first, as a change of its own
                   "configure terminal", "<change>", "end",
                   "configure terminal revert timer 5", "<change>", "end",
-                  "show ipv6 ospf neighbor", "show ip route", "show ip ospf neighbor",
+                  "show ipv6 ospf neighbor", "show ipv6 interface", "show ip route", "show ip ospf neighbor",
                   "configure confirm", "copy running-config startup-config", "show running-config", "exit"],
     "huawei": ["display current-configuration", "display ip routing-table", "display ospf peer brief",
                "system-view", "<change>", "return",
@@ -96,7 +96,7 @@ CLEAN = {
     "huawei_vrpv8": ["display current-configuration", "display ip routing-table", "display ospf peer brief",
                      "system-view", "<change>", "commit trial 300", "return",
                      "display ospfv3 peer", "ping ipv6 -c 3 -t 1000 -a 2001:db8:ab00::6 2001:db8:ab00::6",
-                     "display ip routing-table", "display ospf peer brief",
+                     "display ipv6 interface brief", "display ip routing-table", "display ospf peer brief",
                      "system-view", "commit", "return", "save", "y", "display current-configuration", "quit"],
     "hp_comware": ["display current-configuration", "display ip routing-table", "display ospf peer",
                    "system-view", "configuration commit delay 5", "<change>", "return",
@@ -104,11 +104,12 @@ CLEAN = {
                    "system-view", "configuration commit", "return", "save force", "display current-configuration",
                    "quit"],
     "ruijie_os": ["show running-config", "show ip route", "show ip ospf neighbor", "configure terminal", "<change>",
-                  "end", "show ipv6 ospf neighbor", "show ip route", "show ip ospf neighbor", "write",
+                  "end", "show ipv6 ospf neighbor", "show ipv6 interface brief", "show ip route",
+                  "show ip ospf neighbor", "write",
                   "show running-config", "exit"],
     "juniper_junos": ["show configuration | display set", "show route table inet.0", "show ospf neighbor",
                       "configure", "<change>", "commit confirmed 5", "exit",
-                      "show ospf3 neighbor", "show route table inet.0", "show ospf neighbor",
+                      "show ospf3 neighbor", "show interfaces terse", "show route table inet.0", "show ospf neighbor",
                       "configure", "commit", "exit", "show configuration | display set", "exit"],
     "frr": ["show running-config", "show ip route json", "show ip ospf neighbor json", "configure terminal",
             "<change>", "end", "show ipv6 ospf6 neighbor json", "show ip route json", "show ip ospf neighbor json",
@@ -228,6 +229,21 @@ def test_a_device_that_stops_answering_during_the_checks_is_rolled_back(
     assert "ReadTimeout" in outcome.error
     assert differences(get(platform), fake.config_text(), before) == []
     assert fake.checkpoint is None
+
+
+@pytest.mark.parametrize(("fakes", "platform"), [([DEVICE[p]], p) for p in ("cisco_ios", "huawei_vrpv8", "ruijie_os")],
+                         indirect=["fakes"])  # fmt: skip
+def test_a_duplicate_address_rolls_the_change_back(fakes: tuple[FakeNetwork, Run], platform: str) -> None:
+    network, run = fakes
+    device = DEVICE[platform]
+    fake = network.devices[device]
+    before = fake.config_text()
+    loopback = {"cisco_ios": "2001:db8:ab00::a", "huawei_vrpv8": "2001:db8:ab00::6", "ruijie_os": "2001:db8:ab00::d"}
+    fake.duplicate = {loopback[platform]}  # another node answers DAD for the loopback's new address
+    [outcome] = run(converge_timeout=0.0)
+    assert outcome.status == "rolled-back", outcome.error
+    assert f"duplicate address detected (DAD): {loopback[platform]}" in outcome.error
+    assert differences(get(platform), fake.config_text(), before) == []
 
 
 def _contains(sequence: list[str], part: list[str]) -> bool:

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Protocol
 
 from ..platforms.base import Platform
-from ..platforms.results import Neighbor, Ping, Route
+from ..platforms.results import Ipv6Interface, Neighbor, Ping, Route
 
 
 class DeviceError(Exception):
@@ -73,6 +73,11 @@ class Driver(Protocol):
     def ospfv3_neighbors(self) -> list[Neighbor]: ...
 
     def ping(self, target: str, source: str, source_interface: str) -> Ping: ...
+
+    def ipv6_interfaces(self) -> list[Ipv6Interface]:
+        """Where the platform has the getter (``platform.parsers``): interfaces with their IPv6 addresses and
+        their duplicate-address-detection state."""
+        ...
 
 
 DriverFactory = Callable[[Target], Driver]

@@ -12,7 +12,7 @@ from netmiko.exceptions import NetmikoAuthenticationException, NetmikoTimeoutExc
 
 from ..platforms import get
 from ..platforms.base import Platform
-from ..platforms.results import Neighbor, ParseError, Ping, Route
+from ..platforms.results import Ipv6Interface, Neighbor, ParseError, Ping, Route
 from .base import DeviceError, Target
 
 _known_hosts_lock = threading.Lock()
@@ -155,6 +155,9 @@ class CliDriver:
         result = self._get("ping", target=target, source=source, source_interface=source_interface)
         assert isinstance(result, Ping)
         return result
+
+    def ipv6_interfaces(self) -> list[Ipv6Interface]:
+        return list(self._get("ipv6-interfaces"))
 
     def _get(self, getter: str, **fields: str) -> Any:
         command = self.platform.commands[getter].format(**fields)

@@ -8,7 +8,7 @@ the getters have nothing to read, so they answer empty, and every command that w
 from pathlib import Path
 
 from ..platforms import get
-from ..platforms.results import Neighbor, Ping, Route
+from ..platforms.results import Ipv6Interface, Neighbor, Ping, Route
 from .base import DeviceError, Driver, DriverFactory, Target
 
 SUFFIX = ".cfg"
@@ -79,6 +79,9 @@ class SavedConfig:
 
     def ping(self, target: str, source: str, source_interface: str) -> Ping:
         return Ping(0, 0)
+
+    def ipv6_interfaces(self) -> list[Ipv6Interface]:
+        return []
 
 
 def saved_configs(directory: Path) -> DriverFactory:

@@ -18,7 +18,7 @@ from ..devices.cli import CliDriver
 from ..devices.diff import change, differences, restore
 from ..history import ConfigHistory, scrub
 from ..inventory import Inventory
-from ..platforms.results import Neighbor, Route
+from ..platforms.results import AddressState, Neighbor, Route, canonical_address
 from ..render import DeviceContext, Renderer
 from ..store import Store, operator_name
 from .waves import batches, core_device, core_outwards, neighbours
@@ -289,8 +289,32 @@ class Rollout:
             core_loopback = self.contexts[self.core].loopback.ipv6.split("/")[0] if self.core in self.contexts else ""
             if core_loopback:
                 problems += self._ping(s, core_loopback, f"core {self.core} loopback")
+        problems += self._addresses(s)
         problems += self._ipv4_unchanged(s)
         return problems
+
+    def _addresses(self, s: Session) -> list[str]:
+        """Where the platform shows duplicate address detection: no planned address duplicate, none left
+        tentative (waits while DAD runs, up to the convergence timeout)."""
+        assert s.driver is not None
+        if "ipv6-interfaces" not in s.driver.platform.parsers:
+            return []
+        planned = {canonical_address(p.ipv6.split("/")[0]) for p in s.context.ports() if p.ipv6}
+        deadline = time.monotonic() + self.options.converge_timeout
+        while True:
+            states = {a.address: a.state for i in s.driver.ipv6_interfaces() for a in i.addresses}
+            duplicate = sorted(a for a in planned if states.get(a) == AddressState.DUPLICATE)
+            if duplicate:
+                return [f"duplicate address detected (DAD): {', '.join(duplicate)}"]
+            tentative = sorted(a for a in planned if states.get(a) == AddressState.TENTATIVE)
+            if not tentative:
+                shown = len(planned & set(states))
+                s.outcome.checks.append(f"IPv6 addresses: {shown} of {len(planned)} shown, none duplicate")
+                return []
+            if time.monotonic() > deadline:
+                return [f"address still tentative (DAD) after {self.options.converge_timeout:.0f} s: "
+                        f"{', '.join(tentative)}"]  # fmt: skip
+            time.sleep(0.5)
 
     def _wait_full(self, s: Session, expected: dict[str, str]) -> list[str]:
         deadline = time.monotonic() + self.options.converge_timeout
