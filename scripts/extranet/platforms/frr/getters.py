@@ -26,7 +26,7 @@ def _json(output: str) -> Any:
         line = output[: len(output) - len(text)].count("\n") + 1
         raise ParseError(line, "expected vtysh's JSON (an object)")
     try:
-        return json.loads(output)  # the whole output, so the error's line is the file's line
+        return json.loads(output.rstrip())  # leading blank lines kept: the error's line is the file's line
     except json.JSONDecodeError as exc:
         raise ParseError(exc.lineno, f"not JSON: {exc.msg}") from None
 
