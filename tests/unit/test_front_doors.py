@@ -34,6 +34,8 @@ def extranet(workspace: Path, *args: str, **env: str) -> subprocess.CompletedPro
         (["run", "dual_stack.yml", "--lab"], {}, "no lab is up"),
         (["run", "dual_stack.yml", "--waves", "0"], {}, "is not a count"),
         (["run", "backup.yml", "--limit", "nosuch"], {}, "not a device or group"),
+        (["run", "backup.yml", "--limit", ""], {}, "--limit '': names no device or group"),
+        (["push", "dual-stack", "--lab", "--limit", " , "], {}, "--limit ' , ': names no device or group"),
         (
             ["run", "backup.yml"],
             {"EXTRANET_DEFAULT_USERNAME": "u", "EXTRANET_DEFAULT_PASSWORD": "p"},

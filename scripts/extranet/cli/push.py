@@ -34,8 +34,10 @@ def fail(message: str) -> typer.Exit:
 
 def select(inv: Inventory, limit: str | None) -> list[str]:
     """--limit: device names and groups (site_<id>, role_<role>, platform_<name>, level_<level>), comma-separated."""
-    if not limit:
+    if limit is None:
         return sorted(inv.devices)
+    if not limit.strip(" ,"):
+        raise fail(f"--limit {limit!r}: names no device or group (leave --limit out to take every device)")
     chosen: set[str] = set()
     for item in (part.strip() for part in limit.split(",") if part.strip()):
         kind, _, value = item.partition("_")
