@@ -192,16 +192,19 @@ class CliDriver:
         return output
 
     def _paste(self, lines: list[str]) -> None:
-        """Configuration lines sent as one write, read until the prompt follows the last one's echo: a round trip
-        per line was the slowest part of a change. A refused line is named from the echo before the error."""
+        """Configuration lines sent in one write, then read back in order: up to each line's echo (as netmiko's
+        cmd_verify does, so a repeated ``exit`` is never mistaken for the last one), then to the prompt. A round
+        trip per line was the slowest part of a change; an error is told apart by the echo it follows."""
         conn = self.conn
         prompt = self.platform.prompt.format(base=re.escape(conn.base_prompt))
         conn.write_channel("".join(line + conn.RETURN for line in lines))
-        last = re.escape(lines[-1].strip())
-        output = conn.read_until_pattern(pattern=rf"{last}[\s\S]*?{prompt}", read_timeout=self.read_timeout)
-        errors = self.platform.errors(output)
-        if errors:
-            raise DeviceError(self.device, f"{_refused_line(self.platform, output, lines)!r} refused: {errors[0]}")
+        sent = [line.strip() for line in lines if line.strip()]
+        previous = "configuration"
+        for line in sent:
+            # what stands before a line's echo is the answer to the line sent before it
+            self._refused(conn.read_until_pattern(pattern=re.escape(line), read_timeout=self.read_timeout), previous)
+            previous = line
+        self._refused(conn.read_until_pattern(pattern=prompt, read_timeout=self.read_timeout), previous)
 
     def _interrupted(self, command: str, seconds: float = 3.0) -> str:
         """Run a command that does not stop by itself until it has answered (or ``seconds``), then Ctrl-C it."""
@@ -219,22 +222,3 @@ class CliDriver:
         errors = self.platform.errors(output)
         if errors:
             raise DeviceError(self.device, f"{command!r} refused: {errors[0]}")
-
-
-def _refused_line(platform: Platform, output: str, sent: list[str]) -> str:
-    r"""The sent line whose echo stands last before the first error in the output.
-
-    >>> from extranet.platforms import get
-    >>> out = "interface Gi0/1\n ipv6 adress 2001:db8::1/64\n        ^\n% Invalid input detected at '^' marker.\nR1#"
-    >>> _refused_line(get("cisco_ios"), out, ["interface Gi0/1", " ipv6 adress 2001:db8::1/64"])
-    'ipv6 adress 2001:db8::1/64'
-    """
-    pattern = re.compile(platform.error_pattern, re.IGNORECASE)
-    lines = output.splitlines()
-    first = next((i for i, line in enumerate(lines) if pattern.search(line)), len(lines))
-    texts = sorted({line.strip() for line in sent}, key=len, reverse=True)
-    for line in reversed(lines[:first]):
-        found = next((text for text in texts if text and line.rstrip().endswith(text)), None)
-        if found:
-            return found
-    return "configuration"
