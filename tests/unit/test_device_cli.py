@@ -93,13 +93,13 @@ def test_a_cut_off_output_names_the_line_it_stopped_at(tmp_path: Path) -> None:
 
 def test_a_problem_with_the_whole_output_has_no_line(tmp_path: Path) -> None:
     wrong = tmp_path / "wrong.json"
-    wrong.write_text('{"10.0.0.0/8": {"protocol": "ospf"}}\n', encoding="utf-8")
+    wrong.write_text('{"198.18.0.0/15": {"protocol": "ospf"}}\n', encoding="utf-8")
     said = refused("parse", "frr", "ipv4-routes", str(wrong))
-    assert said.startswith(f"error: {wrong}: 10.0.0.0/8: expected a list")
+    assert said.startswith(f"error: {wrong}: 198.18.0.0/15: expected a list")
 
 
 def test_a_parser_that_trips_is_still_a_refusal_without_traceback() -> None:
-    said = refused("parse", "frr", "ipv4-routes", "-", stdin='{"10.0.0.0/8": [1]}')
+    said = refused("parse", "frr", "ipv4-routes", "-", stdin='{"198.18.0.0/15": [1]}')
     assert said.startswith("error: <stdin>: the frr ipv4-routes parser cannot read it: AttributeError")
 
 
