@@ -14,6 +14,7 @@ change is made: the post-check fails).
 
 from __future__ import annotations
 
+import contextlib
 import re
 import socket
 import threading
@@ -317,8 +318,13 @@ class FakeServer:
         self._thread.start()
 
     def close(self) -> None:
+        """Stop listening for good: a socket closed while a thread waits in accept() would go on accepting (the
+        port stays taken on the host's loopback for the rest of the test run)."""
         self._stop.set()
+        with contextlib.suppress(OSError):
+            self.sock.shutdown(socket.SHUT_RDWR)  # wakes the accept()
         self.sock.close()
+        self._thread.join(timeout=5)
 
     def _serve(self) -> None:
         while not self._stop.is_set():
