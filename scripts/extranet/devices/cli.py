@@ -85,11 +85,6 @@ class CliDriver:
                 self._conn.disconnect()
             self._conn = None
 
-    def reopen(self) -> None:
-        """A new session after the old one broke (the device keeps its timer and its config)."""
-        self.close()
-        self.open()
-
     # ---- changes -------------------------------------------------------------------------------------------
     def running_config(self) -> str:
         return self._step(self.platform.running_config, read_timeout=3 * self.read_timeout)

@@ -4,7 +4,6 @@ Every platform's getters return these; the rollout's checks and ``extranet devic
 A parser that cannot read its output raises ``ParseError`` with the 1-based line it stopped at.
 """
 
-import re
 from dataclasses import asdict, dataclass
 from enum import StrEnum
 from ipaddress import ip_address, ip_network
@@ -138,5 +137,3 @@ def as_json(value: object) -> Any:
         return value.value
     return value
 
-
-WORD = re.compile(r"\S+")
