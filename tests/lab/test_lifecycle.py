@@ -113,3 +113,28 @@ def test_a_lab_whose_owner_died_half_way_is_stale_and_cleared_by_the_next_up() -
         owner.kill()
         run_cli("lab", "down", "--dir", str(directory))
         shutil.rmtree(parent, ignore_errors=True)
+
+
+def test_a_directory_that_holds_no_lab_is_never_used_nor_emptied() -> None:
+    """`lab down` deletes what is in a lab's directory: `lab up` refuses a directory with other files, and a
+    state file it cannot read stops every lab command before anything is touched."""
+    require_lab()
+    parent = searchable_tmp()
+    precious = parent / "precious.txt"
+    precious.write_text("the operator's own file\n")
+    try:
+        refused = run_cli("lab", "up", "--dir", str(parent), "-i", str(EXAMPLE), "--wait", "0")
+        assert refused.returncode == 1, refused.stdout + refused.stderr
+        assert "is not an empty directory and holds no lab" in " ".join(refused.stderr.split())
+        assert sorted(p.name for p in parent.iterdir()) == ["precious.txt"]
+        (parent / "state.json").write_text("{not json\n")
+        for command in (["down"], ["status"], ["up", "-i", str(EXAMPLE)]):
+            proc = run_cli("lab", *command, "--dir", str(parent))
+            assert proc.returncode == 2, (command, proc.stdout + proc.stderr)
+            assert "not a lab state file this version can read" in proc.stderr and "Traceback" not in proc.stderr
+        assert precious.read_text() == "the operator's own file\n"
+        assert (parent / "state.json").read_text() == "{not json\n"
+        negative = run_cli("lab", "up", "--dir", str(parent / "lab"), "--wait", "-3")
+        assert negative.returncode == 2 and not (parent / "lab").exists()
+    finally:
+        shutil.rmtree(parent, ignore_errors=True)

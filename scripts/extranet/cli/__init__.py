@@ -7,9 +7,11 @@ import os
 import sys
 
 import typer
+from rich.markup import escape
 
 from .. import __version__
 from ..inventory import InventoryError
+from ..lab.state import StateError
 from . import audit, db, device, inventory, lab, plan, probe, push, report, run
 from .output import errors, print_problems
 
@@ -52,6 +54,12 @@ def main() -> None:
     except InventoryError as exc:
         print_problems(exc.problems, subject=exc.subject)
         sys.exit(2)
+    except StateError as exc:
+        errors.print(f"[red]error:[/] {escape(str(exc))}", highlight=False)
+        sys.exit(2)
+    except KeyboardInterrupt:  # Ctrl-C: what was done is recorded as it was done; say so, no traceback
+        errors.print("interrupted", highlight=False)
+        sys.exit(130)
     except BrokenPipeError:  # `extranet … | head`: the reader left; say nothing more
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         sys.exit(141)

@@ -52,7 +52,7 @@ def _state(directory: Path | None) -> LabState:
 def up(
     inventory: Path | None = InventoryOption,
     directory: Path | None = DirOption,
-    wait: float = typer.Option(60.0, "--wait", help="Seconds to wait for OSPF to converge (0: do not wait)."),
+    wait: float = typer.Option(60.0, "--wait", min=0, help="Seconds to wait for OSPF to converge (0: do not wait)."),
     foreground: bool = typer.Option(False, "--foreground", help="Stay running; take the lab down on Ctrl-C/SIGTERM."),
     lock: Path = typer.Option(
         DEFAULT_LOCK,

@@ -82,12 +82,24 @@ class LabState:
         tmp.replace(self.path)
 
 
+class StateError(RuntimeError):
+    """The lab directory holds a state file this code cannot read (not a lab's, damaged, or from another version)."""
+
+
 def load_state(directory: Path) -> LabState | None:
+    """The lab recorded in ``directory``, None when there is none; StateError when its state file is unreadable
+    (then nothing is touched: `lab down` must not guess what to delete)."""
     path = directory / "state.json"
     if not path.exists():
         return None
-    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
-    data["owner"] = Proc(**data["owner"])
-    data["procs"] = [Proc(**p) for p in data["procs"]]
-    data["faults"] = [Fault(**f) for f in data.get("faults", [])]
-    return LabState(**data)
+    try:
+        data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+        data["owner"] = Proc(**data["owner"])
+        data["procs"] = [Proc(**p) for p in data["procs"]]
+        data["faults"] = [Fault(**f) for f in data.get("faults", [])]
+        return LabState(**data)
+    except (OSError, ValueError, TypeError, KeyError) as exc:
+        raise StateError(
+            f"{path}: not a lab state file this version can read ({exc.__class__.__name__}: {exc}); nothing was "
+            "touched. If no lab runs from this directory, remove the file by hand"
+        ) from None

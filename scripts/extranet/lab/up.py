@@ -52,6 +52,7 @@ def up(inventory: Inventory, directory: Path, lock: Lock | None = None) -> LabSt
     privates = private_networks(inventory)
     systems = listeners(inventory, topo, privates)
     clear_stale(directory)
+    check_empty(directory)
     check_free(topo, privates)
     check_reachable(directory)
     creds = Credentials.generate()
@@ -81,6 +82,15 @@ def clear_stale(directory: Path) -> None:
     if not stale(old):
         raise LabError(f"a lab is already up ({old.path}): run `extranet lab down` first")
     down(directory)
+
+
+def check_empty(directory: Path) -> None:
+    """A lab goes into a new or empty directory: `lab down` deletes everything in it."""
+    if directory.is_symlink() or (directory.exists() and (not directory.is_dir() or any(directory.iterdir()))):
+        raise LabError(
+            f"{directory} is not an empty directory and holds no lab; `lab down` deletes what is in a lab's "
+            "directory, so give a new or empty one (--dir or $EXTRANET_LAB_DIR)"
+        )
 
 
 def check_free(topo: Topology, privates: list[Private]) -> None:
