@@ -301,6 +301,7 @@ def test_cli_bad_input_exits_two_with_the_reason(seeded: tuple[Store, Path]) -> 
         (["--format", "pdf"], "'pdf' is not one of"),
         (["--lang", "fr"], "'fr' is not one of"),
         (["--since", "last tuesday"], "--since 'last tuesday': give a date (2026-11-01)"),
+        (["--since", "1000000000d"], "--since '1000000000d': reaches back before the year 1"),
     ):
         result = run(*args, db=seeded[1])
         assert result.returncode == 2, args

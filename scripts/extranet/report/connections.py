@@ -268,13 +268,19 @@ def parse_since(text: str, now: datetime) -> datetime:
     >>> now = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)
     >>> parse_since("7d", now).isoformat(), parse_since("12h", now).isoformat()
     ('2026-11-23T08:00:00+00:00', '2026-11-29T20:00:00+00:00')
+    >>> parse_since("1000000d", now)
+    Traceback (most recent call last):
+    ValueError: --since '1000000d': reaches back before the year 1; give a date (2026-11-01)
     >>> parse_since("2026-11-01T00:00+08:00", now).isoformat()
     '2026-11-01T00:00:00+08:00'
     """
     spans = {"d": timedelta(days=1), "h": timedelta(hours=1)}
     number, unit = text[:-1], text[-1:].lower()
     if unit in spans and number.isdigit():
-        return now - int(number) * spans[unit]
+        try:
+            return now - int(number) * spans[unit]
+        except OverflowError:  # before the year 1
+            raise ValueError(f"--since {text!r}: reaches back before the year 1; give a date (2026-11-01)") from None
     try:
         moment = datetime.fromisoformat(text)
     except ValueError:
