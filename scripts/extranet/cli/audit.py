@@ -12,7 +12,7 @@ app = typer.Typer(
 
 @app.command("log")
 def log(
-    limit: int = typer.Option(50, "--limit", "-n", min=1, help="Show the newest N events."),
+    limit: int = typer.Option(50, "--limit", "-n", min=1, max=10**9, help="Show the newest N events."),
     as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
 ) -> None:
     """Show the newest audit events."""

@@ -17,7 +17,7 @@ from ..render import DEFAULT_TEMPLATES, RenderError
 from ..rollout.engine import Options, Outcome, ResumeError, Rollout
 from ..rollout.setup import HISTORY, prepare
 from ..rollout.targets import TargetError
-from ..rollout.waves import WaveError, failure_budget, parse_sizes
+from ..rollout.waves import WaveError, check_timers, failure_budget, parse_sizes
 from ..store import open_store
 from .inventory import InventoryOption, inventory_digest
 from .output import console, errors, print_json
@@ -84,6 +84,7 @@ def dual_stack(
     inv = load_inventory(inventory)
     try:
         sizes = parse_sizes(waves)
+        check_timers(confirm_timer, converge_timeout)  # before credentials are asked for
         devices = select(inv, limit)
         prepared = prepare(inv, devices, lab=lab, lock=lock, templates=templates, trust_new_hosts=trust_new_hosts,
                            running=running)  # fmt: skip

@@ -22,7 +22,7 @@ from ..rollout.ansible import BACKUP_KIND
 from ..rollout.engine import KIND, Options, Outcome, ResumeError, finish_run, open_run
 from ..rollout.setup import HISTORY
 from ..rollout.targets import KNOWN_HOSTS, TargetError, device_targets, lab_targets
-from ..rollout.waves import WaveError, core_outwards, parse_sizes
+from ..rollout.waves import WaveError, check_timers, core_outwards, parse_sizes
 from ..store import Store, open_store
 from .inventory import InventoryOption, inventory_digest
 from .push import RolloutProgress, fail, report_table, select
@@ -63,6 +63,7 @@ def run(
     inv = load_inventory(inventory)
     try:
         sizes = parse_sizes(waves)
+        check_timers(300, converge_timeout)
     except WaveError as exc:
         raise fail(str(exc)) from exc
     hosts = core_outwards(inv, select(inv, limit))
@@ -74,7 +75,7 @@ def run(
             raise fail(str(exc)) from exc
     store = open_store()
     digest = inventory_digest(inventory_dir(inventory))
-    options = Options(sizes, 0, forks, dry_run, ticket, digest=digest)
+    options = Options(sizes, 0, forks, dry_run, ticket, converge_timeout=converge_timeout, digest=digest)
     done: set[str] = set()
     resumed_from: int | None = None
     if kind == KIND:

@@ -21,7 +21,7 @@ from ..inventory import Inventory
 from ..platforms.results import AddressState, Neighbor, Route, canonical_address
 from ..render import DeviceContext, Renderer
 from ..store import Store, operator_name
-from .waves import batches, core_device, core_outwards, neighbours
+from .waves import batches, check_timers, core_device, core_outwards, neighbours
 
 KIND = "push dual-stack"
 DONE = ("ok", "unchanged")
@@ -64,6 +64,9 @@ class Options:
     confirm_seconds: int = 300
     converge_timeout: float = 30.0
     digest: str | None = None  # the inventory's SHA-256, recorded with the run
+
+    def __post_init__(self) -> None:  # every front door (the CLI, the Ansible module) gets the same refusal
+        check_timers(self.confirm_seconds, self.converge_timeout)
 
 
 @dataclass

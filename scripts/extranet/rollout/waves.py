@@ -7,7 +7,30 @@ from ..inventory.models import DeviceRole
 
 
 class WaveError(ValueError):
-    """A --waves value that is not a list of counts and percentages."""
+    """A --waves value that is not a list of counts and percentages, or a timer out of its range."""
+
+
+# Every platform's confirm timer takes 60 s – 2 h: IOS `configure terminal revert timer` 1–120 min, VRP8 `commit
+# trial` 60–65535 s, Comware `configuration commit delay` and Junos `commit confirmed` 1–65535 min.
+CONFIRM_SECONDS = (60, 7200)
+CONVERGE_SECONDS = (0.0, 3600.0)  # 0: check once, do not wait
+
+
+def check_timers(confirm_seconds: int, converge_timeout: float) -> None:
+    """``--confirm-timer`` and ``--converge-timeout`` within what the devices and a rollout can honour.
+
+    >>> check_timers(300, float("nan"))
+    Traceback (most recent call last):
+    extranet.rollout.waves.WaveError: --converge-timeout nan: give seconds from 0 to 3600
+    """
+    low, high = CONFIRM_SECONDS
+    if not low <= confirm_seconds <= high:
+        raise WaveError(
+            f"--confirm-timer {confirm_seconds}: give seconds from {low} to {high} (what every platform's "
+            "confirm timer takes; the change is rolled back by the device if not confirmed in time)"
+        )
+    if not CONVERGE_SECONDS[0] <= converge_timeout <= CONVERGE_SECONDS[1]:  # also false for nan
+        raise WaveError(f"--converge-timeout {converge_timeout}: give seconds from 0 to 3600")
 
 
 def neighbours(inv: Inventory) -> dict[str, set[str]]:
