@@ -13,10 +13,12 @@ from typing import Any
 class ParseError(ValueError):
     """The output does not have the shape the command prints: ``line`` is 1-based (0: the output as a whole)."""
 
+    SHOWN = 240  # a message quoting a device line stays one readable line, however long the line
+
     def __init__(self, line: int, message: str) -> None:
         self.line = line
-        self.message = message
-        super().__init__(f"line {line}: {message}" if line else message)
+        self.message = message if len(message) <= self.SHOWN else f"{message[: self.SHOWN]}… ({len(message)} chars)"
+        super().__init__(f"line {line}: {self.message}" if line else self.message)
 
 
 class RouteProtocol(StrEnum):

@@ -71,3 +71,12 @@ def platform_getters() -> list[Any]:
 def test_another_commands_output_is_refused(platform: str, getter: str) -> None:
     with pytest.raises(ParseError):
         parser(platform, getter)(OTHER_COMMAND)
+
+
+@pytest.mark.parametrize(("platform", "getter"), platform_getters())
+def test_a_megabyte_line_is_refused_in_a_readable_message(platform: str, getter: str) -> None:
+    """Garbage the size of a paging accident: refused, and the message quotes at most a line's worth of it."""
+    for garbage in ("198.51.100.1 " * 80_000 + "\n", " " * 1_000_000 + "x\n"):
+        with pytest.raises(ParseError) as refused:
+            parser(platform, getter)(garbage)
+        assert len(str(refused.value)) < 400
