@@ -51,6 +51,9 @@ def extranet(workspace: Path, *args: str, **env: str) -> subprocess.CompletedPro
         (["probe", "--family", "7"], {}, "--family '7'"),
         (["probe", "--from", "department"], {}, "needs the lab"),
         (["probe", "--site", "atlantis"], {}, "no site 'atlantis'"),
+        (["probe", "--dept", ""], {}, "--dept '': names no department"),
+        (["probe", "--dept", " , "], {}, "--dept ' , ': names no department"),
+        (["probe", "--site", ""], {}, "--site: no site ''"),
     ],
 )
 def test_bad_input_exits_2_and_says_what_to_do(workspace: Path, args: list[str], env: dict[str, str],

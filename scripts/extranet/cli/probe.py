@@ -34,13 +34,15 @@ app = typer.Typer(help="Probe every department's connection over IPv4 and IPv6, 
 def departments(inv: Inventory, dept: str | None, site: str | None) -> list[str]:
     """--dept a,b and --site s (a site takes its departments and those of the sites under it)."""
     chosen = sorted(inv.departments)
-    if dept:
+    if dept is not None:  # `--dept ''` names nothing: it must not mean every department
         wanted = [d.strip() for d in dept.split(",") if d.strip()]
+        if not wanted:
+            raise fail(f"--dept {dept!r}: names no department; give ids such as {', '.join(chosen[:3])}")
         unknown = [d for d in wanted if d not in inv.departments]
         if unknown:
             raise fail(f"--dept: no department {', '.join(unknown)}; e.g. {', '.join(chosen[:5])}")
         chosen = [d for d in chosen if d in wanted]
-    if site:
+    if site is not None:
         if site not in inv.sites:
             raise fail(f"--site: no site {site!r}; sites: {', '.join(sorted(inv.sites)[:8])}, …")
         under = {site}
