@@ -4,6 +4,7 @@ PyYAML (with libyaml when present) composes the node tree; we keep the line of e
 sequence item, keyed by its path, so that errors found much later can still name ``file:line``.
 """
 
+import codecs
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -13,6 +14,7 @@ from typing import Any
 import yaml
 import yaml_rs
 
+from ..files import RefusedPath, read_limited
 from .fields import SECRET_KEY
 from .problems import Problem, display_path
 
@@ -93,22 +95,67 @@ class SourceDocument:
         return Problem(self.file, self.line_of(path), format_path(path), message, severity, ref)
 
 
+MAX_DEPTH = 64  # collections inside collections; the inventory, the policy and the lock need fewer than 8
+NO_ALIASES = (
+    "YAML anchors and aliases (&name, *name, <<: *name) are not allowed in extranet files (an alias can expand "
+    "without bound); write the value out"
+)
+_NO_REPLAY = yaml_rs.AliasLimits(max_total_replayed_events=0)  # yaml-rs refuses the first alias
+# Outside YAML's printable set: a raw control character hides in a value (yaml-rs even cuts a value at NUL).
+_UNPRINTABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ufffe\uffff]")
+
+
+def read_yaml_text(path: Path) -> tuple[str | None, list[Problem]]:
+    """The text of one YAML file the operator gave: a regular file (links followed) of at most
+    ``files.READ_LIMIT_MIB``, UTF-8 (a BOM at the start is dropped), with no raw control characters."""
+    shown = display_path(path)
+    try:
+        raw = read_limited(path)
+    except RefusedPath as exc:
+        return None, [Problem(shown, 0, "", exc.strerror)]
+    except OSError as exc:
+        return None, [Problem(shown, 0, "", f"cannot read: {exc.strerror}")]
+    body = raw.removeprefix(codecs.BOM_UTF8)
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        at = exc.start + len(raw) - len(body)
+        return None, [Problem(shown, 0, "", f"not UTF-8 text (byte {at}); save the file as UTF-8")]
+    bad = _UNPRINTABLE.search(text)
+    if bad is not None:
+        start = bad.start()
+        line, column = text.count("\n", 0, start) + 1, start - text.rfind("\n", 0, start)
+        return None, [
+            Problem(
+                shown,
+                line,
+                "",
+                f"control character U+{ord(bad.group()):04X} at column {column}: not allowed in a YAML file; "
+                "remove it (a value that needs one cannot reach a device anyway)",
+            )
+        ]
+    return text, []
+
+
+def parse_fast(text: str) -> Any:
+    """yaml-rs, refusing aliases (``yaml_rs.YAMLDecodeError``): no line map, for files read whole."""
+    return yaml_rs.loads(text, alias_limits=_NO_REPLAY)
+
+
 def load_yaml(path: Path) -> tuple[SourceDocument | None, list[Problem]]:
     """Parse one YAML file; syntax errors and duplicate keys come back as problems, never raised.
 
     The data comes from yaml-rs (YAML 1.2, ~20× PyYAML); line numbers only when a problem needs one, from
-    PyYAML's composer. A file yaml-rs refuses is parsed again by PyYAML to say where and why.
+    PyYAML's composer. A file yaml-rs refuses is parsed again by PyYAML to say where and why. Anchors and
+    aliases are refused (``NO_ALIASES``), and so is nesting deeper than ``MAX_DEPTH`` (yaml-rs: 255).
     """
     shown = display_path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        return None, [Problem(shown, 0, "", f"not UTF-8 text (byte {exc.start}); save the file as UTF-8")]
-    except OSError as exc:
-        return None, [Problem(shown, 0, "", f"cannot read: {exc.strerror}")]
+    text, problems = read_yaml_text(path)
+    if text is None:
+        return None, problems
     secrets = SECRET_KEY.search(text) is not None
     try:
-        data = yaml_rs.loads(text)
+        data = parse_fast(text)
     except (yaml_rs.YAMLDecodeError, ValueError, RecursionError):
         return _load_with_pyyaml(shown, text, secrets)
     return SourceDocument(shown, data, text=text, may_hold_secrets=secrets), []
@@ -117,6 +164,9 @@ def load_yaml(path: Path) -> tuple[SourceDocument | None, list[Problem]]:
 def _load_with_pyyaml(shown: str, text: str, secrets: bool) -> tuple[SourceDocument | None, list[Problem]]:
     loader = _Loader(text)
     try:
+        unbounded = _unbounded(shown, text)
+        if unbounded is not None:
+            return None, [unbounded]
         node = loader.get_single_node()
         if node is None:
             return SourceDocument(shown, None, {}), []
@@ -134,6 +184,31 @@ def _load_with_pyyaml(shown: str, text: str, secrets: bool) -> tuple[SourceDocum
     doc = SourceDocument(shown, data, {}, may_hold_secrets=secrets)
     problems = list(_record_lines(doc, node, ()))
     return doc, problems
+
+
+def _unbounded(shown: str, text: str) -> Problem | None:
+    """The first anchor, alias or collection nested past ``MAX_DEPTH``, seen in the parser's events before
+    anything is composed: composing (and walking) an alias bomb or 100000 ``[`` would not end in bounded time
+    and memory."""
+    loader = _Loader(text)
+    depth = 0
+    try:
+        while loader.check_event():
+            event = loader.get_event()
+            line = event.start_mark.line + 1
+            if isinstance(event, yaml.AliasEvent):
+                return Problem(shown, line, "", f"alias *{event.anchor}: {NO_ALIASES}")
+            if isinstance(event, yaml.NodeEvent) and event.anchor is not None:
+                return Problem(shown, line, "", f"anchor &{event.anchor}: {NO_ALIASES}")
+            if isinstance(event, yaml.CollectionStartEvent):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    return Problem(shown, line, "", f"nested deeper than {MAX_DEPTH} levels; flatten the data")
+            elif isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
+    finally:
+        loader.dispose()
+    return None
 
 
 def _record_lines(doc: SourceDocument, node: yaml.Node, path: PathKey) -> Iterator[Problem]:
