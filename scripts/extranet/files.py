@@ -72,19 +72,24 @@ def _named(exc: OSError, path: Path) -> OSError:
     return type(exc)(exc.errno, exc.strerror or str(exc), str(path))
 
 
-def write_atomically(path: Path, lines: Iterable[str], scratch: Path | None = None) -> None:
+def write_atomically(path: Path, lines: Iterable[str], scratch: Path | None = None, shared: bool = False) -> None:
     """Temporary file (in ``scratch``, else beside ``path``), fsync, rename over the old file, fsync the directory.
 
     ``scratch`` must be on the same file system as ``path`` (the rename is atomic only there). ``path`` must be
-    absent or a regular file (``check_output``); any error names ``path``.
+    absent or a regular file (``check_output``); any error names ``path``. The file is private (0600) unless
+    ``shared``: then readable as any new file is (0666 less the umask), for exports other programs read.
     """
     check_output(path)
+    output_dir(path.parent)
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=scratch or path.parent)
     except OSError as exc:
         raise _named(exc, path) from exc
     try:
+        if shared:
+            umask = os.umask(0)
+            os.umask(umask)
+            os.fchmod(fd, 0o666 & ~umask)
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as out:
             out.writelines(lines)
             out.flush()

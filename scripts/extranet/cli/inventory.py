@@ -231,5 +231,5 @@ def synth(
     for relative, text in synth_workspace(departments, devices, links, lans):
         path = out / relative
         output_dir(path.parent)
-        write_atomically(path, [text])
+        write_atomically(path, [text], shared=True)
     console.print(f"wrote a synthetic workspace to {out}: {departments} departments", highlight=False)

@@ -292,14 +292,14 @@ def export(
             return
         output_dir(out)
         for name, text in documents.items():
-            write_atomically(out / name, [text])
+            write_atomically(out / name, [text], shared=True)
             console.print(f"wrote {out / name}", highlight=False)
         return
     text = pairs_csv(inv, current) if fmt == "csv" else pairs_json(inv, current) + "\n"
     if out is None:
         typer.echo(text, nl=False)
     else:
-        write_atomically(out, [text])
+        write_atomically(out, [text], shared=True)
         console.print(f"wrote {out}", highlight=False)
 
 
@@ -330,5 +330,5 @@ def dns(
         return
     output_dir(out)
     for zone in zones:
-        write_atomically(out / f"{zone.name}.zone", [zone.text(servers, number)])
+        write_atomically(out / f"{zone.name}.zone", [zone.text(servers, number)], shared=True)
     console.print(f"wrote {len(zones)} zone files to {out}", highlight=False)

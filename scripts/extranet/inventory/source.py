@@ -103,6 +103,14 @@ NO_ALIASES = (
 _NO_REPLAY = yaml_rs.AliasLimits(max_total_replayed_events=0)  # yaml-rs refuses the first alias
 # Outside YAML's printable set: a raw control character hides in a value (yaml-rs even cuts a value at NUL).
 _UNPRINTABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ufffe\uffff]")
+_C0_AND_DEL = {*range(0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F}
+_NOT_C0 = bytes(b for b in range(256) if b not in _C0_AND_DEL)  # deleted by translate: what is left is C0/DEL
+# The UTF-8 lead bytes of C1 controls (U+0080–U+009F) and of U+FFFE/U+FFFF: the regex runs only if one is there.
+_RARE_LEADS = (b"\xc2", b"\xef\xbf")
+# A line whose indentation and block indicators (`- `, `? `, `: `) reach column 30 can open more than MAX_DEPTH
+# block collections (a level moves at most two columns right of its parent): yaml-rs crashes (SIGSEGV) on
+# ~20000 of them, so such a text is first measured by PyYAML's parser.
+_DEEP_LINE = re.compile(r"\n[ \t?:-]{30}")
 
 
 def read_yaml_text(path: Path) -> tuple[str | None, list[Problem]]:
@@ -112,7 +120,7 @@ def read_yaml_text(path: Path) -> tuple[str | None, list[Problem]]:
     try:
         raw = read_limited(path)
     except RefusedPath as exc:
-        return None, [Problem(shown, 0, "", exc.strerror)]
+        return None, [Problem(shown, 0, "", exc.strerror or str(exc))]
     except OSError as exc:
         return None, [Problem(shown, 0, "", f"cannot read: {exc.strerror}")]
     body = raw.removeprefix(codecs.BOM_UTF8)
@@ -121,7 +129,8 @@ def read_yaml_text(path: Path) -> tuple[str | None, list[Problem]]:
     except UnicodeDecodeError as exc:
         at = exc.start + len(raw) - len(body)
         return None, [Problem(shown, 0, "", f"not UTF-8 text (byte {at}); save the file as UTF-8")]
-    bad = _UNPRINTABLE.search(text)
+    suspect = body.translate(None, _NOT_C0) or any(lead in body for lead in _RARE_LEADS)
+    bad = _UNPRINTABLE.search(text) if suspect else None
     if bad is not None:
         start = bad.start()
         line, column = text.count("\n", 0, start) + 1, start - text.rfind("\n", 0, start)
@@ -138,8 +147,20 @@ def read_yaml_text(path: Path) -> tuple[str | None, list[Problem]]:
 
 
 def parse_fast(text: str) -> Any:
-    """yaml-rs, refusing aliases (``yaml_rs.YAMLDecodeError``): no line map, for files read whole."""
+    """yaml-rs, refusing aliases: no line map, for files read whole. A ``ValueError`` (``YAMLDecodeError``
+    too) for what it refuses; ``load_yaml`` says where and why."""
+    if _may_nest_deep(text):
+        try:
+            found = _unbounded(text)
+        except yaml.YAMLError as exc:
+            raise ValueError(str(exc)) from None
+        if found is not None:
+            raise ValueError(found[1])
     return yaml_rs.loads(text, alias_limits=_NO_REPLAY)
+
+
+def _may_nest_deep(text: str) -> bool:
+    return _DEEP_LINE.search("\n" + text.replace("\r", "\n")) is not None  # a literal first: a fast search
 
 
 def load_yaml(path: Path) -> tuple[SourceDocument | None, list[Problem]]:
@@ -153,20 +174,23 @@ def load_yaml(path: Path) -> tuple[SourceDocument | None, list[Problem]]:
     text, problems = read_yaml_text(path)
     if text is None:
         return None, problems
-    secrets = SECRET_KEY.search(text) is not None
     try:
         data = parse_fast(text)
     except (yaml_rs.YAMLDecodeError, ValueError, RecursionError):
-        return _load_with_pyyaml(shown, text, secrets)
-    return SourceDocument(shown, data, text=text, may_hold_secrets=secrets), []
+        return _load_with_pyyaml(shown, text)
+    return SourceDocument(shown, data, text=text, may_hold_secrets=_may_hold_secrets(text)), []
 
 
-def _load_with_pyyaml(shown: str, text: str, secrets: bool) -> tuple[SourceDocument | None, list[Problem]]:
+def _may_hold_secrets(text: str) -> bool:
+    return SECRET_KEY.search(text) is not None  # only once parsed: slow on a large file, pointless on a refused one
+
+
+def _load_with_pyyaml(shown: str, text: str) -> tuple[SourceDocument | None, list[Problem]]:
     loader = _Loader(text)
     try:
-        unbounded = _unbounded(shown, text)
+        unbounded = _unbounded(text)
         if unbounded is not None:
-            return None, [unbounded]
+            return None, [Problem(shown, unbounded[0], "", unbounded[1])]
         node = loader.get_single_node()
         if node is None:
             return SourceDocument(shown, None, {}), []
@@ -181,15 +205,15 @@ def _load_with_pyyaml(shown: str, text: str, secrets: bool) -> tuple[SourceDocum
         return None, [Problem(shown, 0, "", f"YAML value cannot be read: {exc}")]
     finally:
         loader.dispose()
-    doc = SourceDocument(shown, data, {}, may_hold_secrets=secrets)
+    doc = SourceDocument(shown, data, {}, may_hold_secrets=_may_hold_secrets(text))
     problems = list(_record_lines(doc, node, ()))
     return doc, problems
 
 
-def _unbounded(shown: str, text: str) -> Problem | None:
-    """The first anchor, alias or collection nested past ``MAX_DEPTH``, seen in the parser's events before
-    anything is composed: composing (and walking) an alias bomb or 100000 ``[`` would not end in bounded time
-    and memory."""
+def _unbounded(text: str) -> tuple[int, str] | None:
+    """(line, message) of the first anchor, alias or collection nested past ``MAX_DEPTH``, from the
+    parser's events alone: composing (and walking) an alias bomb or 100000 ``[`` would not end in bounded
+    time and memory."""
     loader = _Loader(text)
     depth = 0
     try:
@@ -197,13 +221,13 @@ def _unbounded(shown: str, text: str) -> Problem | None:
             event = loader.get_event()
             line = event.start_mark.line + 1
             if isinstance(event, yaml.AliasEvent):
-                return Problem(shown, line, "", f"alias *{event.anchor}: {NO_ALIASES}")
+                return line, f"alias *{event.anchor}: {NO_ALIASES}"
             if isinstance(event, yaml.NodeEvent) and event.anchor is not None:
-                return Problem(shown, line, "", f"anchor &{event.anchor}: {NO_ALIASES}")
+                return line, f"anchor &{event.anchor}: {NO_ALIASES}"
             if isinstance(event, yaml.CollectionStartEvent):
                 depth += 1
                 if depth > MAX_DEPTH:
-                    return Problem(shown, line, "", f"nested deeper than {MAX_DEPTH} levels; flatten the data")
+                    return line, f"nested deeper than {MAX_DEPTH} levels; flatten the data"
             elif isinstance(event, yaml.CollectionEndEvent):
                 depth -= 1
     finally:
