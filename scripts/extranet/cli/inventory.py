@@ -2,12 +2,14 @@
 
 import hashlib
 import json
+import os
 from pathlib import Path
 from typing import Any
 
 import typer
 from rich.tree import Tree
 
+from ..files import output_dir, read_limited, write_atomically
 from ..inventory import Inventory, inventory_dir, load_inventory
 from ..inventory.ansible import ansible_inventory, host_vars
 from ..inventory.load import inventory_files
@@ -35,7 +37,11 @@ def inventory_digest(root: Path) -> str:
     """SHA-256 over every inventory file's path and bytes: which inventory a run saw."""
     digest = hashlib.sha256()
     for path in inventory_files(root):
-        digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes() + b"\0")
+        try:
+            data = read_limited(path)
+        except OSError as exc:  # the check refuses it too; the digest still says which inventory it saw
+            data = f"unreadable: {exc.strerror}".encode()
+        digest.update(str(path.relative_to(root)).encode() + b"\0" + data + b"\0")
     return digest.hexdigest()
 
 
@@ -218,11 +224,12 @@ def synth(
     """Write a synthetic province-sized workspace, for benchmarks and rehearsals at scale."""
     from ..inventory.synth import synth_workspace
 
-    if (out / "inventory").exists():
+    output_dir(out)
+    if os.path.lexists(out / "inventory"):
         errors.print(f"{out / 'inventory'} exists; choose an empty directory", highlight=False)
         raise typer.Exit(2)
     for relative, text in synth_workspace(departments, devices, links, lans):
         path = out / relative
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
+        output_dir(path.parent)
+        write_atomically(path, [text], shared=True)
     console.print(f"wrote a synthetic workspace to {out}: {departments} departments", highlight=False)

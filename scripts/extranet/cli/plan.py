@@ -7,6 +7,7 @@ from typing import Any
 import typer
 from rich.tree import Tree
 
+from ..files import output_dir, write_atomically
 from ..inventory import Inventory, Problem, load_inventory
 from ..plan.dns import reverse_zones, serial
 from ..plan.export import netbox_addresses, netbox_prefixes, pairs_csv, pairs_json
@@ -289,16 +290,16 @@ def export(
             for name, text in documents.items():
                 typer.echo(f"# {name}\n{text}", nl=False)
             return
-        out.mkdir(parents=True, exist_ok=True)
+        output_dir(out)
         for name, text in documents.items():
-            (out / name).write_text(text, encoding="utf-8")
+            write_atomically(out / name, [text], shared=True)
             console.print(f"wrote {out / name}", highlight=False)
         return
     text = pairs_csv(inv, current) if fmt == "csv" else pairs_json(inv, current) + "\n"
     if out is None:
         typer.echo(text, nl=False)
     else:
-        out.write_text(text, encoding="utf-8")
+        write_atomically(out, [text], shared=True)
         console.print(f"wrote {out}", highlight=False)
 
 
@@ -327,7 +328,7 @@ def dns(
         for zone in zones:
             typer.echo(zone.text(servers, number))
         return
-    out.mkdir(parents=True, exist_ok=True)
+    output_dir(out)
     for zone in zones:
-        (out / f"{zone.name}.zone").write_text(zone.text(servers, number), encoding="utf-8")
+        write_atomically(out / f"{zone.name}.zone", [zone.text(servers, number)], shared=True)
     console.print(f"wrote {len(zones)} zone files to {out}", highlight=False)

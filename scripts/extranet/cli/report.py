@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from ..files import write_atomically
+from ..files import check_output, write_atomically
 from ..inventory import load_inventory
 from ..report import BOM, Format, Lang, NoProbeRun, build, parse_since, render
 from ..store import open_store
@@ -29,6 +29,8 @@ def connections(
 ) -> None:
     """The latest probe run by department and township, readiness per level, changes, outages: exit 0 when
     rendered, 1 when there is no probe run yet, 2 for bad input."""
+    if output is not None:
+        check_output(output)  # before the work, not after it
     now = datetime.now(UTC)
     try:
         start = parse_since(since, now)

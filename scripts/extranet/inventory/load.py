@@ -25,6 +25,7 @@ LIST_KINDS: dict[str, type[BaseModel]] = {
 }
 ALLOWED_KEYS = ("region", *LIST_KINDS)
 DEFAULT_DIR = "inventory"
+YAML_SUFFIXES = (".yml", ".yaml")
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -84,13 +85,19 @@ def object_key(kind: str, obj: BaseModel) -> str:
 
 
 def inventory_files(root: Path) -> list[Path]:
-    return sorted(
-        p
-        for p in root.rglob("*")
-        if p.suffix in (".yml", ".yaml")
-        and p.is_file()
-        and not any(part.startswith(".") for part in p.relative_to(root).parts)
-    )
+    """Every ``*.yml``/``*.yaml`` below ``root`` outside hidden folders, whatever it is: a dangling link, a link
+    loop or a FIFO is refused when read (``load_yaml``), never skipped in silence. Links to folders are not
+    followed; a folder that cannot be listed is an error."""
+
+    def unlisted(exc: OSError) -> None:
+        shown = display_path(Path(exc.filename or root))
+        raise InventoryError([Problem(shown, 0, "", f"cannot list the inventory folder: {exc.strerror}")])
+
+    found: list[Path] = []
+    for folder, subfolders, names in os.walk(root, onerror=unlisted):
+        subfolders[:] = [name for name in subfolders if not name.startswith(".")]
+        found += (Path(folder, name) for name in names if not name.startswith(".") and name.endswith(YAML_SUFFIXES))
+    return sorted(found)
 
 
 def load_inventory(root: Path | str | None = None) -> Inventory:

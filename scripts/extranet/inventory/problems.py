@@ -1,5 +1,6 @@
 """Problems found in the inventory, each located by file, line and path."""
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -30,8 +31,9 @@ class InventoryError(Exception):
 
 
 def display_path(path: Path) -> str:
-    """The path as the operator typed it: relative to the working directory when it lies below it."""
+    """The path as the operator typed it: relative to the working directory when it lies below it. Links are
+    not followed (a dangling link or a loop is named as itself, not by where it points)."""
     try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
+        return str(Path(os.path.abspath(path)).relative_to(Path.cwd()))
     except ValueError:
         return str(path)

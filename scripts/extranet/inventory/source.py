@@ -4,6 +4,7 @@ PyYAML (with libyaml when present) composes the node tree; we keep the line of e
 sequence item, keyed by its path, so that errors found much later can still name ``file:line``.
 """
 
+import codecs
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -13,6 +14,7 @@ from typing import Any
 import yaml
 import yaml_rs
 
+from ..files import RefusedPath, read_limited
 from .fields import SECRET_KEY
 from .problems import Problem, display_path
 
@@ -93,30 +95,102 @@ class SourceDocument:
         return Problem(self.file, self.line_of(path), format_path(path), message, severity, ref)
 
 
+MAX_DEPTH = 64  # collections inside collections; the inventory, the policy and the lock need fewer than 8
+NO_ALIASES = (
+    "YAML anchors and aliases (&name, *name, <<: *name) are not allowed in extranet files (an alias can expand "
+    "without bound); write the value out"
+)
+_NO_REPLAY = yaml_rs.AliasLimits(max_total_replayed_events=0)  # yaml-rs refuses the first alias
+# Outside YAML's printable set: a raw control character hides in a value (yaml-rs even cuts a value at NUL).
+_UNPRINTABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ufffe\uffff]")
+_C0_AND_DEL = {*range(0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F}
+_NOT_C0 = bytes(b for b in range(256) if b not in _C0_AND_DEL)  # deleted by translate: what is left is C0/DEL
+# The UTF-8 lead bytes of C1 controls (U+0080–U+009F) and of U+FFFE/U+FFFF: the regex runs only if one is there.
+_RARE_LEADS = (b"\xc2", b"\xef\xbf")
+# A line whose indentation and block indicators (`- `, `? `, `: `) reach column 30 can open more than MAX_DEPTH
+# block collections (a level moves at most two columns right of its parent): yaml-rs crashes (SIGSEGV) on
+# ~20000 of them, so such a text is first measured by PyYAML's parser.
+_DEEP_LINE = re.compile(r"\n[ \t?:-]{30}")
+
+
+def read_yaml_text(path: Path) -> tuple[str | None, list[Problem]]:
+    """The text of one YAML file the operator gave: a regular file (links followed) of at most
+    ``files.READ_LIMIT_MIB``, UTF-8 (a BOM at the start is dropped), with no raw control characters."""
+    shown = display_path(path)
+    try:
+        raw = read_limited(path)
+    except RefusedPath as exc:
+        return None, [Problem(shown, 0, "", exc.strerror or str(exc))]
+    except OSError as exc:
+        return None, [Problem(shown, 0, "", f"cannot read: {exc.strerror}")]
+    body = raw.removeprefix(codecs.BOM_UTF8)
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        at = exc.start + len(raw) - len(body)
+        return None, [Problem(shown, 0, "", f"not UTF-8 text (byte {at}); save the file as UTF-8")]
+    suspect = body.translate(None, _NOT_C0) or any(lead in body for lead in _RARE_LEADS)
+    bad = _UNPRINTABLE.search(text) if suspect else None
+    if bad is not None:
+        start = bad.start()
+        line, column = text.count("\n", 0, start) + 1, start - text.rfind("\n", 0, start)
+        return None, [
+            Problem(
+                shown,
+                line,
+                "",
+                f"control character U+{ord(bad.group()):04X} at column {column}: not allowed in a YAML file; "
+                "remove it (a value that needs one cannot reach a device anyway)",
+            )
+        ]
+    return text, []
+
+
+def parse_fast(text: str) -> Any:
+    """yaml-rs, refusing aliases: no line map, for files read whole. A ``ValueError`` (``YAMLDecodeError``
+    too) for what it refuses; ``load_yaml`` says where and why."""
+    if _may_nest_deep(text):
+        try:
+            found = _unbounded(text)
+        except yaml.YAMLError as exc:
+            raise ValueError(str(exc)) from None
+        if found is not None:
+            raise ValueError(found[1])
+    return yaml_rs.loads(text, alias_limits=_NO_REPLAY)
+
+
+def _may_nest_deep(text: str) -> bool:
+    return _DEEP_LINE.search("\n" + text.replace("\r", "\n")) is not None  # a literal first: a fast search
+
+
 def load_yaml(path: Path) -> tuple[SourceDocument | None, list[Problem]]:
     """Parse one YAML file; syntax errors and duplicate keys come back as problems, never raised.
 
     The data comes from yaml-rs (YAML 1.2, ~20× PyYAML); line numbers only when a problem needs one, from
-    PyYAML's composer. A file yaml-rs refuses is parsed again by PyYAML to say where and why.
+    PyYAML's composer. A file yaml-rs refuses is parsed again by PyYAML to say where and why. Anchors and
+    aliases are refused (``NO_ALIASES``), and so is nesting deeper than ``MAX_DEPTH`` (yaml-rs: 255).
     """
     shown = display_path(path)
+    text, problems = read_yaml_text(path)
+    if text is None:
+        return None, problems
     try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        return None, [Problem(shown, 0, "", f"not UTF-8 text (byte {exc.start}); save the file as UTF-8")]
-    except OSError as exc:
-        return None, [Problem(shown, 0, "", f"cannot read: {exc.strerror}")]
-    secrets = SECRET_KEY.search(text) is not None
-    try:
-        data = yaml_rs.loads(text)
+        data = parse_fast(text)
     except (yaml_rs.YAMLDecodeError, ValueError, RecursionError):
-        return _load_with_pyyaml(shown, text, secrets)
-    return SourceDocument(shown, data, text=text, may_hold_secrets=secrets), []
+        return _load_with_pyyaml(shown, text)
+    return SourceDocument(shown, data, text=text, may_hold_secrets=_may_hold_secrets(text)), []
 
 
-def _load_with_pyyaml(shown: str, text: str, secrets: bool) -> tuple[SourceDocument | None, list[Problem]]:
+def _may_hold_secrets(text: str) -> bool:
+    return SECRET_KEY.search(text) is not None  # only once parsed: slow on a large file, pointless on a refused one
+
+
+def _load_with_pyyaml(shown: str, text: str) -> tuple[SourceDocument | None, list[Problem]]:
     loader = _Loader(text)
     try:
+        unbounded = _unbounded(text)
+        if unbounded is not None:
+            return None, [Problem(shown, unbounded[0], "", unbounded[1])]
         node = loader.get_single_node()
         if node is None:
             return SourceDocument(shown, None, {}), []
@@ -131,9 +205,34 @@ def _load_with_pyyaml(shown: str, text: str, secrets: bool) -> tuple[SourceDocum
         return None, [Problem(shown, 0, "", f"YAML value cannot be read: {exc}")]
     finally:
         loader.dispose()
-    doc = SourceDocument(shown, data, {}, may_hold_secrets=secrets)
+    doc = SourceDocument(shown, data, {}, may_hold_secrets=_may_hold_secrets(text))
     problems = list(_record_lines(doc, node, ()))
     return doc, problems
+
+
+def _unbounded(text: str) -> tuple[int, str] | None:
+    """(line, message) of the first anchor, alias or collection nested past ``MAX_DEPTH``, from the
+    parser's events alone: composing (and walking) an alias bomb or 100000 ``[`` would not end in bounded
+    time and memory."""
+    loader = _Loader(text)
+    depth = 0
+    try:
+        while loader.check_event():
+            event = loader.get_event()
+            line = event.start_mark.line + 1
+            if isinstance(event, yaml.AliasEvent):
+                return line, f"alias *{event.anchor}: {NO_ALIASES}"
+            if isinstance(event, yaml.NodeEvent) and event.anchor is not None:
+                return line, f"anchor &{event.anchor}: {NO_ALIASES}"
+            if isinstance(event, yaml.CollectionStartEvent):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    return line, f"nested deeper than {MAX_DEPTH} levels; flatten the data"
+            elif isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
+    finally:
+        loader.dispose()
+    return None
 
 
 def _record_lines(doc: SourceDocument, node: yaml.Node, path: PathKey) -> Iterator[Problem]:

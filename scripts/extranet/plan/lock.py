@@ -4,17 +4,16 @@ Reviewed in git like code. Written atomically; a lock that cannot be read is rep
 """
 
 import json
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
 
-import yaml_rs
-
 from ..files import write_atomically
 from ..inventory.problems import InventoryError, Problem, display_path
-from ..inventory.source import load_yaml
+from ..inventory.source import load_yaml, parse_fast, read_yaml_text
 from .slots import parse_prefix, prefix_text
 
 DEFAULT_LOCK = Path("netplan") / "allocations.yml"
@@ -98,12 +97,14 @@ def write_lock(lock: Lock, path: Path | str = DEFAULT_LOCK) -> None:
 def read_lock(path: Path | str = DEFAULT_LOCK) -> Lock:
     """The lock, or an empty one if the file does not exist. Anything unreadable is a PlanError."""
     path = Path(path)
-    if not path.exists():
+    if not os.path.lexists(path):  # a dangling link is no missing lock: read_yaml_text says where it points
         return Lock()
+    text, problems = read_yaml_text(path)
+    if text is None:  # not a regular file, too large, not UTF-8 or a control character in it
+        raise PlanError(problems)
     try:
-        data = yaml_rs.loads(path.read_text(encoding="utf-8"))  # fast path: no line map
-        return _parse(data)
-    except (ValueError, TypeError, KeyError, AttributeError, UnicodeDecodeError) as exc:  # YAMLDecodeError too
+        return _parse(parse_fast(text))  # fast path: no line map
+    except (ValueError, TypeError, KeyError, AttributeError) as exc:  # YAMLDecodeError too
         raise PlanError(_locate(path, exc)) from None
 
 
