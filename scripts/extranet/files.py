@@ -12,6 +12,7 @@ import stat
 import tempfile
 from collections.abc import Iterable
 from pathlib import Path
+from typing import BinaryIO
 
 READ_LIMIT_MIB = 64  # a province inventory (10^5 departments) is ~17 MiB in its largest file
 _KINDS = {
@@ -130,9 +131,16 @@ def read_limited(path: Path, limit_mib: int = READ_LIMIT_MIB) -> bytes:
         os.close(fd)
         raise
     with os.fdopen(fd, "rb") as source:
-        data = source.read(limit + 1)  # the file may have grown since fstat
+        return read_stream(source, path, limit_mib)  # the file may have grown since fstat
+
+
+def read_stream(source: BinaryIO, name: Path | str, limit_mib: int = READ_LIMIT_MIB) -> bytes:
+    """At most ``limit_mib`` MiB from an open stream (standard input, a pipe): more is refused, never read whole
+    (``/dev/zero`` or an endless pipe would fill the memory)."""
+    limit = limit_mib << 20
+    data = source.read(limit + 1)
     if len(data) > limit:
-        raise RefusedPath(path, _too_large(limit_mib))
+        raise RefusedPath(name, _too_large(limit_mib))
     return data
 
 

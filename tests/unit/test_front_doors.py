@@ -52,6 +52,7 @@ def extranet(workspace: Path, *args: str, **env: str) -> subprocess.CompletedPro
         (["probe", "--from", "department"], {}, "needs the lab"),
         (["probe", "--site", "atlantis"], {}, "no site 'atlantis'"),
         (["probe", "--dept", ""], {}, "--dept '': names no department"),
+        (["device", "parse", "frr", "ping", "/dev/zero"], {}, "/dev/zero: larger than 64 MiB"),
         (["probe", "--dept", " , "], {}, "--dept ' , ': names no department"),
         (["probe", "--site", ""], {}, "--site: no site ''"),
     ],

@@ -181,3 +181,11 @@ def test_saved_config_driver_without_its_file(tmp_path: Path) -> None:
     driver = SavedConfig(Target("r2", "frr", "", "", ""), tmp_path)
     with pytest.raises(DeviceError, match=f"r2: no saved config {re.escape(str(tmp_path / 'r2.cfg'))}"):
         driver.open()
+
+
+def test_saved_config_that_is_a_fifo_or_a_device_fails_without_waiting(tmp_path: Path) -> None:
+    os.mkfifo(tmp_path / "r2.cfg")  # nobody writes it: reading it would wait for ever
+    (tmp_path / "r3.cfg").symlink_to("/dev/zero")  # reading it whole would fill the memory
+    for name, kind in (("r2", "a FIFO"), ("r3", "a character device")):
+        with pytest.raises(DeviceError, match=f"cannot read the saved config .*{name}.cfg: is {kind}.*, not a regular"):
+            SavedConfig(Target(name, "frr", "", "", ""), tmp_path).open()

@@ -11,6 +11,7 @@ from typing import Any
 
 import typer
 
+from ..files import read_stream
 from ..platforms import PLATFORM_NAMES, UnknownPlatform, get
 from ..platforms.base import ChangeFlow, Parser, Platform
 from ..platforms.results import GETTERS, ParseError, as_json
@@ -51,7 +52,11 @@ def read_output(file: Path) -> str:
     """The saved output, ``-`` for stdin. Bytes that are not UTF-8 (a GBK description in a VRP table) become
     replacement characters: the parsers read the table around them, never those bytes."""
     try:
-        data = sys.stdin.buffer.read() if str(file) == STDIN else file.read_bytes()
+        if str(file) == STDIN:
+            data = read_stream(sys.stdin.buffer, "-")
+        else:  # a pipe is fine (`<(ssh router …)`), an endless or huge input is not
+            with file.open("rb") as source:
+                data = read_stream(source, file)
     except OSError as exc:
         raise fail(f"{file}: {exc.strerror or exc}") from None
     return data.decode("utf-8", errors="replace")

@@ -7,6 +7,7 @@ the getters have nothing to read, so they answer empty, and every command that w
 
 from pathlib import Path
 
+from ..files import read_limited
 from ..platforms import get
 from ..platforms.results import Ipv6Interface, Neighbor, Ping, Route
 from .base import DeviceError, Driver, DriverFactory, Target
@@ -36,7 +37,7 @@ class SavedConfig:
 
     def open(self) -> None:
         try:
-            data = self.path.read_bytes()
+            data = read_limited(self.path)
         except FileNotFoundError:
             raise DeviceError(self.device, f"no saved config {self.path}") from None
         except OSError as exc:
