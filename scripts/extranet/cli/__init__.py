@@ -9,9 +9,10 @@ import sys
 import typer
 
 from .. import __version__
+from ..inputs import InputError
 from ..inventory import InventoryError
 from . import audit, db, device, inventory, lab, plan, probe, push, report, run
-from .output import errors, print_problems
+from .output import error, print_problems
 
 app = typer.Typer(
     name="extranet",
@@ -52,9 +53,12 @@ def main() -> None:
     except InventoryError as exc:
         print_problems(exc.problems, subject=exc.subject)
         sys.exit(2)
+    except InputError as exc:  # a variable or option refused: it is named, its value is not shown
+        error(str(exc))
+        sys.exit(2)
     except BrokenPipeError:  # `extranet … | head`: the reader left; say nothing more
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         sys.exit(141)
     except OSError as exc:  # a file that cannot be written or read: tell which, no traceback
-        errors.print(f"[red]error:[/] {exc.filename or ''}: {exc.strerror or exc}", highlight=False)
+        error(f"{exc.filename or ''}: {exc.strerror or exc}")
         sys.exit(2)

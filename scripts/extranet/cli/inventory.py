@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import typer
+from rich.markup import escape
 from rich.tree import Tree
 
 from ..inventory import Inventory, inventory_dir, load_inventory
@@ -78,7 +79,8 @@ def check(
         console.print(f"… and {len(inv.warnings) - WARNINGS_SHOWN} more warnings (see --json)", highlight=False)
     listing = ", ".join(f"{n} {k.replace('_', ' ')}" for k, n in summary.items())
     console.print(
-        f"[green]inventory ok[/]: {inv.region.name} ({inv.region.code}): {listing}; {len(inv.warnings)} warnings",
+        f"[green]inventory ok[/]: {escape(inv.region.name)} ({inv.region.code}): {listing}; "
+        f"{len(inv.warnings)} warnings",
         highlight=False,
     )
 
@@ -96,7 +98,9 @@ def _record_check(root: Path, status: str, summary: dict[str, Any]) -> None:
         run = db.start_run("inventory.check", digest=inventory_digest(root))
         db.finish_run(run, status, summary)
     except Exception as exc:
-        errors.print(f"[yellow]note:[/] the check was not recorded in the database: {exc}", highlight=False)
+        errors.print(
+            f"[yellow]note:[/] the check was not recorded in the database: {escape(str(exc))}", highlight=False
+        )
 
 
 @app.command("show")
@@ -112,14 +116,16 @@ def show(
     if site is not None:
         found = _find(roots, site)
         if found is None:
-            errors.print(f"unknown site {site!r}; sites: {', '.join(sorted(inv.sites)[:20])}", highlight=False)
+            errors.print(
+                f"unknown site {site!r}; sites: {', '.join(sorted(inv.sites)[:20])}", highlight=False, markup=False
+            )
             raise typer.Exit(2)
         roots = [found]
     if as_json:
         print_json({**tree, "sites": roots})
         return
     top = Tree(
-        f"[bold]{inv.region.name}[/] ({inv.region.id}, {inv.region.code})  IPv4 "
+        f"[bold]{escape(inv.region.name)}[/] ({inv.region.id}, {inv.region.code})  IPv4 "
         f"{', '.join(map(str, inv.region.ipv4))}  IPv6 {inv.region.ipv6}",
         highlight=False,
     )
@@ -172,15 +178,15 @@ def _find(nodes: list[dict[str, Any]], site: str) -> dict[str, Any] | None:
 
 
 def _render(parent: Tree, node: dict[str, Any]) -> None:
-    branch = parent.add(f"[bold cyan]{node['name']}[/] [dim]{node['id']} · {node['level']}[/]")
+    branch = parent.add(f"[bold cyan]{escape(node['name'])}[/] [dim]{node['id']} · {node['level']}[/]")
     for d in node["devices"]:
         branch.add(f"[magenta]device[/] {d['name']}  {d['platform']}  {d['role']}  mgmt {d['mgmt']}")
     for dept in node["departments"]:
-        uplink = dept["uplink"] or "[yellow]not connected[/]"
+        uplink = escape(dept["uplink"]) if dept["uplink"] else "[yellow]not connected[/]"
         exit_ = f"  exit {dept['internet_exit']}" if dept["internet_exit"] else ""
         branch.add(
-            f"[green]dept[/] {dept['name']} [dim]{dept['id']}[/]  class {dept['access_class']}{exit_}  "
-            f"{', '.join(dept['lans']) or 'no LAN'}  ← {uplink}"
+            f"[green]dept[/] {escape(dept['name'])} [dim]{dept['id']}[/]  class {dept['access_class']}{exit_}  "
+            f"{escape(', '.join(dept['lans'])) or 'no LAN'}  ← {uplink}"
         )
     for child in node["sites"]:
         _render(branch, child)
@@ -200,7 +206,7 @@ def ansible(
     if host is not None:
         device = inv.devices.get(host)
         if device is None:
-            errors.print(f"unknown device {host!r}", highlight=False)
+            errors.print(f"unknown device {host!r}", highlight=False, markup=False)
             raise typer.Exit(2)
         print_json(host_vars(inv, device))
         return
@@ -219,10 +225,10 @@ def synth(
     from ..inventory.synth import synth_workspace
 
     if (out / "inventory").exists():
-        errors.print(f"{out / 'inventory'} exists; choose an empty directory", highlight=False)
+        errors.print(f"{out / 'inventory'} exists; choose an empty directory", highlight=False, markup=False)
         raise typer.Exit(2)
     for relative, text in synth_workspace(departments, devices, links, lans):
         path = out / relative
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
-    console.print(f"wrote a synthetic workspace to {out}: {departments} departments", highlight=False)
+    console.print(f"wrote a synthetic workspace to {out}: {departments} departments", highlight=False, markup=False)
