@@ -6,6 +6,7 @@ it may be a secret, or hold escape sequences meant for the terminal.
 """
 
 import ipaddress
+import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -83,6 +84,12 @@ def checked(source: str, value: str, kind: Kind) -> str:
     if problem is not None:
         raise InputError(f"{source}: {problem}; allowed: {kind.allowed}")
     return value
+
+
+def operator_from_environment() -> str | None:
+    """$EXTRANET_OPERATOR, checked; None when it is not set."""
+    given = os.environ.get("EXTRANET_OPERATOR")
+    return checked("EXTRANET_OPERATOR", given, OPERATOR) if given else None
 
 
 def check_ticket(value: str | None) -> str | None:

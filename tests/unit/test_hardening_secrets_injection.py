@@ -183,6 +183,18 @@ def test_an_environment_value_that_could_inject_is_refused(
     assert value not in proc.stdout + proc.stderr
 
 
+@pytest.mark.parametrize("args", [["plan", "--apply", "--ticket", "CHG-7"], ["plan", "release", "--all"]])
+def test_a_bad_operator_is_refused_before_the_lock_changes(workspace: Path, args: list[str]) -> None:
+    lock = workspace / "netplan" / "allocations.yml"
+    lock.write_text(lock.read_text(encoding="utf-8").replace('  "county/yunling/czj": 0x0\n', ""), encoding="utf-8")
+    before = lock.read_bytes()
+    proc = extranet(workspace, *args, EXTRANET_OPERATOR="ops\nRun: 999")
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert "error: EXTRANET_OPERATOR: contains control character U+000A; allowed: one line" in proc.stderr
+    assert lock.read_bytes() == before
+    assert not (workspace / "var" / "extranet.db").exists()
+
+
 def test_a_well_formed_environment_is_accepted_and_the_operator_may_be_chinese(workspace: Path) -> None:
     proc = extranet(workspace, *PUSH, **SNMP, EXTRANET_OPERATOR="张三",
                     EXTRANET_SNMP_MANAGER="198.51.100.0/24")  # fmt: skip

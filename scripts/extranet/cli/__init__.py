@@ -9,7 +9,7 @@ import sys
 import typer
 
 from .. import __version__
-from ..inputs import InputError
+from ..inputs import InputError, operator_from_environment
 from ..inventory import InventoryError
 from . import audit, db, device, inventory, lab, plan, probe, push, report, run
 from .output import error, print_problems
@@ -45,6 +45,7 @@ def _root(
     version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Show the version."),
 ) -> None:
     """Plan, roll out, probe, track and audit the e-government extranet (政务外网) migration."""
+    operator_from_environment()  # a bad one is refused before any command writes what it would be recorded with
 
 
 def main() -> None:

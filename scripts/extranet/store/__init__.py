@@ -47,12 +47,9 @@ def database_url() -> str:
 def operator_name() -> str:
     """Who acts: $EXTRANET_OPERATOR (set it on shared accounts), else the login name; one line either way
     (it becomes a git trailer and an audit field): InputError otherwise."""
-    from ..inputs import OPERATOR, checked
+    from ..inputs import OPERATOR, checked, operator_from_environment
 
-    given = os.environ.get("EXTRANET_OPERATOR")
-    if given:
-        return checked("EXTRANET_OPERATOR", given, OPERATOR)
-    return checked("the login name (set EXTRANET_OPERATOR)", getpass.getuser(), OPERATOR)
+    return operator_from_environment() or checked("the login name (set EXTRANET_OPERATOR)", getpass.getuser(), OPERATOR)
 
 
 def _alembic_config() -> "Config":
