@@ -23,9 +23,12 @@ import pytest
 
 from extranet.files import write_atomically
 from extranet.inventory import load_inventory
+from extranet.render import Snmp
 from extranet.rollout.engine import Outcome
+from tests.fakes.device import FakeNetwork
 
 from ..conftest import REPO
+from .test_fake_rollouts import DEVICE, Run, fakes, inv  # noqa: F401 (fixtures)
 from .test_offline_dry_run import SAVED
 
 EXTRANET = str(Path(sys.executable).parent / "extranet")
@@ -108,6 +111,28 @@ def test_a_refusal_that_echoes_the_keyed_line_is_stored_and_shown_scrubbed(
     stored = json.dumps(outcome.summary(), ensure_ascii=False)
     assert auth not in stored and priv not in stored
     assert "<scrubbed>" in stored
+
+
+@pytest.mark.parametrize(("fakes", "platform"), [([DEVICE[p]], p) for p in ("huawei_vrpv8", "cisco_ios", "hp_comware")],
+                         indirect=["fakes"])  # fmt: skip
+def test_a_device_that_refuses_the_keyed_line_records_no_key(
+    fakes: tuple[FakeNetwork, Run],  # noqa: F811 (the fixture imported above)
+    platform: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A real rollout against a fake device that refuses the SNMP user line: the failure, its row in
+    device_results, its audit event and the history hold no key."""
+    network, run = fakes
+    auth, priv = SECRETS["EXTRANET_SNMP_AUTH_KEY"], SECRETS["EXTRANET_SNMP_PRIV_KEY"]
+    for variable, value in SECRETS.items():
+        monkeypatch.setenv(variable, value)
+    network.devices[DEVICE[platform]].refuse = [r"snmp-agent usm-user|snmp-server user"]
+    [outcome] = run(snmp=Snmp("nms", "NMS", auth, priv, ""))
+    assert outcome.failed and "refused" in outcome.summary()["error"], outcome.summary()
+    stored = json.dumps(outcome.summary()) + database_text(run.tmp / "extranet.db")
+    assert "usm-user" in stored or "snmp-server user" in stored  # the refused line is there, scrubbed
+    history = "".join(p.read_text(encoding="utf-8") for p in (run.tmp / "history").glob("*.cfg"))
+    assert not [key for key in (auth, priv) if key in stored + history]
 
 
 def test_reports_and_the_database_are_created_readable_by_their_owner_only(workspace: Path) -> None:
