@@ -12,6 +12,8 @@ def write_atomically(path: Path, lines: Iterable[str], scratch: Path | None = No
     ``scratch`` must be on the same file system as ``path`` (the rename is atomic only there).
     """
     path.parent.mkdir(parents=True, exist_ok=True)
+    # mkstemp creates the file 0600 whatever the umask, and the rename keeps that mode: a report (or any file
+    # written here) is readable by its owner only
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=scratch or path.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as out:
