@@ -81,6 +81,8 @@ def write_atomically(path: Path, lines: Iterable[str], scratch: Path | None = No
     ``shared``: then readable as any new file is (0666 less the umask), for exports other programs read.
     """
     check_output(path)
+    # mkstemp creates the file 0600 whatever the umask, and the rename keeps that mode: a report (or any file
+    # written here) is readable by its owner only, unless ``shared``
     output_dir(path.parent)
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=scratch or path.parent)

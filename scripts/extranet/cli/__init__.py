@@ -7,13 +7,13 @@ import os
 import sys
 
 import typer
-from rich.markup import escape
 
 from .. import __version__
+from ..inputs import InputError, operator_from_environment
 from ..inventory import InventoryError
 from ..lab.state import StateError
 from . import audit, db, device, inventory, lab, plan, probe, push, report, run
-from .output import errors, print_problems
+from .output import error, errors, print_problems
 
 app = typer.Typer(
     name="extranet",
@@ -46,6 +46,7 @@ def _root(
     version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Show the version."),
 ) -> None:
     """Plan, roll out, probe, track and audit the e-government extranet (政务外网) migration."""
+    operator_from_environment()  # a bad one is refused before any command writes what it would be recorded with
 
 
 def main() -> None:
@@ -55,14 +56,17 @@ def main() -> None:
         print_problems(exc.problems, subject=exc.subject)
         sys.exit(2)
     except StateError as exc:
-        errors.print(f"[red]error:[/] {escape(str(exc))}", highlight=False)
+        error(str(exc))
         sys.exit(2)
     except KeyboardInterrupt:  # Ctrl-C: what was done is recorded as it was done; say so, no traceback
         errors.print("interrupted", highlight=False)
         sys.exit(130)
+    except InputError as exc:  # a variable or option refused: it is named, its value is not shown
+        error(str(exc))
+        sys.exit(2)
     except BrokenPipeError:  # `extranet … | head`: the reader left; say nothing more
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         sys.exit(141)
     except OSError as exc:  # a file that cannot be written or read: tell which, no traceback
-        errors.print(f"[red]error:[/] {exc.filename or ''}: {exc.strerror or exc}", highlight=False)
+        error(f"{exc.filename or ''}: {exc.strerror or exc}")
         sys.exit(2)

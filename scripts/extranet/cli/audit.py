@@ -1,6 +1,7 @@
 """``extranet audit``: the append-only, hash-chained record of every action."""
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from .output import console, print_json
@@ -44,9 +45,8 @@ def log(
         return
     table = Table("id", "at (UTC)", "operator", "action", "target", "outcome", "hash")
     for e in events:
-        table.add_row(
-            str(e.id), e.at.strftime("%Y-%m-%d %H:%M:%S"), e.operator, e.action, e.target, e.outcome, e.hash[:12]
-        )
+        cells = (e.operator, e.action, e.target, e.outcome)  # from the database: text, never markup
+        table.add_row(str(e.id), e.at.strftime("%Y-%m-%d %H:%M:%S"), *map(escape, cells), e.hash[:12])
     console.print(table)
 
 
@@ -60,6 +60,6 @@ def verify() -> None:
     count = len(db.audit_events())
     if breaks:
         for line in breaks:
-            console.print(f"[red]broken:[/] {line}", highlight=False)
+            console.print(f"[red]broken:[/] {escape(line)}", highlight=False)
         raise typer.Exit(1)
     console.print(f"audit chain intact: {count} events", highlight=False)

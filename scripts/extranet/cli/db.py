@@ -20,6 +20,7 @@ def upgrade() -> None:
     console.print(
         f"database {engine.url.render_as_string(hide_password=True)}: {before or 'empty'} → {reached} (head {head})",
         highlight=False,
+        markup=False,
     )
 
 
@@ -33,6 +34,7 @@ def status() -> None:
     console.print(
         f"database {engine.url.render_as_string(hide_password=True)}: revision {current or 'none'}, code head {head}",
         highlight=False,
+        markup=False,
     )
     if current != head:
         console.print("run `extranet db upgrade` (other commands upgrade automatically)")

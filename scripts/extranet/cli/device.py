@@ -15,7 +15,7 @@ from ..files import read_stream
 from ..platforms import PLATFORM_NAMES, UnknownPlatform, get
 from ..platforms.base import ChangeFlow, Parser, Platform
 from ..platforms.results import GETTERS, ParseError, as_json
-from .output import console, errors, print_json
+from .output import console, error, print_json
 
 app = typer.Typer(help="Try the device layer offline: parse saved outputs, show the commands sent.",
                   no_args_is_help=True)  # fmt: skip
@@ -27,7 +27,7 @@ STDIN = "-"
 
 
 def fail(message: str) -> typer.Exit:
-    errors.print(f"[red]error:[/] {message}", highlight=False)
+    error(message)
     return typer.Exit(2)
 
 

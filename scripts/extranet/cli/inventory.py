@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import typer
+from rich.markup import escape
 from rich.tree import Tree
 
 from ..files import output_dir, read_limited, write_atomically
@@ -84,7 +85,8 @@ def check(
         console.print(f"… and {len(inv.warnings) - WARNINGS_SHOWN} more warnings (see --json)", highlight=False)
     listing = ", ".join(f"{n} {k.replace('_', ' ')}" for k, n in summary.items())
     console.print(
-        f"[green]inventory ok[/]: {inv.region.name} ({inv.region.code}): {listing}; {len(inv.warnings)} warnings",
+        f"[green]inventory ok[/]: {escape(inv.region.name)} ({inv.region.code}): {listing}; "
+        f"{len(inv.warnings)} warnings",
         highlight=False,
     )
 
@@ -102,7 +104,9 @@ def _record_check(root: Path, status: str, summary: dict[str, Any]) -> None:
         run = db.start_run("inventory.check", digest=inventory_digest(root))
         db.finish_run(run, status, summary)
     except Exception as exc:
-        errors.print(f"[yellow]note:[/] the check was not recorded in the database: {exc}", highlight=False)
+        errors.print(
+            f"[yellow]note:[/] the check was not recorded in the database: {escape(str(exc))}", highlight=False
+        )
 
 
 @app.command("show")
@@ -118,14 +122,16 @@ def show(
     if site is not None:
         found = _find(roots, site)
         if found is None:
-            errors.print(f"unknown site {site!r}; sites: {', '.join(sorted(inv.sites)[:20])}", highlight=False)
+            errors.print(
+                f"unknown site {site!r}; sites: {', '.join(sorted(inv.sites)[:20])}", highlight=False, markup=False
+            )
             raise typer.Exit(2)
         roots = [found]
     if as_json:
         print_json({**tree, "sites": roots})
         return
     top = Tree(
-        f"[bold]{inv.region.name}[/] ({inv.region.id}, {inv.region.code})  IPv4 "
+        f"[bold]{escape(inv.region.name)}[/] ({inv.region.id}, {inv.region.code})  IPv4 "
         f"{', '.join(map(str, inv.region.ipv4))}  IPv6 {inv.region.ipv6}",
         highlight=False,
     )
@@ -178,15 +184,15 @@ def _find(nodes: list[dict[str, Any]], site: str) -> dict[str, Any] | None:
 
 
 def _render(parent: Tree, node: dict[str, Any]) -> None:
-    branch = parent.add(f"[bold cyan]{node['name']}[/] [dim]{node['id']} · {node['level']}[/]")
+    branch = parent.add(f"[bold cyan]{escape(node['name'])}[/] [dim]{node['id']} · {node['level']}[/]")
     for d in node["devices"]:
         branch.add(f"[magenta]device[/] {d['name']}  {d['platform']}  {d['role']}  mgmt {d['mgmt']}")
     for dept in node["departments"]:
-        uplink = dept["uplink"] or "[yellow]not connected[/]"
+        uplink = escape(dept["uplink"]) if dept["uplink"] else "[yellow]not connected[/]"
         exit_ = f"  exit {dept['internet_exit']}" if dept["internet_exit"] else ""
         branch.add(
-            f"[green]dept[/] {dept['name']} [dim]{dept['id']}[/]  class {dept['access_class']}{exit_}  "
-            f"{', '.join(dept['lans']) or 'no LAN'}  ← {uplink}"
+            f"[green]dept[/] {escape(dept['name'])} [dim]{dept['id']}[/]  class {dept['access_class']}{exit_}  "
+            f"{escape(', '.join(dept['lans'])) or 'no LAN'}  ← {uplink}"
         )
     for child in node["sites"]:
         _render(branch, child)
@@ -206,7 +212,7 @@ def ansible(
     if host is not None:
         device = inv.devices.get(host)
         if device is None:
-            errors.print(f"unknown device {host!r}", highlight=False)
+            errors.print(f"unknown device {host!r}", highlight=False, markup=False)
             raise typer.Exit(2)
         print_json(host_vars(inv, device))
         return
@@ -226,10 +232,10 @@ def synth(
 
     output_dir(out)
     if os.path.lexists(out / "inventory"):
-        errors.print(f"{out / 'inventory'} exists; choose an empty directory", highlight=False)
+        errors.print(f"{out / 'inventory'} exists; choose an empty directory", highlight=False, markup=False)
         raise typer.Exit(2)
     for relative, text in synth_workspace(departments, devices, links, lans):
         path = out / relative
         output_dir(path.parent)
         write_atomically(path, [text], shared=True)
-    console.print(f"wrote a synthetic workspace to {out}: {departments} departments", highlight=False)
+    console.print(f"wrote a synthetic workspace to {out}: {departments} departments", highlight=False, markup=False)

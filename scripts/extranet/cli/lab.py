@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from .. import lab
@@ -19,7 +20,7 @@ from ..lab.status import RouterStatus
 from ..lab.system import alive
 from ..plan.lock import DEFAULT_LOCK, Lock, read_lock
 from .inventory import InventoryOption
-from .output import console, errors, print_json
+from .output import console, error, print_json
 
 app = typer.Typer(
     help="The lab: the inventory's network as FRR routers in network namespaces (needs root).", no_args_is_help=True
@@ -29,7 +30,7 @@ JsonOption = typer.Option(False, "--json", help="As JSON.")
 
 
 def _fail(message: str, code: int) -> typer.Exit:
-    errors.print(f"[red]error:[/] {message}", highlight=False)
+    error(message)
     return typer.Exit(code)
 
 
@@ -66,7 +67,9 @@ def up(
     where = lab.lab_dir(directory)
     started = time.monotonic()
     state = _bring_up(inv, where, read_lock(lock) if lock.exists() else None)
-    console.print(f"lab up: {len(state.namespaces)} routers in {time.monotonic() - started:.1f} s ({where})")
+    console.print(
+        f"lab up: {len(state.namespaces)} routers in {time.monotonic() - started:.1f} s ({where})", markup=False
+    )
     if wait > 0:
         _report_convergence(state, wait, started)
     if foreground:
@@ -109,7 +112,7 @@ def down(directory: Path | None = DirOption) -> None:
     started = time.monotonic()
     state = lab.down(lab.lab_dir(directory))
     if state is None:
-        console.print(f"no lab in {lab.lab_dir(directory)}: nothing to do")
+        console.print(f"no lab in {lab.lab_dir(directory)}: nothing to do", markup=False)
         return
     console.print(f"lab down: {len(state.namespaces)} routers removed in {time.monotonic() - started:.1f} s")
 
@@ -153,9 +156,10 @@ def _print_status(state: LabState, statuses: list[RouterStatus], ok: bool) -> No
         table.add_row(s.name, s.mgmt, daemons, f"{total - len(s.missing)}/{total}")
     console.print(table)
     verdict = "[green]converged[/]" if ok else "[red]not converged[/]"
-    console.print(f"lab {_phase(state)} ({state.dir}); OSPF {verdict}")
+    console.print(f"lab {_phase(state)} ({escape(state.dir)}); OSPF {verdict}")
     for fault in state.faults:
-        console.print(f"[yellow]active fault:[/] {fault.kind} {fault.target} {fault.detail}".rstrip(), highlight=False)
+        said = escape(f"{fault.kind} {fault.target} {fault.detail}".rstrip())
+        console.print(f"[yellow]active fault:[/] {said}", highlight=False)
 
 
 @app.command()
@@ -183,7 +187,7 @@ def show(directory: Path | None = DirOption, as_json: bool = JsonOption) -> None
             edges.add_row(dept, *(cell or "-" for cell in cells))
         console.print(edges)
     console.print(f"management bridge {state.bridge} {state.bridge_ip}; login user {', '.join(state.users)}")
-    console.print(f"credentials: {creds}  ssh key: {Path(state.dir) / 'ssh' / 'id_ed25519'}")
+    console.print(f"credentials: {creds}  ssh key: {Path(state.dir) / 'ssh' / 'id_ed25519'}", markup=False)
 
 
 def _show_json(state: LabState, creds: Path) -> dict[str, Any]:

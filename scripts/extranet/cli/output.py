@@ -1,10 +1,16 @@
-"""Shared terminal output: problems in file:line form, JSON for machines."""
+"""Shared terminal output: problems in file:line form, JSON for machines.
+
+Text that comes from the inventory, the environment, the database or the operator is printed as text, never
+as rich markup (a department named ``[/] x`` must not crash a command, nor ``[link=…]`` hide a hyperlink):
+interpolate it through ``escape`` (``rich.markup.escape``), or print it with ``error``/``print_problems``.
+"""
 
 import json
 import sys
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 
 from ..inventory import Problem
 
@@ -20,10 +26,16 @@ def print_problems(problems: list[Problem], warnings: bool = False, subject: str
     noun = "warning" if warnings else "problem"
     if not warnings:
         target.print(
-            f"[bold red]{len(problems)} {noun}{'s' if len(problems) != 1 else ''} in the {subject}:[/]", highlight=False
+            f"[bold red]{len(problems)} {noun}{'s' if len(problems) != 1 else ''} in the {escape(subject)}:[/]",
+            highlight=False,
         )
     for problem in problems:
-        target.print(f"[{style}]{noun}:[/] {problem}", markup=True, highlight=False, soft_wrap=True)
+        target.print(f"[{style}]{noun}:[/] {escape(str(problem))}", markup=True, highlight=False, soft_wrap=True)
+
+
+def error(message: str) -> None:
+    """One error line on stderr; ``message`` is text (the names, paths and values in it are never markup)."""
+    errors.print(f"[red]error:[/] {escape(message)}", highlight=False)
 
 
 def print_json(data: Any) -> None:

@@ -5,9 +5,11 @@ from pathlib import Path
 from typing import Any
 
 import typer
+from rich.markup import escape
 from rich.tree import Tree
 
 from ..files import output_dir, write_atomically
+from ..inputs import check_name_servers, check_ticket
 from ..inventory import Inventory, Problem, load_inventory
 from ..plan.dns import reverse_zones, serial
 from ..plan.export import netbox_addresses, netbox_prefixes, pairs_csv, pairs_json
@@ -38,7 +40,9 @@ def plan_command(
     policy: Path = PolicyOption,
     lock: Path = LockOption,
     apply: bool = typer.Option(False, "--apply", help="Write the new lock (atomically) and record it."),
-    ticket: str | None = typer.Option(None, "--ticket", help="Change ticket recorded with --apply."),
+    ticket: str | None = typer.Option(
+        None, "--ticket", callback=check_ticket, help="Change ticket recorded with --apply."
+    ),
     as_json: bool = typer.Option(False, "--json", help="Every change as JSON."),
 ) -> None:
     """Show what would change against the lock (added, kept, held, restored); exit 1 if anything would."""
@@ -83,8 +87,8 @@ def _print_changes(result: Plan) -> None:
     ):
         for change in changes[:SHOWN]:
             console.print(
-                f"[{style}]{sign}[/] {change.section:<11} {change.key:<40} "
-                f"{format_value(change.section, change.value)}{note}",
+                f"[{style}]{sign}[/] {change.section:<11} {escape(f'{change.key:<40}')} "
+                f"{escape(format_value(change.section, change.value))}{escape(note)}",
                 highlight=False,
             )
         if len(changes) > SHOWN:
@@ -110,7 +114,8 @@ def _apply(result: Plan, lock_path: Path, ticket: str | None) -> None:
     }
     _record("plan.apply", str(lock_path), detail, ticket)
     console.print(
-        f"[green]wrote[/] {lock_path} ({len(result.lock)} allocations, sha256 {digest[:12]})", highlight=False
+        f"[green]wrote[/] {escape(str(lock_path))} ({len(result.lock)} allocations, sha256 {digest[:12]})",
+        highlight=False,
     )
 
 
@@ -128,7 +133,9 @@ def release(
     keys: list[str] = typer.Argument(None, help="Held entries to release, e.g. subnets:old-dept/office."),
     all_held: bool = typer.Option(False, "--all", help="Release every held entry."),
     lock: Path = LockOption,
-    ticket: str | None = typer.Option(None, "--ticket", help="Change ticket recorded with the release."),
+    ticket: str | None = typer.Option(
+        None, "--ticket", callback=check_ticket, help="Change ticket recorded with the release."
+    ),
 ) -> None:
     """Give held space back for reuse (after the objects it belonged to are truly gone)."""
     current = read_lock(lock)
@@ -136,14 +143,16 @@ def release(
     unknown = [k for k in chosen if k not in current.held]
     if unknown or not chosen:
         held = ", ".join(sorted(current.held)[:10]) or "(nothing is held)"
-        errors.print(f"not held: {', '.join(unknown) or '(no key given)'}; held: {held}", highlight=False)
+        errors.print(f"not held: {', '.join(unknown) or '(no key given)'}; held: {held}", highlight=False, markup=False)
         raise typer.Exit(2)
     for key in chosen:
         del current.held[key]
     write_lock(current, lock)
     _record("plan.release", str(lock), {"released": chosen}, ticket)
     console.print(
-        f"released {len(chosen)}: {', '.join(chosen[:10])}{' …' if len(chosen) > 10 else ''}", highlight=False
+        f"released {len(chosen)}: {', '.join(chosen[:10])}{' …' if len(chosen) > 10 else ''}",
+        highlight=False,
+        markup=False,
     )
 
 
@@ -158,27 +167,29 @@ def show(
     """The plan as a tree (classes → sites → departments → LANs) with utilisation per level."""
     inv, pol, current = _inputs(inventory, policy, lock)
     if site is not None and site not in inv.sites:
-        errors.print(f"unknown site {site!r}", highlight=False)
+        errors.print(f"unknown site {site!r}", highlight=False, markup=False)
         raise typer.Exit(2)
     tree = plan_tree(inv, pol, current, site)
     if as_json:
         print_json(tree)
         return
-    top = Tree(f"[bold]{tree['prefix']}[/] {inv.region.name}")
+    top = Tree(f"[bold]{tree['prefix']}[/] {escape(inv.region.name)}")
     for cls in tree["classes"]:
-        branch = top.add(f"[bold cyan]{cls['name']}[/] {cls['prefix']}  sites {cls['sites']}/{cls['site_limit']}")
+        branch = top.add(
+            f"[bold cyan]{escape(cls['name'])}[/] {cls['prefix']}  sites {cls['sites']}/{cls['site_limit']}"
+        )
         for s in cls["children"]:
             node = branch.add(
-                f"[cyan]{s['name']}[/] [dim]{s['id']} slot {s['slot']}[/]  {', '.join(s['blocks'])}  "
+                f"[cyan]{escape(s['name'])}[/] [dim]{s['id']} slot {s['slot']}[/]  {', '.join(s['blocks'])}  "
                 f"departments {len(s['departments'])}/{s['department_limit']}"
             )
             for d in s["departments"]:
                 leaf = node.add(
-                    f"[green]{d['name']}[/] [dim]{d['id']} slot {d['slot']}[/]  "
+                    f"[green]{escape(d['name'])}[/] [dim]{d['id']} slot {d['slot']}[/]  "
                     f"LANs {len(d['lans'])}/{d['subnet_limit']}"
                 )
                 for lan in d["lans"]:
-                    leaf.add(f"{lan['name']}: {lan['ipv4']} ↔ {lan['ipv6']}", highlight=False)
+                    leaf.add(escape(f"{lan['name']}: {lan['ipv4']} ↔ {lan['ipv6']}"), highlight=False)
     infra = tree["infrastructure"]
     top.add(
         f"[bold cyan]infrastructure[/] {infra['prefix']}  loopbacks {infra['loopbacks']}, links "
@@ -276,7 +287,7 @@ def export(
 ) -> None:
     """Export the locked plan: every subnet and interface with IPv4 and IPv6 side by side, or NetBox CSV."""
     if fmt not in ("csv", "json", "netbox"):
-        errors.print(f"--format {fmt!r} is not one of csv, json, netbox")
+        errors.print(f"--format {fmt!r} is not one of csv, json, netbox", markup=False)
         raise typer.Exit(2)
     inv, _, current = _inputs(inventory, policy, lock)
     if not len(current):
@@ -293,14 +304,14 @@ def export(
         output_dir(out)
         for name, text in documents.items():
             write_atomically(out / name, [text], shared=True)
-            console.print(f"wrote {out / name}", highlight=False)
+            console.print(f"wrote {out / name}", highlight=False, markup=False)
         return
     text = pairs_csv(inv, current) if fmt == "csv" else pairs_json(inv, current) + "\n"
     if out is None:
         typer.echo(text, nl=False)
     else:
         write_atomically(out, [text], shared=True)
-        console.print(f"wrote {out}", highlight=False)
+        console.print(f"wrote {out}", highlight=False, markup=False)
 
 
 def _no_lock(lock: Path) -> Problem:
@@ -311,7 +322,10 @@ def _no_lock(lock: Path) -> Problem:
 def dns(
     out: Path | None = typer.Option(None, "--out", "-o", help="Directory for one <zone>.zone file per zone."),
     ns: list[str] = typer.Option(
-        None, "--ns", help="Name server(s) of the zones (default ns1.<region>.extranet.example.)."
+        None,
+        "--ns",
+        callback=check_name_servers,
+        help="Name server(s) of the zones (default ns1.<region>.extranet.example.).",
     ),
     inventory: Path | None = InventoryOption,
     policy: Path = PolicyOption,
@@ -331,4 +345,4 @@ def dns(
     output_dir(out)
     for zone in zones:
         write_atomically(out / f"{zone.name}.zone", [zone.text(servers, number)], shared=True)
-    console.print(f"wrote {len(zones)} zone files to {out}", highlight=False)
+    console.print(f"wrote {len(zones)} zone files to {out}", highlight=False, markup=False)

@@ -4,12 +4,14 @@ from pathlib import Path
 from typing import Any
 
 import typer
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from ..devices.cli import CliDriver
 from ..devices.saved import saved_configs
 from ..history import ConfigHistory
+from ..inputs import check_ticket
 from ..inventory import Inventory, load_inventory
 from ..inventory.load import inventory_dir
 from ..plan.lock import DEFAULT_LOCK
@@ -20,7 +22,7 @@ from ..rollout.targets import TargetError
 from ..rollout.waves import WaveError, check_timers, failure_budget, parse_sizes
 from ..store import open_store
 from .inventory import InventoryOption, inventory_digest
-from .output import console, errors, print_json
+from .output import console, error, errors, print_json
 
 app = typer.Typer(help="Push configuration changes to the backbone in waves, verified, with rollback.")
 STYLE = {"ok": "green", "unchanged": "green", "would-change": "yellow", "done-before": "cyan",
@@ -28,7 +30,7 @@ STYLE = {"ok": "green", "unchanged": "green", "would-change": "yellow", "done-be
 
 
 def fail(message: str) -> typer.Exit:
-    errors.print(f"[red]error:[/] {message}", highlight=False)
+    error(message)
     return typer.Exit(2)
 
 
@@ -68,7 +70,9 @@ def dual_stack(
     running: Path | None = typer.Option(
         None, "--running", metavar="DIR", help="With --dry-run: plan offline against saved configs DIR/<device>.cfg."
     ),
-    ticket: str | None = typer.Option(None, "--ticket", help="Change ticket, recorded in history and audit."),
+    ticket: str | None = typer.Option(
+        None, "--ticket", callback=check_ticket, help="Change ticket, recorded in history and audit."
+    ),
     confirm_timer: int = typer.Option(300, "--confirm-timer", help="Seconds a device-side commit waits."),
     converge_timeout: float = typer.Option(30.0, "--converge-timeout", help="Seconds to wait for OSPFv3 Full."),
     trust_new_hosts: bool = typer.Option(False, "--trust-new-hosts", help="Record unknown SSH host keys (TOFU)."),
@@ -145,7 +149,7 @@ class RolloutProgress:
         if phase == "finished":
             self.bar.advance(self.task)
             style = STYLE.get(outcome.status, "white")
-            self.bar.console.print(f"  wave {outcome.wave} [{style}]{outcome.status:>12}[/] {outcome.device}",
+            self.bar.console.print(f"  wave {outcome.wave} [{style}]{outcome.status:>12}[/] {escape(outcome.device)}",
                                    highlight=False)  # fmt: skip
         else:
             self.bar.update(self.task, description=f"{phase} {outcome.device}")
@@ -162,18 +166,18 @@ def report_table(outcomes: list[Outcome], title: str, run_id: int, resumed_from:
     if show_diff:
         for o in outcomes:
             if o.lines:
-                console.print(f"[bold]{o.device}[/] ({len(o.lines)} lines)", highlight=False)
+                console.print(f"[bold]{escape(o.device)}[/] ({len(o.lines)} lines)", highlight=False)
                 console.print("\n".join(f"+ {line}" for line in o.shown()), highlight=False, markup=False)
-    table = Table(title=title + (f" (resumes #{resumed_from})" if resumed_from else ""))
+    table = Table(title=escape(title) + (f" (resumes #{resumed_from})" if resumed_from else ""))
     for column in ("device", "wave", "result", "lines", "seconds", "checks / reason"):
         table.add_column(column)
     for o in outcomes:
         style = STYLE.get(o.status, "white")
         detail = o.summary()["error"] or "; ".join(o.checks)
-        table.add_row(o.device, str(o.wave), f"[{style}]{o.status}[/]", str(len(o.lines)), f"{o.seconds:.1f}",
-                      detail)  # fmt: skip
+        table.add_row(escape(o.device), str(o.wave), f"[{style}]{escape(o.status)}[/]", str(len(o.lines)),
+                      f"{o.seconds:.1f}", escape(detail))  # fmt: skip
     console.print(table)
     counts: dict[str, int] = {}
     for o in outcomes:
         counts[o.status] = counts.get(o.status, 0) + 1
-    console.print(", ".join(f"{n} {s}" for s, n in sorted(counts.items())), highlight=False)
+    console.print(", ".join(f"{n} {s}" for s, n in sorted(counts.items())), highlight=False, markup=False)

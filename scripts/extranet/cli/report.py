@@ -47,4 +47,6 @@ def connections(
         sys.stdout.write(text)
     else:
         write_atomically(output, [BOM if fmt is Format.CSV else "", text])
-        console.print(f"wrote {output}: {len(report.rows)} departments, probe run #{report.run.id}", highlight=False)
+        console.print(
+            f"wrote {output}: {len(report.rows)} departments, probe run #{report.run.id}", highlight=False, markup=False
+        )

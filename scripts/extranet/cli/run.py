@@ -15,6 +15,7 @@ from typing import Any
 import typer
 
 from ..history import ConfigHistory
+from ..inputs import check_ticket
 from ..inventory import load_inventory
 from ..inventory.load import inventory_dir
 from ..lab.state import lab_dir
@@ -52,7 +53,9 @@ def run(
     ),
     forks: int = typer.Option(10, "--forks", min=1, max=200, help="Hosts worked on at once."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Check mode: connect, read and diff; send nothing."),
-    ticket: str | None = typer.Option(None, "--ticket", help="Change ticket, recorded in history and audit."),
+    ticket: str | None = typer.Option(
+        None, "--ticket", callback=check_ticket, help="Change ticket, recorded in history and audit."
+    ),
     converge_timeout: float = typer.Option(30.0, "--converge-timeout", help="Seconds to wait for OSPFv3 Full."),
     trust_new_hosts: bool = typer.Option(False, "--trust-new-hosts", help="Record unknown SSH host keys (TOFU)."),
     as_json: bool = typer.Option(False, "--json", help="Per-device results as JSON."),

@@ -6,8 +6,12 @@ and when it changed. The engine is a loop; everything vendor-specific is in the 
 
 Tables run in order: self-delimiting encrypted blobs first (they may hold blanks and quotes), then the
 commands that carry secrets, then a catch-all for crypt-style hashes a command rule did not know about.
+Before the tables, the secrets this process was given (``EXTRANET_*_AUTH_KEY``, ``_PRIV_KEY``, ``_PASSWORD``…)
+are replaced wherever they appear: in a device's error that echoes a refused line behind its prompt, a rule
+anchored at the command would not see them.
 """
 
+import os
 import re
 from re import Match, Pattern
 
@@ -125,6 +129,20 @@ NET_SNMP = (
     _rule(BOL + r"(?:trapcommunity|authcommunity \S+) "),
 )
 
+# The environment variables that hold secrets: the SNMPv3 keys and the credential profiles' passwords.
+SECRET_VARIABLE = re.compile(r"EXTRANET_\w+_(?:AUTH_KEY|PRIV_KEY|PASSWORD|SECRET|COMMUNITY)")
+# Shorter values would mask ordinary words of a config; SNMPv3 keys have at least 8 characters (RFC 3414).
+MIN_SECRET = 8
+
+
+def environment_secrets() -> list[str]:
+    """The secret values set in this process's environment, longest first (so none is masked only in part)."""
+    found = {
+        value for name, value in os.environ.items() if SECRET_VARIABLE.fullmatch(name) and len(value) >= MIN_SECRET
+    }
+    return sorted(found, key=lambda value: (-len(value), value))
+
+
 def rules(family: tuple[Pattern[str], ...]) -> tuple[Pattern[str], ...]:
     """A platform's scrub rules (its package declares which family it speaks): the family's commands between
     the self-delimiting blobs and the catch-all for hashes."""
@@ -153,6 +171,8 @@ def scrub(config: str, platform: str) -> str:
         found = get(platform).scrub
     except UnknownPlatform as exc:
         raise ValueError(str(exc)) from None
+    for value in environment_secrets():
+        config = config.replace(value, MARKER)
     for rule in found:
         config = rule.sub(_mask, config)
     return config

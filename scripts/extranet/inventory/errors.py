@@ -69,8 +69,18 @@ def _allowed_values(model: type[BaseModel], field: str) -> list[str]:
     return values
 
 
+# Fields that name a secret rather than hold one: an operator may type the secret there by mistake, so a
+# refused value is not repeated.
+NAMES_A_SECRET = {"credentials": "a credentials profile name"}
+
+
 def _message(error: ErrorDetails, model: type[BaseModel] | None, field: str | None) -> str:
     kind, value, ctx = error["type"], error.get("input"), error.get("ctx") or {}
+    if field in NAMES_A_SECRET and kind not in ("missing", "extra_forbidden"):
+        return (
+            f"is not {NAMES_A_SECRET[field]} (value not shown: it may be a secret); allowed: "
+            f"{PATTERN_MEANING[SLUG]}, at most 31 characters"
+        )
     if kind == "missing":
         return "required field is missing"
     if kind == "extra_forbidden":

@@ -7,7 +7,7 @@ characters, bounded length, so no description or name can inject configuration l
 import ipaddress
 import re
 import unicodedata
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints
 
@@ -80,5 +80,39 @@ def _ospf_area(value: object) -> str:
 
 
 OspfArea = Annotated[str, BeforeValidator(_ospf_area)]
+
+MAPPED = ipaddress.IPv6Network("::ffff:0:0/96")  # IPv4-mapped addresses (RFC 4291 §2.5.5.2)
+
+
+IPv6 = TypeVar("IPv6", ipaddress.IPv6Address, ipaddress.IPv6Network, ipaddress.IPv6Interface)
+
+
+def _plain_ipv6(value: IPv6) -> IPv6:
+    """An IPv6 address, network or interface as a device takes it: no scope id (``%eth0`` names an interface of
+    one host, not a place in the plan) and not IPv4-mapped (``::ffff:198.51.100.1`` is an IPv4 address).
+
+    >>> _plain_ipv6(ipaddress.IPv6Address("fe80::1%eth0"))
+    Traceback (most recent call last):
+    ...
+    ValueError: fe80::1%eth0 has a scope id (%eth0): write the address without it
+    """
+    if isinstance(value, ipaddress.IPv6Interface):
+        network, address = value.network, value.ip
+    elif isinstance(value, ipaddress.IPv6Network):
+        network, address = value, value.network_address
+    else:
+        network, address = ipaddress.IPv6Network(value), value
+    scope = getattr(value, "scope_id", None) or address.scope_id
+    if scope:
+        raise ValueError(f"{value} has a scope id (%{scope}): write the address without it")
+    if network.subnet_of(MAPPED):
+        raise ValueError(f"{value} is an IPv4-mapped address (in ::ffff:0:0/96): write IPv4 in an IPv4 field")
+    return value
+
+
+Ipv6Address = Annotated[ipaddress.IPv6Address, AfterValidator(_plain_ipv6)]
+Ipv6Network = Annotated[ipaddress.IPv6Network, AfterValidator(_plain_ipv6)]
+Ipv6Interface = Annotated[ipaddress.IPv6Interface, AfterValidator(_plain_ipv6)]
+"""IPv6 as the inventory takes it: no scope id, not IPv4-mapped."""
 
 SECRET_KEY = re.compile(r"password|passwd|secret|community|psk|private_key|api_key|token", re.IGNORECASE)

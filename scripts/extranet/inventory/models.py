@@ -2,7 +2,7 @@
 
 from datetime import date
 from enum import StrEnum
-from ipaddress import IPv4Address, IPv4Interface, IPv4Network, IPv6Address, IPv6Interface, IPv6Network
+from ipaddress import IPv4Address, IPv4Interface, IPv4Network
 from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -15,6 +15,9 @@ from .fields import (
     DnsName,
     Hostname,
     InterfaceName,
+    Ipv6Address,
+    Ipv6Interface,
+    Ipv6Network,
     Notes,
     OspfArea,
     Port,
@@ -113,7 +116,7 @@ class Region(Model):
     name: Text
     code: AdminCode
     ipv4: list[IPv4Network] = Field(min_length=1)
-    ipv6: IPv6Network
+    ipv6: Ipv6Network
     unified_exit: Slug | None = None
     notes: Notes | None = None
 
@@ -136,7 +139,7 @@ class Lan(Model):
     name: Slug
     vlan: Vlan | None = None
     ipv4: IPv4Network | None = None  # None: an IPv6-only LAN
-    ipv6: IPv6Network | None = None  # a manual pin; otherwise the plan gives one
+    ipv6: Ipv6Network | None = None  # a manual pin; otherwise the plan gives one
     zone: Zone = Zone.PUBLIC
     nat: IPv4Network | None = None  # legacy overlap: the extranet-side prefix this LAN is NATed to
     gateway: Attachment | None = None  # the device interface (e.g. Vlanif100) that routes this LAN
@@ -167,7 +170,7 @@ class Interface(Model):
     name: InterfaceName
     description: ConfigText | None = None
     ipv4: IPv4Interface | None = None
-    ipv6: IPv6Interface | None = None  # a manual pin; otherwise the plan gives one
+    ipv6: Ipv6Interface | None = None  # a manual pin; otherwise the plan gives one
     shutdown: bool = False
 
 
@@ -193,7 +196,7 @@ class Device(Model):
     role: DeviceRole
     site: Slug
     mgmt: IPv4Address
-    mgmt6: IPv6Address | None = None
+    mgmt6: Ipv6Address | None = None
     model: ConfigText | None = None
     loopback: IPv4Address | None = None
     routing: Routing | None = None
@@ -212,7 +215,7 @@ class Link(Model):
     a: LinkEnd
     b: LinkEnd
     description: ConfigText | None = None
-    ipv6: IPv6Network | None = None  # a manual pin for the link's /64
+    ipv6: Ipv6Network | None = None  # a manual pin for the link's /64
 
     @property
     def key(self) -> str:
@@ -316,7 +319,7 @@ class System(Model):
     protection_level: ProtectionLevel
     runs_at: Hosting
     target: SystemTarget
-    addresses: list[IPv4Address | IPv6Address] = Field(default_factory=list)
+    addresses: list[IPv4Address | Ipv6Address] = Field(default_factory=list)
     services: list[Service] = Field(default_factory=list)
     dns: list[DnsName] = Field(default_factory=list)
     last_used: date | None = None

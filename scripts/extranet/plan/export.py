@@ -8,6 +8,7 @@ from typing import Any
 
 from .. import platforms
 from ..inventory import Inventory
+from ..spreadsheet import text_cell
 from .lock import Lock
 from .pairs import pairs
 from .slots import prefix_text
@@ -21,10 +22,12 @@ NETBOX_ADDRESS_COLUMNS = ["address", "status", "role", "device", "interface", "d
 
 
 def _csv(columns: list[str], rows: Iterable[dict[str, Any]]) -> str:
+    """A header and the rows; text a spreadsheet would take for a formula (a description from the inventory)
+    gets a leading quote."""
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=columns, extrasaction="ignore", lineterminator="\n")
     writer.writeheader()
-    writer.writerows(rows)
+    writer.writerows({key: text_cell(value) for key, value in row.items()} for row in rows)
     return out.getvalue()
 
 

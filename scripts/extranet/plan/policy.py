@@ -10,13 +10,13 @@ sparsely to stable inventory ids; ``subnet`` numbers a department's LANs (/64). 
 holds loopbacks (/128 from one /64), router-to-router links (a /64 each, a /127 used) and hand-off subnets.
 """
 
-from ipaddress import IPv6Network
 from pathlib import Path
 from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
 
 from ..inventory.errors import translate
+from ..inventory.fields import Ipv6Network
 from ..inventory.models import SiteLevel, Zone
 from ..inventory.problems import Problem, display_path
 from ..inventory.source import load_yaml
@@ -81,7 +81,7 @@ class Infrastructure(BaseModel):
 
 class Policy(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
-    prefix: IPv6Network
+    prefix: Ipv6Network
     class_bits: int = Field(default=4, ge=4, le=16, multiple_of=4)
     zone_bits: int = Field(default=4, ge=0, le=8, multiple_of=4)
     zones: dict[Zone, int] = Field(default_factory=lambda: {Zone.PUBLIC: 0, Zone.PRIVATE: 1, Zone.PARK: 2})

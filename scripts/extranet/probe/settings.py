@@ -3,13 +3,14 @@
 Errors are reported like inventory problems (file:line: field: what is allowed) and exit with code 2.
 """
 
-from ipaddress import IPv4Address, IPv6Address
+from ipaddress import IPv4Address
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ..inventory import InventoryError
 from ..inventory.errors import translate
+from ..inventory.fields import Ipv6Address
 from ..inventory.problems import Problem, display_path
 from ..inventory.source import load_yaml
 
@@ -31,7 +32,7 @@ class ProbeSettings(BaseModel):
     rtt_degraded_ms: float = Field(default=100, gt=0)
     tcp_timeout: float = Field(default=2.0, gt=0, le=60)
     dns_timeout: float = Field(default=2.0, gt=0, le=60)
-    resolvers: list[IPv4Address | IPv6Address] = Field(default_factory=list)
+    resolvers: list[IPv4Address | Ipv6Address] = Field(default_factory=list)
     snmp_interval: float = Field(default=2.0, ge=0.1, le=60)
     snmp_timeout: float = Field(default=2.0, gt=0, le=60)
 

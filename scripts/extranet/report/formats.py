@@ -30,6 +30,7 @@ from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
+from ..spreadsheet import text_cell
 from .charts import bar_chart, line_chart
 from .connections import ConnectionsReport, DepartmentRow, RunInfo
 from .labels import Lang, label, reason
@@ -47,7 +48,6 @@ COLUMNS = (
     "ipv4_loss", "ipv4_rtt_ms", "ipv6_loss", "ipv6_rtt_ms", "services_up", "services_total", "uplink_oper",
     "uplink_in_bps", "uplink_out_bps", "reasons", "probed_at", "run",
 )  # fmt: skip
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")  # a spreadsheet would run a cell starting so as a formula
 BOM = "\ufeff"
 
 
@@ -104,16 +104,8 @@ def as_csv(report: ConnectionsReport, lang: Lang) -> str:
         flat = _department(row, lang)
         flat |= flat.pop("metrics")
         flat |= {"reasons": "; ".join(row.reasons), "run": report.run.id}
-        writer.writerow(_cell(flat[column]) for column in COLUMNS)
+        writer.writerow(text_cell(flat[column]) for column in COLUMNS)
     return out.getvalue()
-
-
-def _cell(value: object) -> object:
-    if value is None:
-        return ""
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
-    return value
 
 
 def _run(run: RunInfo) -> dict[str, Any]:

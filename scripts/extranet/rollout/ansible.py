@@ -59,10 +59,11 @@ def dual_stack(params: dict[str, Any], check_mode: bool = False) -> dict[str, An
 def result(outcome: Outcome) -> dict[str, Any]:
     """The module's return: Ansible's ``changed``/``failed``/``msg`` and the engine's outcome under ``extranet``."""
     changed = outcome.status == "ok" and bool(outcome.lines)
-    message = outcome.error or f"{outcome.status}: {len(outcome.lines)} line(s)"
+    summary = outcome.summary()  # scrubbed: Ansible prints msg and keeps the result in the run's artifacts
+    message = summary["error"] or f"{outcome.status}: {len(outcome.lines)} line(s)"
     return {"changed": changed, "failed": outcome.failed, "msg": message,
             "extranet": {"device": outcome.device, "wave": outcome.wave, "status": outcome.status,
-                         **outcome.summary()}}  # fmt: skip
+                         **summary}}  # fmt: skip
 
 
 def backup(params: dict[str, Any]) -> dict[str, Any]:
@@ -74,7 +75,7 @@ def backup(params: dict[str, Any]) -> dict[str, Any]:
              else device_targets(inv, [device], trust_new_hosts=params["trust_new_hosts"]))  # fmt: skip
     target = found[device][0]
     store, run_id = open_store(), int(params["run_id"])
-    outcome = Outcome(device, 1)
+    outcome = Outcome(device, 1, platform=target.platform)
     started = time.monotonic()
     history = ConfigHistory(HISTORY)  # `extranet run` created it
     driver = CliDriver(target)

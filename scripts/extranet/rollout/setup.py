@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..devices.base import Target
+from ..inputs import MANAGER, SNMP_KEY, SNMP_NAME, checked
 from ..inventory import Inventory
 from ..lab.state import lab_dir
 from ..plan.lock import read_lock
@@ -26,13 +27,17 @@ class Prepared:
 
 
 def snmp_secrets() -> Snmp | None:
-    """SNMPv3 for the vendor templates, from the environment (EXTRANET_SNMP_*); None leaves SNMP as it is."""
-    names = [profile_variable("snmp", what) for what in ("user", "auth_key", "priv_key")]
-    user, auth, priv = (os.environ.get(name) for name in names)
-    if not (user and auth and priv):
+    """SNMPv3 for the vendor templates, from the environment (EXTRANET_SNMP_*); None leaves SNMP as it is.
+    Each value is checked before it reaches a template (InputError names the variable, never the value)."""
+    kinds = {"user": SNMP_NAME, "auth_key": SNMP_KEY, "priv_key": SNMP_KEY, "group": SNMP_NAME, "manager": MANAGER}
+    found = {what: os.environ.get(profile_variable("snmp", what), "") for what in kinds}
+    if not (found["user"] and found["auth_key"] and found["priv_key"]):
         return None
-    return Snmp(user, os.environ.get(profile_variable("snmp", "group"), "EXTRANET"), auth, priv,
-                os.environ.get(profile_variable("snmp", "manager"), ""))  # fmt: skip
+    found["group"] = found["group"] or "EXTRANET"
+    for what, kind in kinds.items():
+        if found[what] or what != "manager":
+            checked(profile_variable("snmp", what), found[what], kind)
+    return Snmp(found["user"], found["group"], found["auth_key"], found["priv_key"], found["manager"])
 
 
 def prepare(inv: Inventory, devices: list[str], *, lab: bool, lock: Path, templates: Path,

@@ -13,6 +13,8 @@ from ..netsafety import refuse_lab_only
 from ..render import Names
 
 KNOWN_HOSTS = Path("var") / "known_hosts"
+DEFAULT_PROFILE = "default"  # the profile of a device whose inventory entry names none
+PROFILE_VARIABLE = re.compile(r"EXTRANET_(?P<profile>[A-Z0-9_]+)_(?:USERNAME|PASSWORD)")
 
 
 class TargetError(ValueError):
@@ -51,24 +53,46 @@ def device_targets(
 ) -> dict[str, tuple[Target, Names | None]]:
     """Real devices: mgmt address from the inventory, credentials from the environment (never the inventory)."""
     targets: dict[str, tuple[Target, Names | None]] = {}
-    unset = set()
+    unset, unknown = set(), []
+    profiles = environment_profiles()
     for name in devices:
         device = inv.devices[name]
         user_var = profile_variable(device.credentials, "username")
         pass_var = profile_variable(device.credentials, "password")
         username, password = os.environ.get(user_var), os.environ.get(pass_var)
+        if device.credentials != DEFAULT_PROFILE and _variable_key(device.credentials) not in profiles:
+            unknown.append(name)  # its name may be a secret typed in the wrong place: never repeat it
+            continue
         if not username or not password:
             unset.update({user_var, pass_var})
             continue
         target = Target(name, device.platform, str(device.mgmt), username, password,
                         known_hosts=known_hosts, trust_new_hosts=trust_new_hosts)  # fmt: skip
         targets[name] = (target, None)
+    if unknown:
+        places = [inv.origin("devices", name).problem("", "credentials") for name in unknown]
+        where = ", ".join(f"{p.file}:{p.line} ({p.path})" for p in places)
+        known = ", ".join(sorted(p.lower() for p in profiles)) or "none"
+        raise TargetError(
+            f"unknown credentials profile (value not shown: it may be a secret) at {where}; profiles set in the "
+            f"environment: {known} (by EXTRANET_<PROFILE>_USERNAME and EXTRANET_<PROFILE>_PASSWORD)"
+        )
     if unset:
         raise TargetError(f"credentials not set: export {' and '.join(sorted(unset))} (or use --lab)")
     refused = refuse_lab_only([str(inv.devices[name].mgmt) for name in devices], "devices")
     if refused:
         raise TargetError(refused)
     return targets
+
+
+def environment_profiles() -> set[str]:
+    """The credential profiles the environment names (EXTRANET_<PROFILE>_USERNAME or _PASSWORD), as their
+    variables spell them (upper case, '_' for any other character)."""
+    return {match["profile"] for match in map(PROFILE_VARIABLE.fullmatch, os.environ) if match}
+
+
+def _variable_key(profile: str) -> str:
+    return profile_variable(profile, "")[len("EXTRANET_") : -1]
 
 
 def offline_targets(inv: Inventory, devices: list[str]) -> dict[str, tuple[Target, Names | None]]:

@@ -45,8 +45,11 @@ def database_url() -> str:
 
 
 def operator_name() -> str:
-    """Who acts: $EXTRANET_OPERATOR (set it on shared accounts), else the login name."""
-    return os.environ.get("EXTRANET_OPERATOR") or getpass.getuser()
+    """Who acts: $EXTRANET_OPERATOR (set it on shared accounts), else the login name; one line either way
+    (it becomes a git trailer and an audit field): InputError otherwise."""
+    from ..inputs import OPERATOR, checked, operator_from_environment
+
+    return operator_from_environment() or checked("the login name (set EXTRANET_OPERATOR)", getpass.getuser(), OPERATOR)
 
 
 def _alembic_config() -> "Config":
@@ -84,6 +87,19 @@ def upgrade(engine: Engine) -> str | None:
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "head")
     return schema_revisions(engine)[0]
+
+
+def _create_private(path: str | None) -> None:
+    """Create a new SQLite database file with mode 0600 (readable by its owner only: it holds who changed
+    what, and why), before SQLite would create it with the umask's mode; SQLite gives the -wal and -shm files
+    the database file's mode. An existing file is left as it is; a path that cannot be created is left for
+    SQLite to report."""
+    if not path or path == ":memory:" or path.startswith("file:"):
+        return
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except OSError:
+        return
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -278,6 +294,7 @@ def open_store(url: str | None = None, auto_upgrade: bool = True) -> Store:
     """Connect, and upgrade the schema when it is older than the code."""
     engine = create_engine(url or database_url())
     if engine.dialect.name == "sqlite":
+        _create_private(engine.url.database)
         event.listen(engine, "connect", _sqlite_pragmas)
     if auto_upgrade:
         current, head = schema_revisions(engine)
