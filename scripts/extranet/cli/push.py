@@ -21,6 +21,7 @@ from ..rollout.waves import WaveError, failure_budget, parse_sizes
 from ..store import open_store
 from .inventory import InventoryOption, inventory_digest
 from .output import console, errors, print_json
+from .plan import hold_plan
 
 app = typer.Typer(help="Push configuration changes to the backbone in waves, verified, with rollback.")
 STYLE = {"ok": "green", "unchanged": "green", "would-change": "yellow", "done-before": "cyan",
@@ -56,6 +57,7 @@ def select(inv: Inventory, limit: str | None) -> list[str]:
 
 @app.command("dual-stack")
 def dual_stack(
+    ctx: typer.Context,
     inventory: Path | None = InventoryOption,
     lock: Path = typer.Option(DEFAULT_LOCK, "--lock", help="The allocation lock (the plan's addresses)."),
     templates: Path = typer.Option(DEFAULT_TEMPLATES, "--templates", help="playbooks/templates/<platform>/."),
@@ -82,6 +84,8 @@ def dual_stack(
     config DIR/<device>.cfg and printed in the order it would be sent (exit 0 unless a device failed)."""
     check_running(running, dry_run)
     inv = load_inventory(inventory)
+    if not dry_run:  # the lock cannot change while its addresses are pushed (a dry run reads it once)
+        hold_plan(ctx, lock, shared=True, doing="push dual-stack")
     try:
         sizes = parse_sizes(waves)
         devices = select(inv, limit)

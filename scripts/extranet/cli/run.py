@@ -18,6 +18,7 @@ from ..history import ConfigHistory
 from ..inventory import load_inventory
 from ..inventory.load import inventory_dir
 from ..lab.state import lab_dir
+from ..plan.lock import DEFAULT_LOCK
 from ..rollout.ansible import BACKUP_KIND
 from ..rollout.engine import KIND, Options, Outcome, ResumeError, finish_run, open_run
 from ..rollout.setup import HISTORY
@@ -25,6 +26,7 @@ from ..rollout.targets import KNOWN_HOSTS, TargetError, device_targets, lab_targ
 from ..rollout.waves import WaveError, core_outwards, parse_sizes
 from ..store import Store, open_store
 from .inventory import InventoryOption, inventory_digest
+from .plan import hold_plan
 from .push import RolloutProgress, fail, report_table, select
 
 PLAYBOOKS = Path("playbooks")
@@ -42,6 +44,7 @@ def find_playbook(name: str) -> Path:
 
 
 def run(
+    ctx: typer.Context,
     playbook: str = typer.Argument(..., help="A playbook of playbooks/ (dual_stack.yml, backup.yml) or a path."),
     inventory: Path | None = InventoryOption,
     lab: bool = typer.Option(False, "--lab", help="Work on the lab's routers (extranet lab up) instead of devices."),
@@ -67,6 +70,8 @@ def run(
         raise fail(str(exc)) from exc
     hosts = core_outwards(inv, select(inv, limit))
     kind = KINDS.get(path.stem, f"playbook {path.stem}")
+    if kind == KIND and not dry_run:  # its modules push the lock's addresses: it cannot change meanwhile
+        hold_plan(ctx, DEFAULT_LOCK, shared=True, doing=f"run {path.name}")
     if kind in KINDS.values():  # no lab, no credentials, lab-only addresses: say so before Ansible starts
         try:
             lab_targets(inv, lab_dir(), hosts) if lab else device_targets(inv, hosts, KNOWN_HOSTS, trust_new_hosts)
