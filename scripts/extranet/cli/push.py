@@ -84,11 +84,11 @@ def dual_stack(
     config DIR/<device>.cfg and printed in the order it would be sent (exit 0 unless a device failed)."""
     check_running(running, dry_run)
     inv = load_inventory(inventory)
-    if not dry_run:  # the lock cannot change while its addresses are pushed (a dry run reads it once)
-        hold_plan(ctx, lock, shared=True, doing="push dual-stack")
     try:
         sizes = parse_sizes(waves)
         devices = select(inv, limit)
+        if not dry_run:  # the lock cannot change while its addresses are pushed (a dry run reads it once)
+            hold_plan(ctx, lock, shared=True, doing="push dual-stack")
         prepared = prepare(inv, devices, lab=lab, lock=lock, templates=templates, trust_new_hosts=trust_new_hosts,
                            running=running)  # fmt: skip
         # offline, nothing is changed, so there is nothing for a failure budget to protect: a device without

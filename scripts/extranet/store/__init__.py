@@ -222,27 +222,21 @@ class Store:
     @contextmanager
     def recorded_run(self, kind: str, target: str, detail: dict[str, Any], reason: str | None) -> Iterator[AuditEvent]:
         """A finished run of ``kind`` and its audit event, committed when the block ends without an error —
-        the block does the change they record: an error in it, or in the commit, leaves neither."""
-        for attempt in range(APPEND_ATTEMPTS):
-            session = self.sessions()
-            try:
-                session.begin()
-                now = _now()
-                run = Run(kind=kind, operator=operator_name(), ticket=reason, started_at=now, finished_at=now,
-                          status="ok", summary=detail)  # fmt: skip
-                session.add(run)
-                session.flush()
-                record, count = self._append(session, kind, target, "ok", detail, run.id, reason)
-                break
-            except IntegrityError:
-                session.close()
-                if attempt == APPEND_ATTEMPTS - 1:
-                    raise
-                time.sleep(random.uniform(0, 0.01 * (attempt + 1)))
-            except BaseException:
-                session.close()
-                raise
+        the block does the change they record: an error in it, or in the commit, leaves neither.
+
+        The run is inserted first, which takes SQLite's write lock (PostgreSQL: the appenders' advisory lock),
+        so the chain's head cannot move before the commit: no retry, and nothing for the block to undo but
+        its own change.
+        """
+        session = self.sessions()
         try:
+            session.begin()
+            now = _now()
+            run = Run(kind=kind, operator=operator_name(), ticket=reason, started_at=now, finished_at=now,
+                      status="ok", summary=detail)  # fmt: skip
+            session.add(run)
+            session.flush()
+            record, count = self._append(session, kind, target, "ok", detail, run.id, reason)
             yield record
             session.commit()
         finally:
