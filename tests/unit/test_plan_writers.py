@@ -47,7 +47,8 @@ def planned(workspace: Path) -> Path:
 def _grown(root: Path, name: str, dept_id: str, octet: int) -> Path:
     """A copy of the inventory with one more county department: ``root/name``."""
     return write_inventory(
-        root / name, {**BASE_INVENTORY, "departments.yml": BASE_INVENTORY["departments.yml"] + _department(dept_id, octet)}
+        root / name,
+        {**BASE_INVENTORY, "departments.yml": BASE_INVENTORY["departments.yml"] + _department(dept_id, octet)},
     )
 
 
@@ -74,8 +75,11 @@ def test_two_applies_at_once_get_different_prefixes_and_the_lock_keeps_both(plan
         procs = {
             dept: subprocess.Popen(
                 [EXTRANET, "plan", "--apply", "--inventory", str(inventory)],
-                cwd=planned, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-            )  # fmt: skip
+                cwd=planned,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
             for dept, inventory in inventories.items()
         }
         for proc in procs.values():

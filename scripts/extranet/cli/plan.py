@@ -10,8 +10,8 @@ from rich.tree import Tree
 
 from ..inventory import Inventory, Problem, load_inventory
 from ..plan.dns import reverse_zones, serial
-from ..plan.guard import PlanBusy, WaitError, change_lock, hold, tidy
 from ..plan.export import netbox_addresses, netbox_prefixes, pairs_csv, pairs_json
+from ..plan.guard import PlanBusy, WaitError, change_lock, hold, tidy
 from ..plan.lock import DEFAULT_LOCK, Lock, PlanError, format_value, lock_text, read_lock
 from ..plan.pairs import pairs
 from ..plan.planner import Geometry, Plan, plan

@@ -55,9 +55,7 @@ class Heads:
 def keep_head(history: Path, events: int, event_id: int, event_hash: str) -> None:
     """Commit the chain's head after an append: ``events`` events, the newest ``event_id`` with ``event_hash``."""
     text = f"{HEADER}events: {events}\nlast_id: {event_id}\nlast_hash: {event_hash}\n"
-    message = (
-        f"audit: {events} events\n\nAudit-Events: {events}\nAudit-Id: {event_id}\nAudit-Hash: {event_hash}\n"
-    )
+    message = f"audit: {events} events\n\nAudit-Events: {events}\nAudit-Id: {event_id}\nAudit-Hash: {event_hash}\n"
     ConfigHistory(history).commit_file(HEAD_FILE, text, message)
 
 
@@ -114,16 +112,16 @@ def compare_heads(heads: Heads, events: list[tuple[int, str]], first_break: int 
             f"{newest.events} events recorded in history, {len(events)} in the database: the newest {missing} "
             f"{'was' if missing == 1 else 'were'} deleted (the last recorded on {newest.date})"
         )
-    matched = 0  # the furthest position known to be as recorded
-    for head in sorted(heads.heads, key=lambda h: h.events):
-        if head.events > len(events) or (first_break is not None and head.events >= first_break):
-            break
+    comparable = sorted(
+        (h for h in heads.heads if h.events <= len(events) and (first_break is None or h.events < first_break)),
+        key=lambda h: h.events,
+    )
+    agreeing = {h.events for h in comparable if events[h.events - 1][1] == h.hash}
+    for head in comparable:
         event_id, event_hash = events[head.events - 1]
-        if event_hash == head.hash:
-            matched = head.events
-            continue
-        if head.hash in hashes:
-            continue  # the event is still there, at another position: the chain shows the removed row
+        if event_hash == head.hash or head.hash in hashes:
+            continue  # as recorded, or still there at another position: the chain shows the removed row
+        matched = max((n for n in agreeing if n < head.events), default=0)  # the last position known intact
         start = events[matched][0]
         since = f"from event {start} on" if matched == head.events - 1 else f"from one of events {start}-{event_id} on"
         found.append(

@@ -320,6 +320,7 @@ class Store:
             breaks += compare_heads(heads, [(e.id, e.hash) for e in events], first_break)
         return breaks
 
+
 def event_hash(record: AuditEvent) -> str:
     at = record.at if record.at.tzinfo else record.at.replace(tzinfo=UTC)  # SQLite drops the zone
     body = {
