@@ -8,12 +8,14 @@ trailers (``Audit-Events``, ``Audit-Id``, ``Audit-Hash``) so that one ``git log`
 with the table: the event at that position must still carry that hash, and none may be missing at the end.
 A branch moved by anything other than a commit (reset, amend, rebase) is reported as a rewrite.
 
-The head is committed right after the event's database transaction (one git commit per event, ~20-40 ms: a
-rollout of 1,000 devices spends well under a minute on it, beside minutes of SSH). The window: an event
-whose head commit failed (told as a warning) or was cut off by ``kill -9`` is checked only through the heads
-after it; events newer than the newest head are not missing rows (another workspace sharing the database
-appends too), so rows added at the end, bypassing extranet, are not caught here — the audit issue's signed
-checkpoints are for that. A reflog deleted along with a rewritten history cannot be seen either.
+The head is committed right after the event's database transaction, one git commit per event: measured
+35 ms on an idle machine, 65 ms on a loaded one (5 ms for the event alone), so a rollout of 1,000 devices
+spends about a minute on it, beside the minutes its SSH sessions take; no batching, so no window of a whole command. The
+window that remains: an event whose head commit failed (told as a warning on stderr) or was cut off by
+``kill -9`` is checked only through the heads after it. Events newer than the newest head are not missing
+rows (another workspace sharing the database appends too), so rows added at the end, bypassing extranet,
+are not caught here — the audit issue's signed checkpoints are for that. A reflog deleted along with a
+rewritten history cannot be seen either.
 """
 
 import re
