@@ -79,6 +79,10 @@ def _history_amended(_workspace: Path, db: store.Store) -> None:
     _git(_workspace, "commit", "-q", "--amend", "-a", "-m", message)
 
 
+def _history_broken(_workspace: Path, _db: store.Store) -> None:
+    (_workspace / "var" / "history" / ".git" / "HEAD").write_text("garbage\n", encoding="utf-8")
+
+
 @pytest.mark.parametrize(
     ("tamper", "said"),
     [
@@ -110,6 +114,7 @@ def _history_amended(_workspace: Path, db: store.Store) -> None:
                 "the config history was rewritten: main moved by 'commit (amend)' on ",
             ],
         ),
+        (_history_broken, ["the heads kept in var/history cannot be read: git rev-parse"]),
     ],
     ids=[
         "newest-row",
@@ -122,6 +127,7 @@ def _history_amended(_workspace: Path, db: store.Store) -> None:
         "middle-row",
         "history-reset",
         "history-amended",
+        "history-unreadable",
     ],
 )
 def test_audit_verify_names_what_was_cut_or_rewritten(

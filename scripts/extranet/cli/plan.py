@@ -45,6 +45,9 @@ def hold_plan(ctx: typer.Context, lock: Path, *, shared: bool, doing: str) -> No
     except WaitError as exc:
         errors.print(f"[red]error:[/] {escape(str(exc))}", highlight=False)
         raise typer.Exit(2) from None
+    except KeyboardInterrupt:
+        errors.print("interrupted while waiting for the plan: nothing was changed", highlight=False)
+        raise typer.Exit(130) from None
 
 
 @app.callback()

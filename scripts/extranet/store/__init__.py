@@ -201,7 +201,8 @@ class Store:
         run_id: int | None = None,
         reason: str | None = None,
     ) -> AuditEvent:
-        """Append one event to the chain, in its own transaction.
+        """Append one event to the chain, in its own transaction, and keep the chain's head in the config
+        history (``history.head``).
 
         ``prev_hash`` is unique, so two writers racing for the same chain head cannot fork it: the loser's
         insert fails and it retries on the new head.
@@ -298,20 +299,25 @@ class Store:
         """Every break in the chain: an edited, deleted or reordered row; with a config history, also rows
         missing at the end or rewritten since their head was kept there. Empty when intact."""
         heads = None
+        breaks: list[str] = []
         if self.history is not None:  # read before the table: every head read is of a row already committed
+            from ..history import HistoryError
             from ..history.head import recorded_heads
 
-            heads = recorded_heads(self.history)
-        breaks: list[str] = []
+            try:
+                heads = recorded_heads(self.history)
+            except HistoryError as exc:
+                breaks.append(f"the heads kept in {self.history} cannot be read: {exc}")
         previous = GENESIS
         events = self.audit_events()
         first_break = None
         for position, record in enumerate(events, 1):
-            if record.prev_hash != previous:
+            linked, whole = record.prev_hash == previous, event_hash(record) == record.hash
+            if not linked:
                 breaks.append(f"event {record.id}: previous-hash link broken (a row before it was removed or edited)")
-            if event_hash(record) != record.hash:
+            if not whole:
                 breaks.append(f"event {record.id}: contents do not match its hash (the row was edited)")
-            if breaks and first_break is None:
+            if not (linked and whole) and first_break is None:
                 first_break = position
             previous = record.hash
         if heads is not None:
