@@ -235,3 +235,23 @@ def test_kill_9_during_apply_leaves_the_lock_whole_and_the_plan_free(planned: Pa
     again = run("plan", "--apply", cwd=planned)  # not locked out by the dead one
     assert again.returncode == 0, again.stderr
     assert "aaa/office" in again.stdout and _temporaries(planned) == []
+
+
+def _link_to_victim(sidecar: Path) -> None:
+    sidecar.symlink_to(sidecar.parent.parent / "victim.txt")
+
+
+@pytest.mark.parametrize("plant", [_link_to_victim, os.mkfifo], ids=["symlink", "fifo"])
+def test_a_planted_sidecar_is_refused_and_what_it_points_at_is_untouched(planned: Path, plant: object) -> None:
+    victim = planned / "victim.txt"
+    victim.write_text("precious\n", encoding="utf-8")
+    lock = planned / "netplan" / "allocations.yml"
+    guard.sidecar(lock).unlink()
+    plant(guard.sidecar(lock))  # type: ignore[operator]
+    write_inventory(planned, {"departments.yml": BASE_INVENTORY["departments.yml"] + _department("aaa", 3)})
+    before = lock.read_bytes()
+    result = run("plan", "--apply", cwd=planned)
+    assert result.returncode == 2
+    expected = "error: netplan/.allocations.yml.lock: not a regular file; it only guards the plan: remove it"
+    assert expected in result.stderr
+    assert victim.read_text(encoding="utf-8") == "precious\n" and lock.read_bytes() == before

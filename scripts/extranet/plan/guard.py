@@ -21,10 +21,12 @@ fails the old lock's bytes are put back. Ctrl-C and SIGTERM wait until the step 
 power cut between the rename and the commit (a few milliseconds) can leave the new lock without its record.
 """
 
+import errno
 import fcntl
 import os
 import re
 import signal
+import stat
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -88,8 +90,8 @@ def hold(lock: Path, *, shared: bool, doing: str, on_wait: Callable[[str], None]
     if not shared:
         lock.parent.mkdir(parents=True, exist_ok=True)
     try:
-        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o644)
-    except OSError:
+        fd = _open_sidecar(path)
+    except PermissionError:
         if not shared:
             raise
         yield  # a read-only workspace: nobody can write the lock here either
@@ -111,7 +113,7 @@ def tidy(lock: Path) -> None:
     if not any(lock.parent.glob(f".{lock.name}.*.tmp")):
         return
     try:
-        fd = os.open(sidecar(lock), os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o644)
+        fd = _open_sidecar(sidecar(lock))
     except OSError:
         return
     try:
@@ -121,6 +123,19 @@ def tidy(lock: Path) -> None:
         pass  # a writer is at work: its temporary is not stale
     finally:
         os.close(fd)
+
+
+def _open_sidecar(path: Path) -> int:
+    """The sidecar, opened for locking; never through a link, never anything but a regular file."""
+    refused = OSError(errno.EINVAL, "not a regular file; it only guards the plan: remove it", str(path))
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_APPEND | os.O_NOFOLLOW | os.O_NONBLOCK, 0o644)
+    except OSError as exc:
+        raise (refused if exc.errno == errno.ELOOP else exc) from None
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise refused
+    return fd
 
 
 def _acquire(fd: int, lock: Path, shared: bool, wait: float, on_wait: Callable[[str], None] | None) -> None:
@@ -173,7 +188,8 @@ def _printable(text: str) -> str:
 def _remove_stale_temporaries(lock: Path, before: float) -> None:
     for temporary in lock.parent.glob(f".{lock.name}.*.tmp"):
         try:
-            if temporary.lstat().st_mtime <= before:
+            found = temporary.lstat()
+            if stat.S_ISREG(found.st_mode) and found.st_mtime <= before:
                 temporary.unlink()
         except FileNotFoundError:
             pass
