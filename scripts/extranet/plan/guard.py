@@ -91,8 +91,8 @@ def hold(lock: Path, *, shared: bool, doing: str, on_wait: Callable[[str], None]
         lock.parent.mkdir(parents=True, exist_ok=True)
     try:
         fd = _open_sidecar(path)
-    except PermissionError:
-        if not shared:
+    except OSError as exc:
+        if not shared or exc.errno not in (errno.EACCES, errno.EPERM, errno.EROFS):
             raise
         yield  # a read-only workspace: nobody can write the lock here either
         return

@@ -1,6 +1,7 @@
 """The address lock (netplan/allocations.yml): every allocation given, keyed by stable inventory ids.
 
 Reviewed in git like code. Written atomically; a lock that cannot be read is reported, never overwritten.
+One writer at a time, and each write recorded in the audit log in the same step: ``plan.guard``.
 """
 
 import json
