@@ -1,5 +1,7 @@
 """``extranet audit``: the append-only, hash-chained record of every action."""
 
+from pathlib import Path
+
 import typer
 from rich.markup import escape
 from rich.table import Table
@@ -52,7 +54,8 @@ def log(
 
 @app.command("verify")
 def verify() -> None:
-    """Check the hash chain end to end; exit 1 and name each break if any row was edited or removed."""
+    """Check the hash chain end to end, and against the head kept in the config history; exit 1 and name each
+    break if any row was edited, removed, cut off at the end or rewritten."""
     from .. import store
 
     db = store.open_store()
@@ -62,4 +65,16 @@ def verify() -> None:
         for line in breaks:
             console.print(f"[red]broken:[/] {escape(line)}", highlight=False)
         raise typer.Exit(1)
-    console.print(f"audit chain intact: {count} events", highlight=False)
+    console.print(f"audit chain intact: {count} events{_head_note(db.history)}", highlight=False)
+
+
+def _head_note(history: Path | None) -> str:
+    """What the head kept in the config history adds (history.head)."""
+    if history is None:
+        return ""
+    from ..history.head import recorded_heads
+
+    newest = recorded_heads(history).newest
+    if newest is None:
+        return f" (no head kept in {history} yet: truncation is checked from the next event on)"
+    return f"; the head kept in {history} agrees ({newest.events} recorded, the last on {newest.date})"

@@ -13,7 +13,8 @@ from ..inputs import check_name_servers, check_ticket
 from ..inventory import Inventory, Problem, load_inventory
 from ..plan.dns import reverse_zones, serial
 from ..plan.export import netbox_addresses, netbox_prefixes, pairs_csv, pairs_json
-from ..plan.lock import DEFAULT_LOCK, Lock, PlanError, format_value, read_lock, write_lock
+from ..plan.guard import PlanBusy, WaitError, change_lock, hold, tidy
+from ..plan.lock import DEFAULT_LOCK, Lock, PlanError, format_value, lock_text, read_lock
 from ..plan.pairs import pairs
 from ..plan.planner import Geometry, Plan, plan
 from ..plan.policy import DEFAULT_POLICY, Policy, load_policy
@@ -33,6 +34,24 @@ def _inputs(inventory: Path | None, policy: Path, lock: Path) -> tuple[Inventory
     return load_inventory(inventory), load_policy(policy), read_lock(lock)
 
 
+def hold_plan(ctx: typer.Context, lock: Path, *, shared: bool, doing: str) -> None:
+    """Hold the plan of ``lock`` until the command ends (``plan.guard``): exclusively to change it, shared to
+    push it. Exit 1 naming the holder when another extranet process keeps it past the wait."""
+    try:
+        ctx.with_resource(
+            hold(lock, shared=shared, doing=doing, on_wait=lambda text: errors.print(escape(text), highlight=False))
+        )
+    except PlanBusy as exc:
+        errors.print(f"[red]error:[/] {escape(str(exc))}", highlight=False)
+        raise typer.Exit(1) from None
+    except WaitError as exc:
+        errors.print(f"[red]error:[/] {escape(str(exc))}", highlight=False)
+        raise typer.Exit(2) from None
+    except KeyboardInterrupt:
+        errors.print("interrupted while waiting for the plan: nothing was changed", highlight=False)
+        raise typer.Exit(130) from None
+
+
 @app.callback()
 def plan_command(
     ctx: typer.Context,
@@ -48,6 +67,10 @@ def plan_command(
     """Show what would change against the lock (added, kept, held, restored); exit 1 if anything would."""
     if ctx.invoked_subcommand is not None:
         return
+    if apply:  # from the read to the write: a second apply plans on this one's result
+        hold_plan(ctx, lock, shared=False, doing="plan --apply")
+    else:
+        tidy(lock)
     inv, pol, old = _inputs(inventory, policy, lock)
     result = plan(inv, pol, old)
     if as_json:
@@ -103,8 +126,8 @@ def _print_changes(result: Plan) -> None:
 
 
 def _apply(result: Plan, lock_path: Path, ticket: str | None) -> None:
-    write_lock(result.lock, lock_path)
-    digest = hashlib.sha256(lock_path.read_bytes()).hexdigest()
+    text = lock_text(result.lock)
+    digest = hashlib.sha256(text.encode()).hexdigest()
     detail = {
         "added": len(result.added),
         "held": len(result.held),
@@ -112,24 +135,23 @@ def _apply(result: Plan, lock_path: Path, ticket: str | None) -> None:
         "kept": result.kept,
         "lock_sha256": digest,
     }
-    _record("plan.apply", str(lock_path), detail, ticket)
+    _record("plan.apply", lock_path, text, detail, ticket)
     console.print(
         f"[green]wrote[/] {escape(str(lock_path))} ({len(result.lock)} allocations, sha256 {digest[:12]})",
         highlight=False,
     )
 
 
-def _record(action: str, target: str, detail: dict[str, Any], ticket: str | None) -> None:
+def _record(action: str, lock_path: Path, text: str, detail: dict[str, Any], ticket: str | None) -> None:
+    """The new lock and its audit record, written as one step (``plan.guard.change_lock``)."""
     from .. import store
 
-    db = store.open_store()
-    run = db.start_run(action, ticket=ticket)
-    db.audit(action, target, "ok", detail, run_id=run, reason=ticket)
-    db.finish_run(run, "ok", detail)
+    change_lock(store.open_store(), lock_path, text, action, detail, ticket)
 
 
 @app.command("release")
 def release(
+    ctx: typer.Context,
     keys: list[str] = typer.Argument(None, help="Held entries to release, e.g. subnets:old-dept/office."),
     all_held: bool = typer.Option(False, "--all", help="Release every held entry."),
     lock: Path = LockOption,
@@ -138,6 +160,7 @@ def release(
     ),
 ) -> None:
     """Give held space back for reuse (after the objects it belonged to are truly gone)."""
+    hold_plan(ctx, lock, shared=False, doing="plan release")
     current = read_lock(lock)
     chosen = sorted(current.held) if all_held else list(keys or [])
     unknown = [k for k in chosen if k not in current.held]
@@ -147,8 +170,7 @@ def release(
         raise typer.Exit(2)
     for key in chosen:
         del current.held[key]
-    write_lock(current, lock)
-    _record("plan.release", str(lock), {"released": chosen}, ticket)
+    _record("plan.release", lock, lock_text(current), {"released": chosen}, ticket)
     console.print(
         f"released {len(chosen)}: {', '.join(chosen[:10])}{' …' if len(chosen) > 10 else ''}",
         highlight=False,

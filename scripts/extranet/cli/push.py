@@ -23,6 +23,7 @@ from ..rollout.waves import WaveError, check_timers, failure_budget, parse_sizes
 from ..store import open_store
 from .inventory import InventoryOption, inventory_digest
 from .output import console, error, errors, print_json
+from .plan import hold_plan
 
 app = typer.Typer(help="Push configuration changes to the backbone in waves, verified, with rollback.")
 STYLE = {"ok": "green", "unchanged": "green", "would-change": "yellow", "done-before": "cyan",
@@ -58,6 +59,7 @@ def select(inv: Inventory, limit: str | None) -> list[str]:
 
 @app.command("dual-stack")
 def dual_stack(
+    ctx: typer.Context,
     inventory: Path | None = InventoryOption,
     lock: Path = typer.Option(DEFAULT_LOCK, "--lock", help="The allocation lock (the plan's addresses)."),
     templates: Path = typer.Option(DEFAULT_TEMPLATES, "--templates", help="playbooks/templates/<platform>/."),
@@ -90,6 +92,8 @@ def dual_stack(
         sizes = parse_sizes(waves)
         check_timers(confirm_timer, converge_timeout)  # before credentials are asked for
         devices = select(inv, limit)
+        if not dry_run:  # the lock cannot change while its addresses are pushed (a dry run reads it once)
+            hold_plan(ctx, lock, shared=True, doing="push dual-stack")
         prepared = prepare(inv, devices, lab=lab, lock=lock, templates=templates, trust_new_hosts=trust_new_hosts,
                            running=running)  # fmt: skip
         # offline, nothing is changed, so there is nothing for a failure budget to protect: a device without

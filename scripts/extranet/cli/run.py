@@ -19,6 +19,7 @@ from ..inputs import check_ticket
 from ..inventory import load_inventory
 from ..inventory.load import inventory_dir
 from ..lab.state import lab_dir
+from ..plan.lock import DEFAULT_LOCK
 from ..rollout.ansible import BACKUP_KIND
 from ..rollout.engine import KIND, Options, Outcome, ResumeError, finish_run, open_run
 from ..rollout.setup import HISTORY
@@ -26,6 +27,7 @@ from ..rollout.targets import KNOWN_HOSTS, TargetError, device_targets, lab_targ
 from ..rollout.waves import WaveError, check_timers, core_outwards, parse_sizes
 from ..store import Store, open_store
 from .inventory import InventoryOption, inventory_digest
+from .plan import hold_plan
 from .push import RolloutProgress, fail, report_table, select
 
 PLAYBOOKS = Path("playbooks")
@@ -43,6 +45,7 @@ def find_playbook(name: str) -> Path:
 
 
 def run(
+    ctx: typer.Context,
     playbook: str = typer.Argument(..., help="A playbook of playbooks/ (dual_stack.yml, backup.yml) or a path."),
     inventory: Path | None = InventoryOption,
     lab: bool = typer.Option(False, "--lab", help="Work on the lab's routers (extranet lab up) instead of devices."),
@@ -71,6 +74,8 @@ def run(
         raise fail(str(exc)) from exc
     hosts = core_outwards(inv, select(inv, limit))
     kind = KINDS.get(path.stem, f"playbook {path.stem}")
+    if kind == KIND and not dry_run:  # its modules push the lock's addresses: it cannot change meanwhile
+        hold_plan(ctx, DEFAULT_LOCK, shared=True, doing=f"run {path.name}")
     if kind in KINDS.values():  # no lab, no credentials, lab-only addresses: say so before Ansible starts
         try:
             lab_targets(inv, lab_dir(), hosts) if lab else device_targets(inv, hosts, KNOWN_HOSTS, trust_new_hosts)

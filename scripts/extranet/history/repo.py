@@ -29,10 +29,14 @@ IDENTITY = {
     "GIT_COMMITTER_EMAIL": "extranet@localhost",
 }
 # Every git call: no quoting of paths in output, gc in the foreground (inside our lock, never racing the next
-# commit), objects and refs fsynced (an audit trail must survive a power cut), no signing prompts.
+# commit), objects and refs fsynced (an audit trail must survive a power cut), no signing prompts, and the
+# reflog kept for good (it shows a rewritten history: history.head).
 GIT_OPTIONS = (
     *("-c", "core.quotepath=off"),
     *("-c", "gc.autoDetach=false"),
+    *("-c", "core.logAllRefUpdates=true"),
+    *("-c", "gc.reflogExpire=never"),
+    *("-c", "gc.reflogExpireUnreachable=never"),
     *("-c", "core.fsync=committed"),
     *("-c", "commit.gpgSign=false"),
 )
@@ -190,22 +194,31 @@ class ConfigHistory:
         )
         text = scrub(config, platform)
         with self._serialised():
-            tracked = (self.path / name).exists()
-            write_atomically(self.path / name, [text], scratch=self.git_dir)
-            if not tracked:
-                self._git("add", "--", name)
-            # A pathspec commits this file only (as it is in the work tree), even if an interrupted record left
-            # another one staged; git says "no changes" (exit 1) when it is already the committed one. Two git
-            # runs instead of add/diff/commit: a rollout records every device twice.
+            return self._commit_file(name, text, message)
+
+    def commit_file(self, name: str, text: str, message: str) -> str | None:
+        """Write ``name`` (a file at the repository's top) and commit it alone; the new commit's sha, or None
+        when it already holds ``text``."""
+        with self._serialised():
+            return self._commit_file(name, text, message)
+
+    def _commit_file(self, name: str, text: str, message: str) -> str | None:
+        tracked = (self.path / name).exists()
+        write_atomically(self.path / name, [text], scratch=self.git_dir)
+        if not tracked:
+            self._git("add", "--", name)
+        # A pathspec commits this file only (as it is in the work tree), even if an interrupted record left
+        # another one staged; git says "no changes" (exit 1) when it is already the committed one. Two git
+        # runs instead of add/diff/commit: a rollout records every device twice.
+        done = self._git("commit", "-q", "--file=-", "--", name, stdin=message, ok=(0, 1))
+        if done.returncode == 1 and "did not match any file" in done.stderr:  # written, never added (killed)
+            self._git("add", "--", name)
             done = self._git("commit", "-q", "--file=-", "--", name, stdin=message, ok=(0, 1))
-            if done.returncode == 1 and "did not match any file" in done.stderr:  # written, never added (killed)
-                self._git("add", "--", name)
-                done = self._git("commit", "-q", "--file=-", "--", name, stdin=message, ok=(0, 1))
-            if done.returncode == 1:
-                if "no changes" in done.stdout + done.stderr or "nothing to commit" in done.stdout + done.stderr:
-                    return None
-                raise HistoryError(f"git commit of {name} failed: {(done.stderr or done.stdout).strip()}")
-            return self._git("rev-parse", "HEAD").stdout.strip()
+        if done.returncode == 1:
+            if "no changes" in done.stdout + done.stderr or "nothing to commit" in done.stdout + done.stderr:
+                return None
+            raise HistoryError(f"git commit of {name} failed: {(done.stderr or done.stdout).strip()}")
+        return self._git("rev-parse", "HEAD").stdout.strip()
 
     def log(self, device: str | None = None, limit: int | None = None) -> list[HistoryEntry]:
         """Commits, newest first: all, or those of one device; at most ``limit``."""

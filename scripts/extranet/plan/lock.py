@@ -1,6 +1,7 @@
 """The address lock (netplan/allocations.yml): every allocation given, keyed by stable inventory ids.
 
 Reviewed in git like code. Written atomically; a lock that cannot be read is reported, never overwritten.
+One writer at a time, and each write recorded in the audit log in the same step: ``plan.guard``.
 """
 
 import json
@@ -75,7 +76,11 @@ def format_value(section: str, value: int) -> str:
 
 def write_lock(lock: Lock, path: Path | str = DEFAULT_LOCK) -> None:
     """Write atomically: a temporary file in the same directory, fsync, rename over the old lock."""
-    path = Path(path)
+    write_atomically(Path(path), [lock_text(lock)])
+
+
+def lock_text(lock: Lock) -> str:
+    """The lock file's text."""
     lines = [HEADER, f"version: {VERSION}\n", f"layout: {json.dumps(lock.layout, sort_keys=True)}\n"]
     for name in SECTIONS:
         entries = lock.section(name)
@@ -91,7 +96,7 @@ def write_lock(lock: Lock, path: Path | str = DEFAULT_LOCK) -> None:
             f"  {json.dumps(key, ensure_ascii=False)}: "
             f"{{value: {format_value(section, held.value)}, since: {held.since}}}\n"
         )
-    write_atomically(path, lines)
+    return "".join(lines)
 
 
 def read_lock(path: Path | str = DEFAULT_LOCK) -> Lock:

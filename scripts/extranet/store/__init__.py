@@ -6,6 +6,7 @@ The schema is managed by Alembic; ``open_store`` upgrades an older database befo
 import getpass
 import hashlib
 import json
+import logging
 import os
 import random
 import time
@@ -16,7 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Engine, create_engine, event, inspect, select, text
+from sqlalchemy import Engine, create_engine, event, func, inspect, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
     from alembic.config import Config
 
 DEFAULT_PATH = Path("var") / "extranet.db"
+HISTORY_DIR = Path("var") / "history"  # the workspace's config history (history.repo.DEFAULT_DIR)
 GENESIS = "0" * 64
 MIGRATIONS = Path(__file__).parent / "migrations"
 # The newest migration's revision. Kept here so that a current database is recognised without importing
@@ -114,6 +116,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 class Store:
     engine: Engine
     sessions: sessionmaker[Session]
+    history: Path | None = None  # the config history that also keeps the audit chain's head (None: not kept)
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
@@ -214,7 +217,8 @@ class Store:
         run_id: int | None = None,
         reason: str | None = None,
     ) -> AuditEvent:
-        """Append one event to the chain, in its own transaction.
+        """Append one event to the chain, in its own transaction, and keep the chain's head in the config
+        history (``history.head``).
 
         ``prev_hash`` is unique, so two writers racing for the same chain head cannot fork it: the loser's
         insert fails and it retries on the new head.
@@ -222,30 +226,81 @@ class Store:
         for attempt in range(APPEND_ATTEMPTS):
             try:
                 with self.transaction() as s:
-                    if s.get_bind().dialect.name == "postgresql":  # one appender at a time, across processes
-                        s.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": AUDIT_LOCK_KEY})
-                    last = s.scalars(select(AuditEvent).order_by(AuditEvent.id.desc()).limit(1)).first()
-                    record = AuditEvent(
-                        at=_now(),
-                        run_id=run_id,
-                        operator=operator_name(),
-                        action=action,
-                        target=target,
-                        outcome=outcome,
-                        detail=detail or {},
-                        reason=reason,
-                        prev_hash=last.hash if last else GENESIS,
-                    )
-                    record.hash = event_hash(record)
-                    s.add(record)
-                    s.flush()
+                    record, count = self._append(s, action, target, outcome, detail, run_id, reason)
                     s.expunge(record)
-                    return record
+                break
             except IntegrityError:  # another writer took the head first (SQLite): try again on the new head
                 if attempt == APPEND_ATTEMPTS - 1:
                     raise
                 time.sleep(random.uniform(0, 0.01 * (attempt + 1)))
-        raise AssertionError("unreachable")
+        self._keep_head(count, record)
+        return record
+
+    @contextmanager
+    def recorded_run(self, kind: str, target: str, detail: dict[str, Any], reason: str | None) -> Iterator[AuditEvent]:
+        """A finished run of ``kind`` and its audit event, committed when the block ends without an error —
+        the block does the change they record: an error in it, or in the commit, leaves neither.
+
+        The run is inserted first, which takes SQLite's write lock (PostgreSQL: the appenders' advisory lock),
+        so the chain's head cannot move before the commit: no retry, and nothing for the block to undo but
+        its own change.
+        """
+        session = self.sessions()
+        try:
+            session.begin()
+            now = _now()
+            run = Run(kind=kind, operator=operator_name(), ticket=reason, started_at=now, finished_at=now,
+                      status="ok", summary=detail)  # fmt: skip
+            session.add(run)
+            session.flush()
+            record, count = self._append(session, kind, target, "ok", detail, run.id, reason)
+            yield record
+            session.commit()
+        finally:
+            session.close()  # rolls back what was not committed
+        self._keep_head(count, record)
+
+    def _append(
+        self,
+        s: Session,
+        action: str,
+        target: str,
+        outcome: str,
+        detail: dict[str, Any] | None,
+        run_id: int | None,
+        reason: str | None,
+    ) -> tuple[AuditEvent, int]:
+        """Insert the next event on the chain in session ``s``; the event and the number of events with it."""
+        if s.get_bind().dialect.name == "postgresql":  # one appender at a time, across processes
+            s.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": AUDIT_LOCK_KEY})
+        last = s.scalars(select(AuditEvent).order_by(AuditEvent.id.desc()).limit(1)).first()
+        record = AuditEvent(
+            at=_now(),
+            run_id=run_id,
+            operator=operator_name(),
+            action=action,
+            target=target,
+            outcome=outcome,
+            detail=detail or {},
+            reason=reason,
+            prev_hash=last.hash if last else GENESIS,
+        )
+        record.hash = event_hash(record)
+        s.add(record)
+        s.flush()
+        return record, s.scalar(select(func.count()).select_from(AuditEvent)) or 0
+
+    def _keep_head(self, count: int, record: AuditEvent) -> None:
+        """The chain's head, also in the config history (see ``history.head``); a failure there is told, not
+        raised: the event is recorded, and ``audit verify`` still checks against the heads kept before it."""
+        if self.history is None:
+            return
+        from ..history.head import keep_head
+
+        try:
+            keep_head(self.history, count, record.id, record.hash)
+        except (OSError, RuntimeError) as exc:
+            logging.getLogger(__name__).warning("audit head not kept in %s: %s", self.history, exc)
 
     def audit_events(self, limit: int | None = None) -> list[AuditEvent]:
         with self.sessions() as s:
@@ -257,15 +312,34 @@ class Store:
         return sorted(events, key=lambda e: e.id)
 
     def verify_audit_chain(self) -> list[str]:
-        """Every break in the chain: an edited, deleted or reordered row. Empty when intact."""
+        """Every break in the chain: an edited, deleted or reordered row; with a config history, also rows
+        missing at the end or rewritten since their head was kept there. Empty when intact."""
+        heads = None
         breaks: list[str] = []
+        if self.history is not None:  # read before the table: every head read is of a row already committed
+            from ..history import HistoryError
+            from ..history.head import recorded_heads
+
+            try:
+                heads = recorded_heads(self.history)
+            except HistoryError as exc:
+                breaks.append(f"the heads kept in {self.history} cannot be read: {exc}")
         previous = GENESIS
-        for record in self.audit_events():
-            if record.prev_hash != previous:
+        events = self.audit_events()
+        first_break = None
+        for position, record in enumerate(events, 1):
+            linked, whole = record.prev_hash == previous, event_hash(record) == record.hash
+            if not linked:
                 breaks.append(f"event {record.id}: previous-hash link broken (a row before it was removed or edited)")
-            if event_hash(record) != record.hash:
+            if not whole:
                 breaks.append(f"event {record.id}: contents do not match its hash (the row was edited)")
+            if not (linked and whole) and first_break is None:
+                first_break = position
             previous = record.hash
+        if heads is not None:
+            from ..history.head import compare_heads
+
+            breaks += compare_heads(heads, [(e.id, e.hash) for e in events], first_break)
         return breaks
 
 
@@ -290,8 +364,12 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def open_store(url: str | None = None, auto_upgrade: bool = True) -> Store:
-    """Connect, and upgrade the schema when it is older than the code."""
+def open_store(url: str | None = None, auto_upgrade: bool = True, history: Path | None = None) -> Store:
+    """Connect, and upgrade the schema when it is older than the code.
+
+    The workspace's database (no ``url``) keeps its audit head in the workspace's config history (var/history),
+    another one only in ``history`` when given.
+    """
     engine = create_engine(url or database_url())
     if engine.dialect.name == "sqlite":
         _create_private(engine.url.database)
@@ -300,4 +378,6 @@ def open_store(url: str | None = None, auto_upgrade: bool = True) -> Store:
         current, head = schema_revisions(engine)
         if current != head:
             upgrade(engine)
-    return Store(engine, sessionmaker(engine, expire_on_commit=False))
+    if url is None and history is None:
+        history = HISTORY_DIR
+    return Store(engine, sessionmaker(engine, expire_on_commit=False), history)
