@@ -66,7 +66,7 @@ def up(
     inv = load_inventory(inventory)
     where = lab.lab_dir(directory)
     started = time.monotonic()
-    state = _bring_up(inv, where, read_lock(lock) if lock.exists() else None)
+    state = _bring_up(inv, where, read_lock(lock) if os.path.lexists(lock) else None)
     console.print(
         f"lab up: {len(state.namespaces)} routers in {time.monotonic() - started:.1f} s ({where})", markup=False
     )
