@@ -7,9 +7,12 @@ import os
 import sys
 
 import typer
+from rich.markup import escape
+from sqlalchemy.exc import SQLAlchemyError
 
 from .. import __version__
 from ..inventory import InventoryError
+from ..store import StoreError, database_error, database_url
 from . import audit, db, device, inventory, lab, plan, probe, push, report, run
 from .output import errors, print_problems
 
@@ -52,6 +55,10 @@ def main() -> None:
     except InventoryError as exc:
         print_problems(exc.problems, subject=exc.subject)
         sys.exit(2)
+    except (StoreError, SQLAlchemyError) as exc:  # the database: one line, what and what to do
+        failure = exc if isinstance(exc, StoreError) else database_error(exc, database_url())
+        errors.print(f"[red]error:[/] {escape(failure.message)}", highlight=False)
+        sys.exit(failure.exit_code)
     except BrokenPipeError:  # `extranet … | head`: the reader left; say nothing more
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         sys.exit(141)

@@ -15,6 +15,7 @@ from ..plan.pairs import pairs
 from ..plan.planner import Geometry, Plan, plan
 from ..plan.policy import DEFAULT_POLICY, Policy, load_policy
 from ..plan.slots import prefix_text
+from ..store import Store, open_store
 from .inventory import InventoryOption
 from .output import console, errors, print_json
 
@@ -98,6 +99,7 @@ def _print_changes(result: Plan) -> None:
 
 
 def _apply(result: Plan, lock_path: Path, ticket: str | None) -> None:
+    db = open_store()  # a database that cannot be used is said before the lock changes
     write_lock(result.lock, lock_path)
     digest = hashlib.sha256(lock_path.read_bytes()).hexdigest()
     detail = {
@@ -107,16 +109,13 @@ def _apply(result: Plan, lock_path: Path, ticket: str | None) -> None:
         "kept": result.kept,
         "lock_sha256": digest,
     }
-    _record("plan.apply", str(lock_path), detail, ticket)
+    _record(db, "plan.apply", str(lock_path), detail, ticket)
     console.print(
         f"[green]wrote[/] {lock_path} ({len(result.lock)} allocations, sha256 {digest[:12]})", highlight=False
     )
 
 
-def _record(action: str, target: str, detail: dict[str, Any], ticket: str | None) -> None:
-    from .. import store
-
-    db = store.open_store()
+def _record(db: Store, action: str, target: str, detail: dict[str, Any], ticket: str | None) -> None:
     run = db.start_run(action, ticket=ticket)
     db.audit(action, target, "ok", detail, run_id=run, reason=ticket)
     db.finish_run(run, "ok", detail)
@@ -139,8 +138,9 @@ def release(
         raise typer.Exit(2)
     for key in chosen:
         del current.held[key]
+    db = open_store()
     write_lock(current, lock)
-    _record("plan.release", str(lock), {"released": chosen}, ticket)
+    _record(db, "plan.release", str(lock), {"released": chosen}, ticket)
     console.print(
         f"released {len(chosen)}: {', '.join(chosen[:10])}{' …' if len(chosen) > 10 else ''}", highlight=False
     )

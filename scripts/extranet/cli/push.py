@@ -95,12 +95,13 @@ def dual_stack(
                           inventory_digest(inventory_dir(inventory)))  # fmt: skip
     except (WaveError, TargetError, RenderError) as exc:
         raise fail(str(exc)) from exc
+    store = open_store()  # a database that cannot be used is said before anything starts
     history = ConfigHistory(HISTORY)
     if not dry_run:  # a dry run records nothing in the history: no need to create it
         history.init()
     factory = saved_configs(running) if running is not None else CliDriver
     with RolloutProgress(len(prepared.targets), as_json, "dual-stack") as (on_event, _):
-        rollout = Rollout(inv, prepared.targets, prepared.contexts, prepared.renderer, open_store(), history,
+        rollout = Rollout(inv, prepared.targets, prepared.contexts, prepared.renderer, store, history,
                           options, on_event, factory)  # fmt: skip
         try:
             outcomes = rollout.run()

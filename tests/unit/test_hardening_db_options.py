@@ -1,0 +1,176 @@
+"""Issue 12, classes 7 and 8: the database fails like everything else (one line, exit 2 for bad input, 1 when
+the work failed, never a traceback, nothing changed), and options mean what they say."""
+
+import hashlib
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+from collections.abc import Callable
+from contextlib import closing
+from pathlib import Path
+
+import pytest
+
+from extranet import store
+
+from ..conftest import REPO
+from .test_offline_dry_run import COUNTY, SAVED
+
+EXTRANET = str(Path(sys.executable).parent / "extranet")
+DEVICE = sorted(COUNTY)[0]
+
+
+@pytest.fixture
+def workspace(tmp_path: Path) -> Path:
+    """The example workspace; its own copy of netplan/ (plan --apply writes there) and a saved config for one
+    device (push dual-stack --dry-run --running saved reaches the database without a network)."""
+    for name in ("inventory", "playbooks", "ansible.cfg"):
+        (tmp_path / name).symlink_to(REPO / name)
+    shutil.copytree(REPO / "netplan", tmp_path / "netplan")
+    (tmp_path / "saved").mkdir()
+    (tmp_path / "saved" / f"{DEVICE}.cfg").write_text(SAVED[COUNTY[DEVICE]].format(name=DEVICE), encoding="utf-8")
+    return tmp_path
+
+
+def extranet(workspace: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("EXTRANET_")}
+    return subprocess.run([EXTRANET, *args], capture_output=True, text=True, timeout=120, cwd=workspace,
+                          env={**clean, "EXTRANET_LAB_DIR": str(workspace / "var" / "lab"), **env})  # fmt: skip
+
+
+def sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest() if path.exists() else "absent"
+
+
+# ---- class 7: the database ------------------------------------------------------------------------------------
+
+
+def _current(workspace: Path) -> str:
+    path = workspace / "db" / "extranet.db"
+    path.parent.mkdir()
+    store.open_store(f"sqlite:///{path}").engine.dispose()
+    return f"sqlite:///{path}"
+
+
+def _file(content: bytes) -> Callable[[Path], str]:
+    def make(workspace: Path) -> str:
+        (workspace / "db").mkdir()
+        (workspace / "db" / "extranet.db").write_bytes(content)
+        return f"sqlite:///{workspace / 'db' / 'extranet.db'}"
+
+    return make
+
+
+def _sql(workspace: Path, *statements: str) -> None:
+    """Run statements and close: the file is whole (no -wal beside it) when the command under test starts."""
+    with closing(sqlite3.connect(workspace / "db" / "extranet.db")) as conn:
+        for statement in statements:
+            conn.execute(statement)
+        conn.commit()
+
+
+def _foreign(workspace: Path) -> str:
+    (workspace / "db").mkdir()
+    _sql(workspace, "CREATE TABLE customers (id INTEGER PRIMARY KEY, name TEXT)",
+         "INSERT INTO customers (name) VALUES ('another application')")  # fmt: skip
+    return f"sqlite:///{workspace / 'db' / 'extranet.db'}"
+
+
+def _newer(workspace: Path) -> str:
+    url = _current(workspace)
+    _sql(workspace, "UPDATE alembic_version SET version_num = '9999'")
+    return url
+
+
+def _read_only(workspace: Path) -> str:
+    """Read-only as SQLite sees it (chmod does not stop root): opened with mode=ro."""
+    _current(workspace)
+    return f"sqlite:///file:{workspace / 'db' / 'extranet.db'}?mode=ro&uri=true"
+
+
+def _url(url: str) -> Callable[[Path], str]:
+    return lambda _workspace: url
+
+
+DATABASES = {
+    "garbage URL": (_url("not a url"), 2, "database URL 'not a url' is not a database URL: set EXTRANET_DB_URL to"),
+    "unknown kind": (_url("foo://db.example/x"), 2, "unknown kind of database 'foo'"),
+    "driver not installed": (_url("mysql://u@127.0.0.1:1/x"), 2, "its driver is not installed (No module named"),
+    "server unreachable": (
+        _url("postgresql+psycopg://ops:s3cret@127.0.0.1:1/extranet"),
+        1,
+        "database postgresql+psycopg://ops:***@127.0.0.1:1/extranet cannot be used (connection failed:",
+    ),
+    "directory missing": (_url("sqlite:////nonexistent/dir/x.db"), 2, "directory /nonexistent/dir does not exist"),
+    "random bytes": (_file(os.urandom(8192)), 2, "is not a usable SQLite database (file is not a database)"),
+    "a text file": (_file(b"name,address\nhq,198.51.100.1\n"), 2, "is not a usable SQLite database"),
+    "another application's": (_foreign, 2, "is not extranet's: it holds other tables (customers)"),
+    "newer than the code": (_newer, 2, "schema revision '9999', which this extranet does not know"),
+}
+COMMANDS = {
+    "audit verify": ["audit", "verify"],
+    "audit log": ["audit", "log"],
+    "db status": ["db", "status"],
+    "db upgrade": ["db", "upgrade"],
+    "report": ["report", "connections"],
+    "plan --apply": ["plan", "--apply"],
+    "push": ["push", "dual-stack", "--dry-run", "--running", "saved", "--limit", DEVICE],
+}
+
+
+def _refused(workspace: Path, make: Callable[[Path], str], args: list[str], code: int, said: str) -> None:
+    url = make(workspace)
+    db, lock = workspace / "db" / "extranet.db", workspace / "netplan" / "allocations.yml"
+    before = sha256(db), sha256(lock), sorted(p.name for p in (workspace / "db").glob("*") if p.exists())
+    proc = extranet(workspace, *args, EXTRANET_DB_URL=url)
+    assert proc.returncode == code, proc.stdout + proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert said in proc.stderr, proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1, proc.stderr  # one line
+    assert "s3cret" not in proc.stdout + proc.stderr
+    after = sha256(db), sha256(lock), sorted(p.name for p in (workspace / "db").glob("*") if p.exists())
+    assert after == before  # the database, its directory and the lock are as they were
+    assert not (workspace / "var" / "history").exists()
+
+
+@pytest.mark.parametrize(("make", "code", "said"), DATABASES.values(), ids=DATABASES.keys())
+def test_a_database_that_cannot_be_used_is_one_line_and_left_as_it_is(workspace: Path, make: Callable[[Path], str],
+                                                                      code: int, said: str) -> None:  # fmt: skip
+    _refused(workspace, make, ["audit", "verify"], code, said)
+
+
+@pytest.mark.parametrize("args", COMMANDS.values(), ids=COMMANDS.keys())
+def test_every_command_that_opens_the_database_refuses_it_alike(workspace: Path, args: list[str]) -> None:
+    make, code, said = DATABASES["another application's"]  # the worst case: migrating it would add our tables
+    _refused(workspace, make, args, code, said)
+
+
+def test_a_write_refused_half_way_is_one_line_exit_1(workspace: Path) -> None:
+    url = _read_only(workspace)
+    before = sha256(workspace / "db" / "extranet.db")
+    proc = extranet(workspace, "plan", "--apply", EXTRANET_DB_URL=url)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert "is read-only (attempt to write a readonly database): make the file and its directory writable" in (
+        proc.stderr
+    )
+    assert sha256(workspace / "db" / "extranet.db") == before
+
+
+def test_a_read_only_database_can_still_be_read(workspace: Path) -> None:
+    url = _read_only(workspace)
+    proc = extranet(workspace, "audit", "verify", EXTRANET_DB_URL=url)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.startswith("audit chain intact: 0 events")
+
+
+def test_an_older_extranet_database_is_still_upgraded(workspace: Path) -> None:
+    url = _current(workspace)
+    _sql(workspace, "DROP TABLE probe_results", "DROP TABLE department_status",
+         "UPDATE alembic_version SET version_num = '0002'")  # fmt: skip
+    proc = extranet(workspace, "db", "status", EXTRANET_DB_URL=url)
+    assert proc.returncode == 1 and "revision 0002, code head 0003" in proc.stdout
+    assert extranet(workspace, "audit", "verify", EXTRANET_DB_URL=url).returncode == 0
+    assert "revision 0003" in extranet(workspace, "db", "status", EXTRANET_DB_URL=url).stdout
