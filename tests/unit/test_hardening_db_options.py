@@ -174,3 +174,57 @@ def test_an_older_extranet_database_is_still_upgraded(workspace: Path) -> None:
     assert proc.returncode == 1 and "revision 0002, code head 0003" in proc.stdout
     assert extranet(workspace, "audit", "verify", EXTRANET_DB_URL=url).returncode == 0
     assert "revision 0003" in extranet(workspace, "db", "status", EXTRANET_DB_URL=url).stdout
+
+
+# ---- class 8: options mean what they say -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("limit", "devices"),
+    [
+        ("site_yunling", ["yl-agg-01", "yl-agg-02", "yl-core-01", "yl-core-02"]),
+        ("site_yunling-dc", ["yl-dc-01"]),  # the site id as written
+        ("site_yunling_dc", ["yl-dc-01"]),  # the Ansible group name (inventory ansible --list)
+        ("level_county", ["yl-agg-01", "yl-agg-02", "yl-core-01", "yl-core-02"]),
+        ("level_datacenter", ["yl-dc-01"]),
+        ("role_backbone", ["yl-core-01", "yl-core-02"]),
+        ("platform_huawei_vrpv8", ["yl-core-01"]),
+        ("yl-core-01, role_backbone", ["yl-core-01", "yl-core-02"]),
+    ],
+)
+def test_every_group_prefix_the_help_names_selects_its_devices(limit: str, devices: list[str]) -> None:
+    from extranet.cli.push import select
+    from extranet.inventory import load_inventory
+
+    assert select(load_inventory(REPO / "inventory"), limit) == devices
+
+
+SAVED_RUN = ["push", "dual-stack", "--dry-run", "--running", "saved"]
+SYNTH = ["inventory", "synth", "-o", "syn"]
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        ([*SAVED_RUN, "--limit", "role_nosuch"], "--limit 'role_nosuch': no such group; role groups: role_access,"),
+        ([*SAVED_RUN, "--limit", "nosuch"], "groups: site_<id>, level_<level>, role_<role>, platform_<name>"),
+        ([*SAVED_RUN, "--failure-budget", "120%"], "--failure-budget '120%': give a count (0, 1, …) or a percentage"),
+        ([*SAVED_RUN, "--waves", "1,150%"], "'150%' is not a count (1, 2, …) or a percentage (1%–100%)"),
+        (["run", "backup.yml", "--max-fail-percentage", "120"], "Invalid value for '--max-fail-percentage'"),
+        (["lab", "fault", "netem", "a", "b", "--loss", "150"], "Invalid value for '--loss'"),
+        (["probe", "--dept", ""], "--dept '': names no department (leave --dept out to take every department)"),
+        (["probe", "--site", " , "], "--site ' , ': names no site"),
+        ([*SYNTH, "--departments", "0"], "Invalid value for '--departments'"),
+        ([*SYNTH, "--departments", "-1"], "Invalid value for '--departments'"),
+        ([*SYNTH, "--departments", "10000000"], "--departments 10000000: give 1 to 255499"),
+        ([*SYNTH, "--departments", "100", "--devices", "5000"], "--devices 5000: give 2 to 32 for 100 departments"),
+        ([*SYNTH, "--departments", "100", "--links", "99999"], "--links 99999: give 0 to 21 for 10 routers"),
+        ([*SYNTH, "--lans", "17"], "Invalid value for '--lans'"),
+    ],
+)
+def test_an_option_it_cannot_honour_is_refused(workspace: Path, args: list[str], said: str) -> None:
+    proc = extranet(workspace, *args, EXTRANET_DB_URL=f"sqlite:///{workspace / 'test.db'}")
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert said in " ".join(proc.stderr.replace("│", " ").split()), proc.stderr
+    assert not (workspace / "syn").exists() and not (workspace / "test.db").exists()  # nothing written
