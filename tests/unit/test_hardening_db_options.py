@@ -228,3 +228,54 @@ def test_an_option_it_cannot_honour_is_refused(workspace: Path, args: list[str],
     assert "Traceback" not in proc.stderr
     assert said in " ".join(proc.stderr.replace("│", " ").split()), proc.stderr
     assert not (workspace / "syn").exists() and not (workspace / "test.db").exists()  # nothing written
+
+
+LOCK = (REPO / "netplan" / "allocations.yml").read_text(encoding="utf-8")
+HEAD = LOCK.split("\nsubnets:")[0] + "\n"
+LOCK_CASES = ["cut mid-line", "cut at a section", "department slot twice", "site slot twice", "/64 twice",
+              "slot wraps its field", "/128 inside a /64", "outside the region"]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("lock", "said"),
+    [
+        (LOCK[:-1], "allocations.yml:141: the last line has no end: the lock was cut short"),
+        (HEAD, "section 'subnets' is missing: the lock was cut short"),
+        (
+            LOCK.replace('"county/yunling/daj": 0x80', '"county/yunling/daj": 0x0'),
+            "allocations.yml:23: departments.county/yunling/daj: slot 0x0 is also given to 'county/yunling/czj'",
+        ),
+        (
+            LOCK.replace('"township/liulin": 0x40', '"township/liulin": 0x80'),
+            "allocations.yml:16: sites.township/liulin: slot 0x80 is also given to 'township/chengguan'",
+        ),
+        (
+            LOCK.replace('"czj/office": 2001:db8:ab10::/64', '"czj/office": 2001:db8:ab10:8000::/64'),
+            "subnets: 'daj/digitise': 2001:db8:ab10:8000::/64 is also given to 'czj/office'",
+        ),
+        (
+            LOCK.replace('"county/yunling/daj": 0x80', '"county/yunling/daj": 0x100'),
+            "allocations.yml:23: departments.county/yunling/daj: slot 0x100 does not fit the 8-bit department "
+            "field of county (0x0–0xff)",
+        ),
+        (
+            LOCK.replace('"czj/office": 2001:db8:ab10::/64', '"czj/office": 2001:db8:ab00::/64'),
+            "allocations.yml:54: subnets.czj/office: 2001:db8:ab00::/64 holds the loopback 2001:db8:ab00::1/128 of "
+            "'yl-agg-01' (and 12 more): a /128 is never inside an allocated /64",
+        ),
+        (
+            LOCK.replace('"czj/office": 2001:db8:ab10::/64', '"czj/office": 2001:db9:ab10::/64'),
+            "allocations.yml:54: subnets.czj/office: 2001:db9:ab10::/64 is outside the region's 2001:db8:ab00::/40",
+        ),
+    ],
+    ids=LOCK_CASES,
+)
+def test_a_damaged_lock_is_refused_with_its_line(workspace: Path, lock: str, said: str) -> None:
+    path = workspace / "netplan" / "allocations.yml"
+    path.write_text(lock, encoding="utf-8")
+    proc = extranet(workspace, "plan", "--apply", EXTRANET_DB_URL=f"sqlite:///{workspace / 'test.db'}")
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert said in " ".join(proc.stderr.split()), proc.stderr
+    assert path.read_text(encoding="utf-8") == lock  # the lock as it was
+    assert not (workspace / "test.db").exists()
