@@ -279,3 +279,83 @@ def test_a_damaged_lock_is_refused_with_its_line(workspace: Path, lock: str, sai
     assert said in " ".join(proc.stderr.split()), proc.stderr
     assert path.read_text(encoding="utf-8") == lock  # the lock as it was
     assert not (workspace / "test.db").exists()
+
+
+HANDOFF = "{name: GigabitEthernet1/0/23, ipv4: 198.18.3.1/30,"  # yl-agg-01's hand-off, 2001:db8:ab02::/64 in the lock
+LINK_END = "{name: GigabitEthernet1/0/1, ipv4: 198.18.2.66/30,"
+GATEWAY = "{name: Vlanif101,"
+PIN_AT = "inventory/devices.yml:136: devices[5].interfaces[14].ipv6:"
+
+
+def _pinned(workspace: Path, port: str, pin: str) -> Path:
+    """The workspace with its own inventory, ``pin`` set on ``port`` of devices.yml."""
+    (workspace / "inventory").unlink()
+    shutil.copytree(REPO / "inventory", workspace / "inventory")
+    devices = workspace / "inventory" / "devices.yml"
+    text = devices.read_text(encoding="utf-8")
+    assert port in text
+    devices.write_text(text.replace(port, f'{port[:-1]}, ipv6: "{pin}",', 1), encoding="utf-8")
+    return workspace
+
+
+def test_an_interface_pin_is_the_address_rendered_and_exported(workspace: Path) -> None:
+    _pinned(workspace, HANDOFF, "2001:db8:ab02::5/64")
+    env = {"EXTRANET_DB_URL": f"sqlite:///{workspace / 'test.db'}"}
+    assert "No changes" in extranet(workspace, "plan", **env).stdout  # the same /64 as the lock's
+    exported = extranet(workspace, "plan", "export", "--format", "json", **env)
+    assert '"ipv6": "2001:db8:ab02::5/64"' in exported.stdout
+    (workspace / "saved" / "yl-agg-01.cfg").write_text("#\nsysname yl-agg-01\n#\nreturn\n", encoding="utf-8")
+    pushed = extranet(workspace, *SAVED_RUN, "--limit", "yl-agg-01", "--diff", **env)
+    assert "ipv6 address 2001:db8:ab02::5/64" in pushed.stdout, pushed.stdout + pushed.stderr
+
+
+def test_an_interface_pin_to_a_new_64_moves_the_hand_off(workspace: Path) -> None:
+    _pinned(workspace, HANDOFF, "2001:db8:ab02:100::1/64")
+    proc = extranet(workspace, "plan", "--apply", EXTRANET_DB_URL=f"sqlite:///{workspace / 'test.db'}")
+    assert proc.returncode == 0, proc.stderr
+    lock = (workspace / "netplan" / "allocations.yml").read_text(encoding="utf-8")
+    assert '"yl-agg-01/GigabitEthernet1/0/23": 2001:db8:ab02:100::/64' in lock
+
+
+@pytest.mark.parametrize(
+    ("port", "pin", "said"),
+    [
+        (
+            HANDOFF,
+            "2001:db8:ab02:2::1/64",
+            f"{PIN_AT} pinned 2001:db8:ab02:2::/64 is already allocated to yl-agg-02/GigabitEthernet1/0/17",
+        ),
+        (
+            HANDOFF,
+            "2001:db9::1/64",
+            f"{PIN_AT} 2001:db9::1/64: hand-offs lie in the policy's hand-offs block 2001:db8:ab02::/48",
+        ),
+        (HANDOFF, "2001:db8:ab10::1/64", f"{PIN_AT} 2001:db8:ab10::1/64: hand-offs lie in the policy's hand-offs"),
+        (HANDOFF, "2001:db8:ab02:100::1/127", f"{PIN_AT} 2001:db8:ab02:100::1/127: a hand-off is a /64"),
+        (HANDOFF, "2001:db8:ab02:100::/64", "the subnet-router anycast address is not an interface address"),
+        (
+            LINK_END,
+            "2001:db8:ab01:9::2/127",
+            "a link end is numbered from its link's /64 (::2/127 and ::3/127); pin the link instead",
+        ),
+        (GATEWAY, "2001:db8:ab10::1/64", "a LAN gateway takes ::1 of its LAN's /64; pin the LAN instead"),
+    ],
+    ids=[
+        "another hand-off's /64",
+        "outside the region",
+        "in a LAN's space",
+        "not a /64",
+        "the anycast address",
+        "a link end",
+        "a LAN gateway",
+    ],
+)
+def test_an_interface_pin_that_cannot_be_honoured_is_refused_with_its_line(workspace: Path, port: str, pin: str,
+                                                                           said: str) -> None:  # fmt: skip
+    _pinned(workspace, port, pin)
+    lock = sha256(workspace / "netplan" / "allocations.yml")
+    proc = extranet(workspace, "plan", "--apply", EXTRANET_DB_URL=f"sqlite:///{workspace / 'test.db'}")
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert said in " ".join(proc.stderr.split()), proc.stderr
+    assert sha256(workspace / "netplan" / "allocations.yml") == lock
