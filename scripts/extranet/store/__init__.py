@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Engine, create_engine, event, inspect, select, text
+from sqlalchemy import Engine, create_engine, event, inspect, make_url, select, text
 from sqlalchemy.exc import (
     ArgumentError,
     DatabaseError,
@@ -41,6 +41,7 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 SCHEMA_HEAD = "0003"
 APPEND_ATTEMPTS = 50
 AUDIT_LOCK_KEY = 0x657874726E6574  # "extrnet": the advisory lock that serialises audit appends on PostgreSQL
+CONNECT_TIMEOUT = 10  # seconds
 URL_HELP = "set EXTRANET_DB_URL to sqlite:///PATH or postgresql+psycopg://USER@HOST/DB, or unset it for var/extranet.db"
 
 
@@ -378,11 +379,14 @@ def _now() -> datetime:
 
 def _engine(url: str) -> Engine:
     try:
-        return create_engine(url)
+        parsed = make_url(url)
+        # a server that drops packets is said within seconds, not after the system's TCP timeout
+        waits = parsed.get_backend_name() == "postgresql" and "connect_timeout" not in parsed.query
+        return create_engine(parsed, connect_args={"connect_timeout": CONNECT_TIMEOUT} if waits else {})
     except NoSuchModuleError:
         kind = url.split(":", 1)[0]
         raise StoreError(f"database URL {_shown(url)!r}: unknown kind of database {kind!r}: {URL_HELP}", 2) from None
-    except ArgumentError:
+    except (ArgumentError, ValueError):
         raise StoreError(f"database URL {_shown(url)!r} is not a database URL: {URL_HELP}", 2) from None
     except ImportError as exc:
         raise StoreError(
