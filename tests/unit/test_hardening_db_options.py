@@ -41,6 +41,8 @@ def extranet(workspace: Path, *args: str, **env: str) -> subprocess.CompletedPro
 
 
 def sha256(path: Path) -> str:
+    if path.is_dir():
+        return f"directory {sorted(p.name for p in path.iterdir())}"
     return hashlib.sha256(path.read_bytes()).hexdigest() if path.exists() else "absent"
 
 
@@ -78,6 +80,19 @@ def _foreign(workspace: Path) -> str:
     return f"sqlite:///{workspace / 'db' / 'extranet.db'}"
 
 
+def _foreign_alembic(workspace: Path) -> str:
+    (workspace / "db").mkdir()
+    _sql(workspace, "CREATE TABLE customers (id INTEGER PRIMARY KEY, name TEXT)",
+         "CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL PRIMARY KEY)",
+         "INSERT INTO alembic_version VALUES ('ae1027a6acf')")  # fmt: skip
+    return f"sqlite:///{workspace / 'db' / 'extranet.db'}"
+
+
+def _directory(workspace: Path) -> str:
+    (workspace / "db" / "extranet.db").mkdir(parents=True)
+    return f"sqlite:///{workspace / 'db' / 'extranet.db'}"
+
+
 def _newer(workspace: Path) -> str:
     url = _current(workspace)
     _sql(workspace, "UPDATE alembic_version SET version_num = '9999'")
@@ -107,7 +122,13 @@ DATABASES = {
     "random bytes": (_file(os.urandom(8192)), 2, "is not a usable SQLite database (file is not a database)"),
     "a text file": (_file(b"name,address\nhq,198.51.100.1\n"), 2, "is not a usable SQLite database"),
     "another application's": (_foreign, 2, "is not extranet's: it holds other tables (customers)"),
+    "another application's, with Alembic": (
+        _foreign_alembic,
+        2,
+        "another application's tables (customers) at its revision 'ae1027a6acf'",
+    ),
     "newer than the code": (_newer, 2, "schema revision '9999', which this extranet does not know"),
+    "a directory": (_directory, 2, "extranet.db is a directory, not a database file"),
 }
 COMMANDS = {
     "audit verify": ["audit", "verify"],

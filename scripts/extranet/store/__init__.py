@@ -154,6 +154,13 @@ def check_schema(engine: Engine) -> str | None:
             f"and no extranet schema; left as it is: {URL_HELP} (a new or extranet database)",
             2,
         )
+    if current is not None and current != SCHEMA_HEAD and not {"runs", "audit_events"} <= tables:
+        raise StoreError(
+            f"database {_where(engine)} is not extranet's: it holds another application's tables "
+            f"({', '.join(sorted(tables - {'alembic_version'})[:5]) or 'none'}) at its revision {current!r}; left as "
+            f"it is: {URL_HELP} (a new or extranet database)",
+            2,
+        )
     if current is not None and current != SCHEMA_HEAD and current not in known_revisions():
         raise StoreError(
             f"database {_where(engine)} has schema revision {current!r}, which this extranet does not know (its "
@@ -403,6 +410,8 @@ def open_store(url: str | None = None, auto_upgrade: bool = True) -> Store:
     path = engine.url.database if engine.dialect.name == "sqlite" else None
     if path and path != ":memory:" and not path.startswith("file:") and not Path(path).parent.is_dir():
         raise StoreError(f"database {_where(engine)}: directory {Path(path).parent} does not exist: {URL_HELP}", 2)
+    if path and Path(path).is_dir():
+        raise StoreError(f"database {_where(engine)}: {path} is a directory, not a database file: {URL_HELP}", 2)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
     current = check_schema(engine)
