@@ -41,8 +41,9 @@ def extranet(workspace: Path, *args: str, **env: str) -> subprocess.CompletedPro
 
 
 def sha256(path: Path) -> str:
-    if path.is_dir():
-        return f"directory {sorted(p.name for p in path.iterdir())}"
+    if path.is_dir() or path.is_fifo():
+        stat = path.stat()
+        return f"{stat.st_mode} {stat.st_mtime_ns} {sorted(p.name for p in path.iterdir()) if path.is_dir() else ''}"
     return hashlib.sha256(path.read_bytes()).hexdigest() if path.exists() else "absent"
 
 
@@ -93,6 +94,12 @@ def _directory(workspace: Path) -> str:
     return f"sqlite:///{workspace / 'db' / 'extranet.db'}"
 
 
+def _fifo(workspace: Path) -> str:
+    (workspace / "db").mkdir()
+    os.mkfifo(workspace / "db" / "extranet.db")
+    return f"sqlite:///{workspace / 'db' / 'extranet.db'}"
+
+
 def _newer(workspace: Path) -> str:
     url = _current(workspace)
     _sql(workspace, "UPDATE alembic_version SET version_num = '9999'")
@@ -129,6 +136,7 @@ DATABASES = {
     ),
     "newer than the code": (_newer, 2, "schema revision '9999', which this extranet does not know"),
     "a directory": (_directory, 2, "extranet.db is a directory, not a database file"),
+    "a FIFO": (_fifo, 2, "extranet.db is not a regular file, not a database file"),
 }
 COMMANDS = {
     "audit verify": ["audit", "verify"],

@@ -410,8 +410,9 @@ def open_store(url: str | None = None, auto_upgrade: bool = True) -> Store:
     path = engine.url.database if engine.dialect.name == "sqlite" else None
     if path and path != ":memory:" and not path.startswith("file:") and not Path(path).parent.is_dir():
         raise StoreError(f"database {_where(engine)}: directory {Path(path).parent} does not exist: {URL_HELP}", 2)
-    if path and Path(path).is_dir():
-        raise StoreError(f"database {_where(engine)}: {path} is a directory, not a database file: {URL_HELP}", 2)
+    if path and Path(path).exists() and not Path(path).is_file():  # a directory, a device, a FIFO (open would block)
+        kind = "a directory" if Path(path).is_dir() else "not a regular file"
+        raise StoreError(f"database {_where(engine)}: {path} is {kind}, not a database file: {URL_HELP}", 2)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
     current = check_schema(engine)
