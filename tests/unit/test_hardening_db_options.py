@@ -240,6 +240,8 @@ SYNTH = ["inventory", "synth", "-o", "syn"]
         ([*SAVED_RUN, "--failure-budget", "120%"], "--failure-budget '120%': give a count (0, 1, …) or a percentage"),
         ([*SAVED_RUN, "--waves", "1,150%"], "'150%' is not a count (1, 2, …) or a percentage (1%–100%)"),
         (["run", "backup.yml", "--max-fail-percentage", "120"], "Invalid value for '--max-fail-percentage'"),
+        ([*SAVED_RUN, "--confirm-timer", "-5"], "Invalid value for '--confirm-timer'"),
+        (["run", "backup.yml", "--converge-timeout", "-1"], "Invalid value for '--converge-timeout'"),
         (["lab", "fault", "netem", "a", "b", "--loss", "150"], "Invalid value for '--loss'"),
         (["probe", "--dept", ""], "--dept '': names no department (leave --dept out to take every department)"),
         (["probe", "--site", " , "], "--site ' , ': names no site"),

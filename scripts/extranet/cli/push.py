@@ -80,8 +80,10 @@ def dual_stack(
         None, "--running", metavar="DIR", help="With --dry-run: plan offline against saved configs DIR/<device>.cfg."
     ),
     ticket: str | None = typer.Option(None, "--ticket", help="Change ticket, recorded in history and audit."),
-    confirm_timer: int = typer.Option(300, "--confirm-timer", help="Seconds a device-side commit waits."),
-    converge_timeout: float = typer.Option(30.0, "--converge-timeout", help="Seconds to wait for OSPFv3 Full."),
+    confirm_timer: int = typer.Option(
+        300, "--confirm-timer", min=0, help="Seconds a device-side commit waits (0: commit without a timer)."
+    ),
+    converge_timeout: float = typer.Option(30.0, "--converge-timeout", min=0, help="Seconds to wait for OSPFv3 Full."),
     trust_new_hosts: bool = typer.Option(False, "--trust-new-hosts", help="Record unknown SSH host keys (TOFU)."),
     show_diff: bool = typer.Option(False, "--diff", help="Print every device's change."),
     as_json: bool = typer.Option(False, "--json", help="Per-device results as JSON."),

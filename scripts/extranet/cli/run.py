@@ -53,7 +53,7 @@ def run(
     forks: int = typer.Option(10, "--forks", min=1, max=200, help="Hosts worked on at once."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Check mode: connect, read and diff; send nothing."),
     ticket: str | None = typer.Option(None, "--ticket", help="Change ticket, recorded in history and audit."),
-    converge_timeout: float = typer.Option(30.0, "--converge-timeout", help="Seconds to wait for OSPFv3 Full."),
+    converge_timeout: float = typer.Option(30.0, "--converge-timeout", min=0, help="Seconds to wait for OSPFv3 Full."),
     trust_new_hosts: bool = typer.Option(False, "--trust-new-hosts", help="Record unknown SSH host keys (TOFU)."),
     as_json: bool = typer.Option(False, "--json", help="Per-device results as JSON."),
 ) -> None:
