@@ -7,11 +7,13 @@ import os
 import sys
 
 import typer
+from sqlalchemy.exc import SQLAlchemyError
 
 from .. import __version__
 from ..inputs import InputError, operator_from_environment
 from ..inventory import InventoryError
 from ..lab.state import StateError
+from ..store import StoreError, database_error, database_url
 from . import audit, db, device, inventory, lab, plan, probe, push, report, run
 from .output import error, errors, print_problems
 
@@ -64,6 +66,10 @@ def main() -> None:
     except InputError as exc:  # a variable or option refused: it is named, its value is not shown
         error(str(exc))
         sys.exit(2)
+    except (StoreError, SQLAlchemyError) as exc:  # the database: one line, what and what to do
+        failure = exc if isinstance(exc, StoreError) else database_error(exc, database_url())
+        error(failure.message)
+        sys.exit(failure.exit_code)
     except BrokenPipeError:  # `extranet … | head`: the reader left; say nothing more
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         sys.exit(141)

@@ -228,13 +228,18 @@ def synth(
     lans: int = typer.Option(4, "--lans", min=1, max=16, help="LANs per department."),
 ) -> None:
     """Write a synthetic province-sized workspace, for benchmarks and rehearsals at scale."""
-    from ..inventory.synth import synth_workspace
+    from ..inventory.synth import SynthError, synth_workspace
 
     output_dir(out)
     if os.path.lexists(out / "inventory"):
         errors.print(f"{out / 'inventory'} exists; choose an empty directory", highlight=False, markup=False)
         raise typer.Exit(2)
-    for relative, text in synth_workspace(departments, devices, links, lans):
+    try:
+        files = list(synth_workspace(departments, devices, links, lans))  # a size it cannot honour: nothing written
+    except SynthError as exc:
+        errors.print(f"[red]error:[/] {exc}", highlight=False)
+        raise typer.Exit(2) from None
+    for relative, text in files:
         path = out / relative
         output_dir(path.parent)
         write_atomically(path, [text], shared=True)

@@ -274,7 +274,9 @@ def link_up(a: str = typer.Argument(...), b: str = typer.Argument(...), director
 def netem(
     a: str = typer.Argument(...),
     b: str = typer.Argument(...),
-    loss: float | None = typer.Option(None, "--loss", help="Packet loss in percent, each direction."),
+    loss: float | None = typer.Option(
+        None, "--loss", min=0, max=100, help="Packet loss in percent (0–100), each direction."
+    ),
     delay: str | None = typer.Option(None, "--delay", help="Added delay each direction, e.g. 50ms."),
     directory: Path | None = DirOption,
 ) -> None:

@@ -34,7 +34,10 @@ app = typer.Typer(help="Probe every department's connection over IPv4 and IPv6, 
 def departments(inv: Inventory, dept: str | None, site: str | None) -> list[str]:
     """--dept a,b and --site s (a site takes its departments and those of the sites under it)."""
     chosen = sorted(inv.departments)
-    if dept is not None:  # `--dept ''` names nothing: it must not mean every department
+    for option, value, noun in (("--dept", dept, "department"), ("--site", site, "site")):
+        if value is not None and not value.strip(" ,"):
+            raise fail(f"{option} {value!r}: names no {noun} (leave {option} out to take every department)")
+    if dept:
         wanted = [d.strip() for d in dept.split(",") if d.strip()]
         if not wanted:
             raise fail(f"--dept {dept!r}: names no department; give ids such as {', '.join(chosen[:3])}")

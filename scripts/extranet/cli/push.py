@@ -13,6 +13,7 @@ from ..devices.saved import saved_configs
 from ..history import ConfigHistory
 from ..inputs import check_ticket
 from ..inventory import Inventory, load_inventory
+from ..inventory.ansible import group_name
 from ..inventory.load import inventory_dir
 from ..plan.lock import DEFAULT_LOCK
 from ..render import DEFAULT_TEMPLATES, RenderError
@@ -28,6 +29,8 @@ from .plan import hold_plan
 app = typer.Typer(help="Push configuration changes to the backbone in waves, verified, with rollback.")
 STYLE = {"ok": "green", "unchanged": "green", "would-change": "yellow", "done-before": "cyan",
          "rolled-back": "red", "failed": "bold red", "skipped": "yellow"}  # fmt: skip
+GROUP_KINDS = ("site", "level", "role", "platform")  # the Ansible inventory's groups (inventory/ansible.py)
+LIMIT_HELP = "Devices or groups, comma-separated: site_<id>, level_<level>, role_<role>, platform_<name>."
 
 
 def fail(message: str) -> typer.Exit:
@@ -36,24 +39,32 @@ def fail(message: str) -> typer.Exit:
 
 
 def select(inv: Inventory, limit: str | None) -> list[str]:
-    """--limit: device names and groups (site_<id>, role_<role>, platform_<name>, level_<level>), comma-separated."""
+    """--limit: device names and the Ansible inventory's groups (site_<id>, level_<level>, role_<role>,
+    platform_<name>), comma-separated; a site id is taken as written or as its group name (``-`` → ``_``)."""
     if limit is None:
         return sorted(inv.devices)
     if not limit.strip(" ,"):
         raise fail(f"--limit {limit!r}: names no device or group (leave --limit out to take every device)")
+    groups: dict[str, set[str]] = {}
+    for name, device in inv.devices.items():
+        values = {"site": device.site, "level": str(inv.sites[device.site].level), "role": str(device.role),
+                  "platform": str(device.platform)}  # fmt: skip
+        for kind, value in values.items():
+            for group in {f"{kind}_{value}", group_name(kind, value)}:
+                groups.setdefault(group, set()).add(name)
     chosen: set[str] = set()
     for item in (part.strip() for part in limit.split(",") if part.strip()):
-        kind, _, value = item.partition("_")
+        kind = item.partition("_")[0]
         if item in inv.devices:
             chosen.add(item)
-        elif kind in ("site", "role", "platform") and value:
-            attr = {"site": "site", "role": "role", "platform": "platform"}[kind]
-            chosen |= {n for n, d in inv.devices.items() if str(getattr(d, attr)) == value}
+        elif item in groups:
+            chosen |= groups[item]
+        elif kind in GROUP_KINDS:
+            known = sorted(g for g in groups if g.startswith(f"{kind}_"))
+            raise fail(f"--limit {item!r}: no such group; {kind} groups: {', '.join(known[:12])}")
         else:
             raise fail(f"--limit {item!r}: not a device or group; devices: {', '.join(sorted(inv.devices)[:6])}, "
-                       "groups: site_<id>, role_<role>, platform_<name>")  # fmt: skip
-    if not chosen:
-        raise fail(f"--limit {limit!r} selects no device")
+                       "groups: site_<id>, level_<level>, role_<role>, platform_<name>")  # fmt: skip
     return sorted(chosen)
 
 
@@ -64,7 +75,7 @@ def dual_stack(
     lock: Path = typer.Option(DEFAULT_LOCK, "--lock", help="The allocation lock (the plan's addresses)."),
     templates: Path = typer.Option(DEFAULT_TEMPLATES, "--templates", help="playbooks/templates/<platform>/."),
     lab: bool = typer.Option(False, "--lab", help="Push to the lab's routers (extranet lab up) instead of devices."),
-    limit: str | None = typer.Option(None, "--limit", help="Devices or groups (site_x, role_x, platform_x)."),
+    limit: str | None = typer.Option(None, "--limit", help=LIMIT_HELP),
     waves: str = typer.Option("1,10%,100%", "--waves", help="Batch sizes, as Ansible's serial (last repeats)."),
     budget: str = typer.Option("0", "--failure-budget", help="Failed devices (or %) before later waves stop."),
     forks: int = typer.Option(10, "--forks", min=1, max=200, help="Devices changed at once."),
@@ -104,12 +115,13 @@ def dual_stack(
                           inventory_digest(inventory_dir(inventory)))  # fmt: skip
     except (WaveError, TargetError, RenderError) as exc:
         raise fail(str(exc)) from exc
+    store = open_store()  # a database that cannot be used is said before anything starts
     history = ConfigHistory(HISTORY)
     if not dry_run:  # a dry run records nothing in the history: no need to create it
         history.init()
     factory = saved_configs(running) if running is not None else CliDriver
     with RolloutProgress(len(prepared.targets), as_json, "dual-stack") as (on_event, _):
-        rollout = Rollout(inv, prepared.targets, prepared.contexts, prepared.renderer, open_store(), history,
+        rollout = Rollout(inv, prepared.targets, prepared.contexts, prepared.renderer, store, history,
                           options, on_event, factory)  # fmt: skip
         try:
             outcomes = rollout.run()

@@ -28,7 +28,7 @@ from ..rollout.waves import WaveError, check_timers, core_outwards, parse_sizes
 from ..store import Store, open_store
 from .inventory import InventoryOption, inventory_digest
 from .plan import hold_plan
-from .push import RolloutProgress, fail, report_table, select
+from .push import LIMIT_HELP, RolloutProgress, fail, report_table, select
 
 PLAYBOOKS = Path("playbooks")
 KINDS = {"dual_stack": KIND, "backup": BACKUP_KIND}  # playbook -> the run kind its results are recorded under
@@ -49,7 +49,7 @@ def run(
     playbook: str = typer.Argument(..., help="A playbook of playbooks/ (dual_stack.yml, backup.yml) or a path."),
     inventory: Path | None = InventoryOption,
     lab: bool = typer.Option(False, "--lab", help="Work on the lab's routers (extranet lab up) instead of devices."),
-    limit: str | None = typer.Option(None, "--limit", help="Devices or groups (site_x, role_x, platform_x)."),
+    limit: str | None = typer.Option(None, "--limit", help=LIMIT_HELP),
     waves: str = typer.Option("1,10%,100%", "--waves", help="Batch sizes: the play's serial."),
     max_fail: int = typer.Option(
         0, "--max-fail-percentage", min=0, max=100, help="Ansible's: failed share of a batch that stops later batches."

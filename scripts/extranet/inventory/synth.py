@@ -30,6 +30,36 @@ classes:
 """
 REGION = {"id": "prov", "name": "示范省", "code": "340000", "ipv4": ["198.18.0.0/15"], "ipv6": "2001:db8::/32"}
 PER_COUNTY, TOWNSHIPS, PER_TOWNSHIP, PER_VILLAGE = 60, 15, 20, 4
+# What POLICY and the IPv4 plan can number: county-class sites (the province and the counties, 8 bits), township
+# sites (12 bits), village sites (16 bits); mgmt and loopback addresses (198.18.0.1… and 198.19.0.1…, below the
+# link ranges); /31 links (198.18.128.0/17 and 198.19.128.0/17).
+COUNTY_SLOTS, TOWNSHIP_SLOTS, VILLAGE_SLOTS = 1 << 8, 1 << 12, 1 << 16
+MAX_DEVICES, MAX_LINKS = 0x7FFF, 0x8000
+UPLINKS = {"core": (0, 1), "agg": (2, 3), "acc": (2,)}  # uplinks per router of a pair (or a village's one)
+
+
+class SynthError(ValueError):
+    """A size the synthetic workspace cannot honour."""
+
+
+def shape(departments: int) -> tuple[int, int, int]:
+    """(counties, townships, villages) for this many departments."""
+    counties = max(1, round(departments / 1000))
+    villages = max(0, departments - counties * (PER_COUNTY + TOWNSHIPS * PER_TOWNSHIP)) // PER_VILLAGE
+    return counties, counties * TOWNSHIPS, villages
+
+
+def max_departments() -> int:
+    """The most departments whose sites fit the policy's site fields."""
+    counties = min(COUNTY_SLOTS - 1, TOWNSHIP_SLOTS // TOWNSHIPS)
+    by_counties = counties * 1000 + 499  # round() keeps up to x.499 on the lower county count
+    return min(by_counties, counties * (PER_COUNTY + TOWNSHIPS * PER_TOWNSHIP) + VILLAGE_SLOTS * PER_VILLAGE + 3)
+
+
+def _uplink_counts(departments: int) -> list[int]:
+    """How many uplinks each router has, in the order routers are taken."""
+    counties, townships, villages = shape(departments)
+    return [*UPLINKS["core"] * counties, *UPLINKS["agg"] * townships, *UPLINKS["acc"] * villages]
 
 
 @dataclass
@@ -41,8 +71,7 @@ class Synth:
     first_id: int = 0  # growth: departments numbered from here
 
     def records(self) -> dict[str, list[dict[str, Any]]]:
-        counties = max(1, round(self.departments / 1000))
-        villages = max(0, self.departments - counties * (PER_COUNTY + TOWNSHIPS * PER_TOWNSHIP)) // PER_VILLAGE
+        counties, _, villages = shape(self.departments)
         sites: list[dict[str, Any]] = [{"id": "prov", "name": "示范省", "level": "province"}]
         townships: list[tuple[str, str]] = []
         village_ids: list[str] = []
@@ -157,14 +186,33 @@ def _ipv4(value: int) -> str:
 
 
 def synth(departments: int, devices: int | None = None, links: int | None = None, lans: int = 4) -> Synth:
-    devices = devices if devices is not None else max(2, departments // 10)
-    return Synth(departments, devices, links if links is not None else devices * 2, lans)
+    """The synthetic workspace's shape; a size it cannot honour is refused (SynthError) before anything is made.
+    Unset, devices are a tenth of the departments and links twice the devices, as far as the routers allow."""
+    most = max_departments()
+    if not 1 <= departments <= most:
+        raise SynthError(f"--departments {departments}: give 1 to {most} (the synthetic policy's site fields "
+                         "number no more)")  # fmt: skip
+    if not 1 <= lans <= 16:
+        raise SynthError(f"--lans {lans}: give 1 to 16 (the subnet field of 4 bits)")
+    uplinks = _uplink_counts(departments)
+    routers = min(len(uplinks), MAX_DEVICES)
+    if devices is not None and not 2 <= devices <= routers:
+        raise SynthError(f"--devices {devices}: give 2 to {routers} for {departments} departments (routers: a core "
+                         f"pair per county, an aggregation pair per township, one per village; at most {MAX_DEVICES} "
+                         "addresses)")  # fmt: skip
+    devices = devices if devices is not None else min(routers, max(2, departments // 10))
+    possible = min(sum(uplinks[:devices]), MAX_LINKS)
+    if links is not None and not 0 <= links <= possible:
+        raise SynthError(f"--links {links}: give 0 to {possible} for {devices} routers (their uplinks; at most "
+                         f"{MAX_LINKS} /31s)")  # fmt: skip
+    return Synth(departments, devices, links if links is not None else min(possible, devices * 2), lans)
 
 
 def synth_workspace(
     departments: int, devices: int | None = None, links: int | None = None, lans: int = 4
 ) -> Iterator[tuple[str, str]]:
     """(relative path, text) of every file of the synthetic workspace."""
-    for name, text in synth(departments, devices, links, lans).files().items():
+    workspace = synth(departments, devices, links, lans)  # refused here, before the first file
+    for name, text in workspace.files().items():
         yield f"inventory/{name}", text
     yield "netplan/policy.yml", POLICY

@@ -212,7 +212,8 @@ def network_script(topo: Topology) -> Iterator[str]:
 
 
 def edge_ipv6(inventory: Inventory, lock: Lock, topo: Topology) -> dict[str, list[str]]:
-    """Department -> [its edge's address on the hand-off /64 (::2), the access router's (::1)], from the plan."""
+    """Department -> [its edge's address on the hand-off /64 (::2), the access router's (::1 or its pin)], from the
+    plan."""
     handoffs = {(p.device, p.interface): IPv6Interface(p.ipv6) for p in pairs(inventory, lock) if p.kind == "handoff"}
     found = {}
     for edge in topo.edges:
@@ -220,7 +221,8 @@ def edge_ipv6(inventory: Inventory, lock: Lock, topo: Topology) -> dict[str, lis
         gateway = handoffs.get((uplink.device, uplink.interface)) if uplink else None
         if gateway is not None:
             net = gateway.network
-            found[edge.key] = [f"{net.network_address + 2}/{net.prefixlen}", str(gateway.ip)]
+            edge_ip = net.network_address + (2 if gateway.ip != net.network_address + 2 else 1)  # a pin may take ::2
+            found[edge.key] = [f"{edge_ip}/{net.prefixlen}", str(gateway.ip)]
     return found
 
 

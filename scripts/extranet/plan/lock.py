@@ -108,9 +108,14 @@ def read_lock(path: Path | str = DEFAULT_LOCK) -> Lock:
     if text is None:  # not a regular file, too large, not UTF-8 or a control character in it
         raise PlanError(problems)
     try:
-        return _parse(parse_fast(text))  # fast path: no line map
+        data = parse_fast(text)  # fast path: no line map
+        lock = _parse(data)
     except (ValueError, TypeError, KeyError, AttributeError) as exc:  # YAMLDecodeError too
         raise PlanError(_locate(path, exc)) from None
+    damage = _damage(lock, data, text)
+    if damage:
+        raise PlanError(_place(path, damage, text))
+    return lock
 
 
 def _parse(data: Any) -> Lock:
@@ -146,6 +151,85 @@ def _refuse_shared_prefixes(lock: Lock) -> None:
         if place in owners and owners[place] != key.partition(":")[2]:
             raise ValueError(f"{section}: {key!r}: {prefix_text(*place)} is also given to {owners[place]!r}")
         owners[place] = key.partition(":")[2] if ":" in key else key
+
+
+Damage = tuple[str, str, str]  # (section, key, what is wrong)
+
+
+def _damage(lock: Lock, data: Any, text: str) -> list[Damage]:
+    """What a lock written by ``plan --apply`` never holds: a file cut short, a slot given twice or too wide for
+    its field, a prefix outside the region, a /128 inside an allocated /64."""
+    missing = [name for name in ("layout", *SECTIONS, "held") if name not in data]
+    if not text.endswith("\n") or missing:
+        what = f"section {missing[0]!r} is missing" if missing else "the last line has no end"
+        return [("", "", f"{what}: the lock was cut short")]
+    held = [(key.partition(":")[0], key, h.value) for key, h in lock.held.items()]
+    entries = [*lock.entries(), *held]
+    layout: dict[str, Any] = lock.layout if isinstance(lock.layout, dict) else {}
+    return [*_slot_damage(entries, layout), *_prefix_damage(entries, layout)]
+
+
+def _slot_damage(entries: list[tuple[str, str, int]], layout: dict[str, Any]) -> Iterator[Damage]:
+    classes = layout.get("classes")
+    owners: dict[tuple[str, str, int], str] = {}
+    for section, key, value in entries:
+        if section not in SLOT_SECTIONS:
+            continue
+        name = key.partition(":")[2] if ":" in key else key
+        lan_class = name.partition("/")[0]
+        fields = classes.get(lan_class) if isinstance(classes, dict) else None
+        bits = fields.get(section[:-1]) if isinstance(fields, dict) else None
+        if isinstance(bits, int) and value >= 1 << bits:
+            top = (1 << bits) - 1
+            yield (
+                section,
+                key,
+                f"slot {value:#x} does not fit the {bits}-bit {section[:-1]} field of {lan_class} (0x0–{top:#x})",
+            )
+        holder = owners.setdefault((section, name.rpartition("/")[0], value), name)
+        if holder != name:
+            yield section, key, f"slot {value:#x} is also given to {holder!r}"
+
+
+def _prefix_damage(entries: list[tuple[str, str, int]], layout: dict[str, Any]) -> Iterator[Damage]:
+    try:
+        region: tuple[int, int] | None = parse_prefix(str(layout["prefix"]))
+    except (KeyError, ValueError):
+        region = None
+    loopbacks: dict[int, list[tuple[str, int]]] = {}
+    for section, key, value in entries:
+        if section not in PREFIX_SECTIONS:
+            continue
+        if region is not None and value >> (128 - region[1]) != region[0] >> (128 - region[1]):
+            shown = prefix_text(value, PREFIX_SECTIONS[section])
+            yield section, key, f"{shown} is outside the region's {prefix_text(*region)}"
+        if section == "loopbacks":
+            loopbacks.setdefault(value >> 64, []).append((key, value))
+    for section, key, value in entries:
+        inside = loopbacks.get(value >> 64, []) if section in ("subnets", "links", "handoffs") else []
+        if inside:
+            first = f"{prefix_text(inside[0][1], 128)} of {inside[0][0]!r}"
+            more = f" (and {len(inside) - 1} more)" if len(inside) > 1 else ""
+            yield (
+                section,
+                key,
+                f"{prefix_text(value, 64)} holds the loopback {first}{more}: a /128 is never inside an allocated /64",
+            )
+
+
+def _place(path: Path, damage: list[Damage], text: str) -> list[Problem]:
+    """The damage with its line: the entry's own, or the last line for a lock cut short."""
+    shown = display_path(path)
+    doc, _ = load_yaml(path)
+    lines = doc.lines if doc is not None else {}
+    last = text.count("\n") + (not text.endswith("\n"))
+    advice = f"the lock was not changed; restore it (git checkout -- {shown})"
+    problems = []
+    for section, key, message in damage:
+        place = ("held", key) if ":" in key else (section, key)
+        path_text = f"{place[0]}.{place[1]}" if section else ""
+        problems.append(Problem(shown, lines.get(place, last) if section else last, path_text, f"{message}; {advice}"))
+    return problems
 
 
 def _value(section: str, value: Any, key: Any) -> int:

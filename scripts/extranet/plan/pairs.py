@@ -103,8 +103,8 @@ def pairs(inv: Inventory, lock: Lock) -> list[Pair]:
                         name,
                         iface.name,
                         device.site,
-                        str(iface.ipv4),
-                        f"{ipv6_text(v6 | 1)}/64",
+                        str(iface.ipv4 or ""),
+                        str(iface.ipv6) if iface.ipv6 is not None else f"{ipv6_text(v6 | 1)}/64",  # a pin's own address
                         name,
                         iface.name,
                         iface.description or "hand-off",

@@ -8,6 +8,7 @@ Objects gone from the inventory keep their space (``held``) until released expli
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from ipaddress import IPv6Interface
 from typing import Any, NamedTuple
 
 from ..gc import without_gc
@@ -266,7 +267,7 @@ class Planner:
             f"{d.name}/{i.name}"
             for d in self.inv.devices.values()
             for i in d.interfaces
-            if i.ipv4 is not None and (d.name, i.name) not in ends | gateways
+            if (i.ipv4 is not None or i.ipv6 is not None) and (d.name, i.name) not in ends | gateways
         )
         loopback_block = geo.function_block(self.policy, infra.loopbacks)
         self._flat("loopbacks", sorted(self.inv.devices), loopback_block, 0, 64, first=1)
@@ -274,7 +275,41 @@ class Planner:
         self._flat(
             "links", sorted(self.inv.links), geo.function_block(self.policy, infra.links), 64, link_bits, pins=link_pins
         )
-        self._flat("handoffs", handoffs, geo.function_block(self.policy, infra.handoffs), 64, link_bits)
+        handoff_block = geo.function_block(self.policy, infra.handoffs)
+        handoff_pins = self._interface_pins(ends, gateways, handoff_block, 64 + link_bits)
+        self._flat("handoffs", handoffs, handoff_block, 64, link_bits, pins=handoff_pins)
+        self._check_across(handoff_pins, loopback_block)
+
+    def _interface_pins(
+        self, ends: set[tuple[str, str]], gateways: set[tuple[str, str]], block: int, block_bits: int
+    ) -> dict[str, int]:
+        """Interfaces' ``ipv6:`` pins: a hand-off's /64 (and its address in it); a link end or a LAN gateway is
+        numbered from its link's or its LAN's /64, so that is where the pin belongs."""
+        pins: dict[str, int] = {}
+        for name, device in sorted(self.inv.devices.items()):
+            for index, iface in enumerate(device.interfaces):
+                if iface.ipv6 is None:
+                    continue
+                wrong = _interface_pin_refusal(iface.ipv6, (name, iface.name), ends, gateways, block, block_bits)
+                if wrong:
+                    self.problems.append(self.inv.origin("devices", name).problem(wrong, "interfaces", index, "ipv6"))
+                else:
+                    pins[f"{name}/{iface.name}"] = int(iface.ipv6.network.network_address)
+        return pins
+
+    def _check_across(self, pins: dict[str, int], loopbacks: int) -> None:
+        """A pinned /64 shared with another section's allocation (a LAN, a link, the loopbacks' /64)."""
+        lock = self.plan.lock
+        holders = {
+            value: f"{section} {key}"
+            for section in ("subnets", "links")
+            for key, value in lock.section(section).items()
+        }
+        holders[loopbacks] = "the loopbacks' /64"
+        for key, value in sorted(pins.items()):
+            if value in holders:
+                where = self._pin_origin(key)
+                self.problems.append(where(f"pinned {prefix_text(value, 64)} is already allocated to {holders[value]}"))
 
     # -- shared machinery --------------------------------------------------------------------------
     def _allocate(
@@ -400,6 +435,11 @@ class Planner:
                 self.problems.append(where(f"pinned {prefix_text(value, 64)} is already allocated to {holders[value]}"))
 
     def _pin_origin(self, key: str) -> Any:
+        device, _, interface = key.partition("/")
+        names = [iface.name for iface in self.inv.devices[device].interfaces] if device in self.inv.devices else []
+        if interface in names and key not in self.inv.links:  # a hand-off
+            origin = self.inv.origin("devices", device)
+            return lambda message: origin.problem(message, "interfaces", names.index(interface), "ipv6")
         if key in self.inv.links:
             origin = self.inv.origin("links", key)
             return lambda message: origin.problem(message, "ipv6")
@@ -454,6 +494,29 @@ def _check_layout(lock: Lock, policy: Policy) -> None:
 
 def json_short(value: Any) -> str:
     return json.dumps(value, sort_keys=True, ensure_ascii=False)
+
+
+def _interface_pin_refusal(
+    pinned: IPv6Interface,
+    where: tuple[str, str],
+    ends: set[tuple[str, str]],
+    gateways: set[tuple[str, str]],
+    block: int,
+    block_bits: int,
+) -> str | None:
+    """Why an interface's pin cannot be honoured, or None."""
+    if where in ends:
+        return (f"{pinned}: a link end is numbered from its link's /64 (::2/127 and ::3/127); pin the link "
+                "instead (links: ipv6: <the /64>)")  # fmt: skip
+    if where in gateways:
+        return f"{pinned}: a LAN gateway takes ::1 of its LAN's /64; pin the LAN instead (lans: ipv6: <the /64>)"
+    if pinned.network.prefixlen != 64:
+        return f"{pinned}: a hand-off is a /64; pin an address with /64 (e.g. {pinned.ip}/64)"
+    if int(pinned.network.network_address) >> block_bits != block >> block_bits:
+        return f"{pinned}: hand-offs lie in the policy's hand-offs block {prefix_text(block, 128 - block_bits)}"
+    if pinned.ip == pinned.network.network_address:
+        return f"{pinned}: the subnet-router anycast address is not an interface address; pin ::1/64 or another"
+    return None
 
 
 def plan(inv: Inventory, policy: Policy, lock: Lock) -> Plan:

@@ -104,6 +104,6 @@ def failure_budget(spec: str, total: int) -> int:
     (3, 0)
     """
     number = spec[:-1] if spec.endswith("%") else spec
-    if not number.isdigit():
-        raise WaveError(f"--failure-budget {spec!r}: give a count (0, 1, …) or a percentage (10%)")
+    if not number.isdigit() or (spec.endswith("%") and int(number) > 100):
+        raise WaveError(f"--failure-budget {spec!r}: give a count (0, 1, …) or a percentage (0%–100%)")
     return total * int(number) // 100 if spec.endswith("%") else int(number)

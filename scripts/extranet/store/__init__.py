@@ -9,6 +9,7 @@ import json
 import logging
 import os
 import random
+import re
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -17,8 +18,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Engine, create_engine, event, func, inspect, select, text
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Engine, create_engine, event, func, inspect, make_url, select, text
+from sqlalchemy.exc import (
+    ArgumentError,
+    DatabaseError,
+    IntegrityError,
+    NoSuchModuleError,
+    OperationalError,
+    SQLAlchemyError,
+)
 from sqlalchemy.orm import Session, sessionmaker
 
 from .schema import AuditEvent, DepartmentStatus, DeviceResult, ProbeResult, Run
@@ -35,6 +43,63 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 SCHEMA_HEAD = "0003"
 APPEND_ATTEMPTS = 50
 AUDIT_LOCK_KEY = 0x657874726E6574  # "extrnet": the advisory lock that serialises audit appends on PostgreSQL
+CONNECT_TIMEOUT = 10  # seconds
+URL_HELP = "set EXTRANET_DB_URL to sqlite:///PATH or postgresql+psycopg://USER@HOST/DB, or unset it for var/extranet.db"
+
+
+class StoreError(Exception):
+    """The database cannot be used: one line saying what and what to do. ``exit_code`` 2 when the input is wrong
+    (the URL, another application's or a newer extranet's database, a file that is no database), 1 when the work
+    failed (a server that does not answer, a write refused half way)."""
+
+    def __init__(self, message: str, exit_code: int = 1) -> None:
+        super().__init__(message)
+        self.message, self.exit_code = message, exit_code
+
+
+def _shown(url: str) -> str:
+    """The URL as typed, with any password masked."""
+    return re.sub(r"(//[^:/@]*:)[^@/]*@", r"\1***@", url)
+
+
+def database_error(exc: SQLAlchemyError, where: str) -> StoreError:
+    """What a driver's error means for the operator, in one line."""
+    where = _shown(where)
+    reason = " ".join(str(getattr(exc, "orig", None) or exc).split("\n")[0].split())
+    lowered = reason.lower()
+    if "readonly" in lowered or "read-only" in lowered:
+        return StoreError(f"database {where} is read-only ({reason}): make the file and its directory writable", 1)
+    if "disk" in lowered and "full" in lowered:
+        return StoreError(f"database {where}: the disk is full ({reason}): free space, then run again", 1)
+    if "not a database" in lowered or "malformed" in lowered:
+        return StoreError(
+            f"database {where} is not a usable SQLite database ({reason}): restore it from a backup, or {URL_HELP}",
+            2,
+        )
+    if "unable to open database file" in lowered:
+        return StoreError(f"database {where} cannot be opened ({reason}): check that its directory exists and "
+                          "is writable, or " + URL_HELP, 1)  # fmt: skip
+    if isinstance(exc, OperationalError) and where.startswith("sqlite"):
+        return StoreError(f"database {where} cannot be used ({reason}): check the file, or {URL_HELP}", 1)
+    if isinstance(exc, OperationalError):
+        return StoreError(f"database {where} cannot be used ({reason}): check that the server is up and "
+                          "reachable and that EXTRANET_DB_URL is right", 1)  # fmt: skip
+    return StoreError(f"database {where}: {reason}", 1 if isinstance(exc, DatabaseError) else 2)
+
+
+def _where(engine: Engine) -> str:
+    return engine.url.render_as_string(hide_password=True)
+
+
+@contextmanager
+def guarded(engine: Engine) -> Iterator[None]:
+    """Turn a driver's error into a StoreError naming the database (not a lost race: the audit retries those)."""
+    try:
+        yield
+    except IntegrityError:
+        raise
+    except SQLAlchemyError as exc:
+        raise database_error(exc, _where(engine)) from None
 
 
 def database_url() -> str:
@@ -64,10 +129,51 @@ def _alembic_config() -> "Config":
 
 def schema_revisions(engine: Engine) -> tuple[str | None, str]:
     """(the database's revision, the code's head revision)."""
-    with engine.connect() as conn:
+    with guarded(engine), engine.connect() as conn:
         if not inspect(conn).has_table("alembic_version"):
             return None, SCHEMA_HEAD
         return conn.execute(text("SELECT version_num FROM alembic_version")).scalar(), SCHEMA_HEAD
+
+
+def known_revisions() -> set[str]:
+    """Every revision the migration scripts know."""
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    return {script.revision for script in ScriptDirectory.from_config(cfg).walk_revisions()}
+
+
+def check_schema(engine: Engine) -> str | None:
+    """The database's revision, once it is sure this code may use (and upgrade) it: another application's
+    database and one a newer extranet migrated are refused (exit 2) and left as they are."""
+    with guarded(engine), engine.connect() as conn:
+        tables = set(inspect(conn).get_table_names())
+        current = None
+        if "alembic_version" in tables:
+            current = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+    if current is None and tables:
+        raise StoreError(
+            f"database {_where(engine)} is not extranet's: it holds other tables ({', '.join(sorted(tables)[:5])}) "
+            f"and no extranet schema; left as it is: {URL_HELP} (a new or extranet database)",
+            2,
+        )
+    if current is not None and current != SCHEMA_HEAD and not {"runs", "audit_events"} <= tables:
+        raise StoreError(
+            f"database {_where(engine)} is not extranet's: it holds another application's tables "
+            f"({', '.join(sorted(tables - {'alembic_version'})[:5]) or 'none'}) at its revision {current!r}; left as "
+            f"it is: {URL_HELP} (a new or extranet database)",
+            2,
+        )
+    if current is not None and current != SCHEMA_HEAD and current not in known_revisions():
+        raise StoreError(
+            f"database {_where(engine)} has schema revision {current!r}, which this extranet does not know (its "
+            f"newest is {SCHEMA_HEAD}): a newer extranet migrated it; left as it is: run that newer extranet, "
+            "or use another database",
+            2,
+        )
+    return current
 
 
 def migration_head() -> str | None:
@@ -85,7 +191,7 @@ def upgrade(engine: Engine) -> str | None:
     from alembic import command
 
     cfg = _alembic_config()
-    with engine.begin() as conn:
+    with guarded(engine), engine.begin() as conn:
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "head")
     return schema_revisions(engine)[0]
@@ -106,8 +212,7 @@ def _create_private(path: str | None) -> None:
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA journal_mode=WAL")  # readers (reports) never block the writer (a rollout)
+    cursor.execute("PRAGMA foreign_keys=ON")  # neither writes: a database refused stays byte for byte as it was
     cursor.execute("PRAGMA busy_timeout=10000")
     cursor.close()
 
@@ -121,7 +226,12 @@ class Store:
     @contextmanager
     def transaction(self) -> Iterator[Session]:
         """One unit of work: committed whole or not at all."""
-        with self.sessions.begin() as session:
+        with guarded(self.engine), self.sessions.begin() as session:
+            yield session
+
+    @contextmanager
+    def reading(self) -> Iterator[Session]:
+        with guarded(self.engine), self.sessions() as session:
             yield session
 
     def start_run(
@@ -160,7 +270,7 @@ class Store:
                 setattr(row, name, value)
 
     def device_results(self, run_id: int) -> list[DeviceResult]:
-        with self.sessions() as s:
+        with self.reading() as s:
             rows = list(s.scalars(select(DeviceResult).where(DeviceResult.run_id == run_id).order_by(DeviceResult.id)))
             s.expunge_all()
         return rows
@@ -182,27 +292,27 @@ class Store:
             query = query.where(Run.started_at >= since)
         if statuses:
             query = query.where(Run.status.in_(statuses))
-        with self.sessions() as s:
+        with self.reading() as s:
             rows = list(s.scalars(query.order_by(Run.id)))
             s.expunge_all()
         return rows
 
     def probe_results(self, run_id: int) -> list[ProbeResult]:
-        with self.sessions() as s:
+        with self.reading() as s:
             rows = list(s.scalars(select(ProbeResult).where(ProbeResult.run_id == run_id).order_by(ProbeResult.id)))
             s.expunge_all()
         return rows
 
     def department_statuses(self, run_ids: list[int]) -> list[DepartmentStatus]:
         """Classifications of the given runs, in run order then department order."""
-        with self.sessions() as s:
+        with self.reading() as s:
             query = select(DepartmentStatus).where(DepartmentStatus.run_id.in_(run_ids))
             rows = list(s.scalars(query.order_by(DepartmentStatus.run_id, DepartmentStatus.id)))
             s.expunge_all()
         return rows
 
     def last_run(self, kind: str) -> Run | None:
-        with self.sessions() as s:
+        with self.reading() as s:
             run = s.scalars(select(Run).where(Run.kind == kind).order_by(Run.id.desc()).limit(1)).first()
             if run is not None:
                 s.expunge(run)
@@ -303,7 +413,7 @@ class Store:
             logging.getLogger(__name__).warning("audit head not kept in %s: %s", self.history, exc)
 
     def audit_events(self, limit: int | None = None) -> list[AuditEvent]:
-        with self.sessions() as s:
+        with self.reading() as s:
             query = select(AuditEvent).order_by(AuditEvent.id)
             if limit:
                 query = select(AuditEvent).order_by(AuditEvent.id.desc()).limit(limit)
@@ -364,20 +474,45 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def open_store(url: str | None = None, auto_upgrade: bool = True, history: Path | None = None) -> Store:
-    """Connect, and upgrade the schema when it is older than the code.
+def _engine(url: str) -> Engine:
+    try:
+        parsed = make_url(url)
+        # a server that drops packets is said within seconds, not after the system's TCP timeout
+        waits = parsed.get_backend_name() == "postgresql" and "connect_timeout" not in parsed.query
+        return create_engine(parsed, connect_args={"connect_timeout": CONNECT_TIMEOUT} if waits else {})
+    except NoSuchModuleError:
+        kind = url.split(":", 1)[0]
+        raise StoreError(f"database URL {_shown(url)!r}: unknown kind of database {kind!r}: {URL_HELP}", 2) from None
+    except (ArgumentError, ValueError):
+        raise StoreError(f"database URL {_shown(url)!r} is not a database URL: {URL_HELP}", 2) from None
+    except ImportError as exc:
+        raise StoreError(
+            f"database URL {_shown(url)!r}: its driver is not installed ({exc}): {URL_HELP} (psycopg is installed)", 2
+        ) from None
 
-    The workspace's database (no ``url``) keeps its audit head in the workspace's config history (var/history),
-    another one only in ``history`` when given.
+
+def open_store(url: str | None = None, auto_upgrade: bool = True, history: Path | None = None) -> Store:
+    """Connect, make sure the database is extranet's and not newer than the code, and upgrade an older schema.
+
+    Every failure is a StoreError with one line for the operator. The workspace's database (no ``url``) keeps
+    its audit head in the workspace's config history (var/history), another one only in ``history`` when given.
     """
-    engine = create_engine(url or database_url())
+    engine = _engine(url or database_url())
+    path = engine.url.database if engine.dialect.name == "sqlite" else None
+    if path and path != ":memory:" and not path.startswith("file:") and not Path(path).parent.is_dir():
+        raise StoreError(f"database {_where(engine)}: directory {Path(path).parent} does not exist: {URL_HELP}", 2)
+    if path and Path(path).exists() and not Path(path).is_file():  # a directory, a device, a FIFO (open would block)
+        kind = "a directory" if Path(path).is_dir() else "not a regular file"
+        raise StoreError(f"database {_where(engine)}: {path} is {kind}, not a database file: {URL_HELP}", 2)
     if engine.dialect.name == "sqlite":
         _create_private(engine.url.database)
         event.listen(engine, "connect", _sqlite_pragmas)
-    if auto_upgrade:
-        current, head = schema_revisions(engine)
-        if current != head:
-            upgrade(engine)
+    current = check_schema(engine)
+    if engine.dialect.name == "sqlite":
+        with guarded(engine), engine.connect() as conn:  # kept in the file: set once, after the checks
+            conn.exec_driver_sql("PRAGMA journal_mode=WAL")  # readers (reports) never block the writer (a rollout)
+    if auto_upgrade and current != SCHEMA_HEAD:
+        upgrade(engine)
     if url is None and history is None:
         history = HISTORY_DIR
     return Store(engine, sessionmaker(engine, expire_on_commit=False), history)
