@@ -390,3 +390,35 @@ def test_an_interface_pin_that_cannot_be_honoured_is_refused_with_its_line(works
     assert "Traceback" not in proc.stderr
     assert said in " ".join(proc.stderr.split()), proc.stderr
     assert sha256(workspace / "netplan" / "allocations.yml") == lock
+
+
+# ---- commands that only read never create a database ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "said"),
+    [
+        (["audit", "verify"], 1, "no database at var/extranet.db: nothing has been recorded here yet"),
+        (["audit", "log"], 1, "no database at var/extranet.db: nothing has been recorded here yet"),
+        (["db", "status"], 1, "database sqlite:///var/extranet.db: none yet (`extranet db upgrade` creates it"),
+        (["report", "connections"], 1, "no probe run yet: run `extranet probe` first"),
+    ],
+)
+def test_readers_leave_no_database_behind(workspace: Path, args: list[str], code: int, said: str) -> None:
+    """Run outside a workspace (or before anything was recorded), a report or `audit verify` must not leave an
+    empty database that later says "intact: 0 events"."""
+    proc = extranet(workspace, *args)
+    assert proc.returncode == code, proc.stdout + proc.stderr
+    assert said in " ".join((proc.stdout + proc.stderr).split()) and "Traceback" not in proc.stderr
+    assert not (workspace / "var").exists()
+
+
+def test_a_deleted_workspace_database_is_a_truncated_audit_log(workspace: Path) -> None:
+    assert extranet(workspace, "plan", "--apply", "--ticket", "T-1").returncode == 0
+    assert extranet(workspace, "audit", "verify").returncode == 0
+    for name in ("extranet.db", "extranet.db-wal", "extranet.db-shm"):
+        (workspace / "var" / name).unlink(missing_ok=True)
+    proc = extranet(workspace, "audit", "verify")
+    assert proc.returncode == 1
+    assert "the database is missing, but var/history recorded 1 audit events" in " ".join(proc.stdout.split())
+    assert not (workspace / "var" / "extranet.db").exists()

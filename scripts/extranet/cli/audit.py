@@ -1,5 +1,6 @@
 """``extranet audit``: the append-only, hash-chained record of every action."""
 
+import os
 from pathlib import Path
 
 import typer
@@ -21,7 +22,7 @@ def log(
     """Show the newest audit events."""
     from .. import store
 
-    events = store.open_store().audit_events(limit)
+    events = store.open_store(create=False).audit_events(limit)
     if as_json:
         print_json(
             [
@@ -58,7 +59,12 @@ def verify() -> None:
     break if any row was edited, removed, cut off at the end or rewritten."""
     from .. import store
 
-    db = store.open_store()
+    try:
+        db = store.open_store(create=False)
+    except store.MissingDatabase:
+        if not os.environ.get("EXTRANET_DB_URL"):  # the workspace's database deleted: the whole log truncated
+            _gone(store.HISTORY_DIR)
+        raise
     breaks = db.verify_audit_chain()
     count = len(db.audit_events())
     if breaks:
@@ -66,6 +72,20 @@ def verify() -> None:
             console.print(f"[red]broken:[/] {escape(line)}", highlight=False)
         raise typer.Exit(1)
     console.print(f"audit chain intact: {count} events{_head_note(db.history)}", highlight=False)
+
+
+def _gone(history: Path) -> None:
+    """Exit 1 when the config history kept heads of a log whose database is missing."""
+    from ..history.head import recorded_heads
+
+    newest = recorded_heads(history).newest
+    if newest is not None:
+        console.print(
+            f"[red]broken:[/] the database is missing, but {escape(str(history))} recorded {newest.events} audit "
+            f"events (the last on {newest.date}): the database was deleted or moved",
+            highlight=False,
+        )
+        raise typer.Exit(1)
 
 
 def _head_note(history: Path | None) -> str:

@@ -29,7 +29,16 @@ def status() -> None:
     """Show which database is used and whether its schema is current (exit 1 when it needs an upgrade)."""
     from .. import store
 
-    engine = store.open_store(auto_upgrade=False).engine
+    try:
+        engine = store.open_store(auto_upgrade=False, create=False).engine
+    except store.MissingDatabase:
+        console.print(
+            f"database {store.database_url()}: none yet (`extranet db upgrade` creates it; so does the first "
+            "command that records something)",
+            highlight=False,
+            markup=False,
+        )
+        raise typer.Exit(1) from None
     current, head = store.schema_revisions(engine)
     console.print(
         f"database {engine.url.render_as_string(hide_password=True)}: revision {current or 'none'}, code head {head}",

@@ -9,7 +9,7 @@ import typer
 from ..files import check_output, write_atomically
 from ..inventory import load_inventory
 from ..report import BOM, Format, Lang, NoProbeRun, build, parse_since, render
-from ..store import open_store
+from ..store import MissingDatabase, open_store
 from .inventory import InventoryOption
 from .output import console, errors
 from .push import fail
@@ -38,9 +38,9 @@ def connections(
         raise fail(str(exc)) from exc
     inv = load_inventory(inventory)
     try:
-        report = build(open_store(), inv, start, now)
-    except NoProbeRun as exc:
-        errors.print(str(exc), highlight=False, markup=False)
+        report = build(open_store(create=False), inv, start, now)
+    except (NoProbeRun, MissingDatabase) as exc:  # no database yet is no probe run yet: say what to do
+        errors.print(str(NoProbeRun()) if isinstance(exc, MissingDatabase) else str(exc), highlight=False, markup=False)
         raise typer.Exit(1) from exc
     text = render(report, fmt, lang)
     if output is None:

@@ -27,6 +27,9 @@ GATEWAY = "gateway"  # probed from the core, the department's gateway is that ta
 class NoProbeRun(Exception):
     """The database holds no finished probe run: there is nothing to report."""
 
+    def __init__(self, message: str = "no probe run yet: run `extranet probe` first") -> None:
+        super().__init__(message)
+
 
 @dataclass(frozen=True)
 class RunInfo:
@@ -130,7 +133,7 @@ def build(store: Store, inv: Inventory, since: datetime, now: datetime | None = 
     window = store.runs("probe", since=since, statuses=FINISHED)
     recent = window if len(window) >= 2 else store.runs("probe", statuses=FINISHED)  # quiet period: look further
     if not recent:
-        raise NoProbeRun("no probe run yet: run `extranet probe` first")
+        raise NoProbeRun()
     latest, previous = recent[-1], (recent[-2] if len(recent) >= 2 else None)
     statuses = store.department_statuses([latest.id] + ([previous.id] if previous else []))
     now_rows = {s.department: s for s in statuses if s.run_id == latest.id}

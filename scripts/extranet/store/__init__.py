@@ -104,11 +104,7 @@ def guarded(engine: Engine) -> Iterator[None]:
 
 def database_url() -> str:
     """$EXTRANET_DB_URL, else SQLite at var/extranet.db under the working directory."""
-    url = os.environ.get("EXTRANET_DB_URL")
-    if url:
-        return url
-    DEFAULT_PATH.parent.mkdir(parents=True, exist_ok=True)
-    return f"sqlite:///{DEFAULT_PATH}"
+    return os.environ.get("EXTRANET_DB_URL") or f"sqlite:///{DEFAULT_PATH}"
 
 
 def operator_name() -> str:
@@ -491,14 +487,29 @@ def _engine(url: str) -> Engine:
         ) from None
 
 
-def open_store(url: str | None = None, auto_upgrade: bool = True, history: Path | None = None) -> Store:
+class MissingDatabase(StoreError):
+    """A command that only reads found no database: nothing was recorded here (or it is not the workspace)."""
+
+
+def open_store(
+    url: str | None = None, auto_upgrade: bool = True, history: Path | None = None, create: bool = True
+) -> Store:
     """Connect, make sure the database is extranet's and not newer than the code, and upgrade an older schema.
 
     Every failure is a StoreError with one line for the operator. The workspace's database (no ``url``) keeps
     its audit head in the workspace's config history (var/history), another one only in ``history`` when given.
+    Commands that only read pass ``create=False``: a missing SQLite file is a MissingDatabase, never created
+    (a report or `audit verify` run outside the workspace must not leave an empty database behind).
     """
+    if create and not url and not os.environ.get("EXTRANET_DB_URL"):
+        DEFAULT_PATH.parent.mkdir(parents=True, exist_ok=True)
     engine = _engine(url or database_url())
     path = engine.url.database if engine.dialect.name == "sqlite" else None
+    if not create and path and path != ":memory:" and not path.startswith("file:") and not os.path.lexists(path):
+        raise MissingDatabase(
+            f"no database at {path}: nothing has been recorded here yet; run extranet from the workspace root "
+            "(where var/ is) or set EXTRANET_DB_URL"
+        )
     if path and path != ":memory:" and not path.startswith("file:") and not Path(path).parent.is_dir():
         raise StoreError(f"database {_where(engine)}: directory {Path(path).parent} does not exist: {URL_HELP}", 2)
     if path and Path(path).exists() and not Path(path).is_file():  # a directory, a device, a FIFO (open would block)
