@@ -54,7 +54,7 @@ def extranet(workspace: Path, *args: str, **env: str) -> subprocess.CompletedPro
         (["probe", "--dept", ""], {}, "--dept '': names no department"),
         (["device", "parse", "frr", "ping", "/dev/zero"], {}, "/dev/zero: larger than 64 MiB"),
         (["probe", "--dept", " , "], {}, "--dept ' , ': names no department"),
-        (["probe", "--site", ""], {}, "--site: no site ''"),
+        (["probe", "--site", ""], {}, "--site '': names no site"),
     ],
 )
 def test_bad_input_exits_2_and_says_what_to_do(workspace: Path, args: list[str], env: dict[str, str],

@@ -15,7 +15,8 @@ def test_schema_head_constant_matches_the_migrations() -> None:
 
 def test_db_upgrade_creates_the_schema_and_status_reports_it(workspace: Path) -> None:
     status = run("db", "status", cwd=workspace)
-    assert status.returncode == 1 and "revision none" in status.stdout
+    assert status.returncode == 1 and "none yet (`extranet db upgrade` creates it" in status.stdout
+    assert not (workspace / "test.db").exists()  # asking is not creating
     upgrade = run("db", "upgrade", cwd=workspace)
     assert upgrade.returncode == 0, upgrade.stderr
     assert f"empty → {store.SCHEMA_HEAD}" in upgrade.stdout

@@ -16,7 +16,7 @@ from ..inventory.ansible import ansible_inventory, host_vars
 from ..inventory.load import inventory_files
 from ..inventory.models import Lan
 from ..inventory.problems import Problem
-from .output import console, errors, print_json, print_problems
+from .output import console, error, errors, print_json, print_problems
 
 app = typer.Typer(
     help="The inventory: what exists (region, sites, departments, devices, links, private networks, systems).",
@@ -230,15 +230,15 @@ def synth(
     """Write a synthetic province-sized workspace, for benchmarks and rehearsals at scale."""
     from ..inventory.synth import SynthError, synth_workspace
 
-    output_dir(out)
     if os.path.lexists(out / "inventory"):
         errors.print(f"{out / 'inventory'} exists; choose an empty directory", highlight=False, markup=False)
         raise typer.Exit(2)
     try:
         files = list(synth_workspace(departments, devices, links, lans))  # a size it cannot honour: nothing written
     except SynthError as exc:
-        errors.print(f"[red]error:[/] {exc}", highlight=False)
+        error(str(exc))
         raise typer.Exit(2) from None
+    output_dir(out)
     for relative, text in files:
         path = out / relative
         output_dir(path.parent)

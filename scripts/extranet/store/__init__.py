@@ -505,13 +505,15 @@ def open_store(
         DEFAULT_PATH.parent.mkdir(parents=True, exist_ok=True)
     engine = _engine(url or database_url())
     path = engine.url.database if engine.dialect.name == "sqlite" else None
-    if not create and path and path != ":memory:" and not path.startswith("file:") and not os.path.lexists(path):
+    named = bool(url or os.environ.get("EXTRANET_DB_URL"))  # given, not the workspace's default
+    on_disk = bool(path) and path != ":memory:" and not str(path).startswith("file:")
+    if on_disk and (named or create) and not Path(str(path)).parent.is_dir():
+        raise StoreError(f"database {_where(engine)}: directory {Path(str(path)).parent} does not exist: {URL_HELP}", 2)
+    if on_disk and not create and not os.path.lexists(str(path)):
         raise MissingDatabase(
             f"no database at {path}: nothing has been recorded here yet; run extranet from the workspace root "
             "(where var/ is) or set EXTRANET_DB_URL"
         )
-    if path and path != ":memory:" and not path.startswith("file:") and not Path(path).parent.is_dir():
-        raise StoreError(f"database {_where(engine)}: directory {Path(path).parent} does not exist: {URL_HELP}", 2)
     if path and Path(path).exists() and not Path(path).is_file():  # a directory, a device, a FIFO (open would block)
         kind = "a directory" if Path(path).is_dir() else "not a regular file"
         raise StoreError(f"database {_where(engine)}: {path} is {kind}, not a database file: {URL_HELP}", 2)
