@@ -33,6 +33,7 @@ def extranet(workspace: Path, *args: str, **env: str) -> subprocess.CompletedPro
         (["run", "dual_stack.yml"], {}, "credentials not set: export EXTRANET_DEFAULT_PASSWORD"),
         (["run", "dual_stack.yml", "--lab"], {}, "no lab is up"),
         (["run", "dual_stack.yml", "--waves", "0"], {}, "is not a count"),
+        (["push", "dual-stack", "--waves", "1,,100%"], {}, "--waves '1,,100%': an empty size between commas"),
         (["run", "backup.yml", "--limit", "nosuch"], {}, "not a device or group"),
         (["run", "backup.yml", "--limit", ""], {}, "--limit '': names no device or group"),
         (["push", "dual-stack", "--lab", "--limit", " , "], {}, "--limit ' , ': names no device or group"),

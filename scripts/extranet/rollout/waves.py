@@ -70,8 +70,14 @@ def parse_sizes(spec: str) -> list[str]:
 
     >>> parse_sizes("1, 10%,100%")
     ['1', '10%', '100%']
+    >>> parse_sizes("1,,100%")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    extranet.rollout.waves.WaveError: --waves '1,,100%': an empty size between commas; give batch sizes such as ...%
     """
-    sizes = [part.strip() for part in spec.split(",") if part.strip()]
+    parts = [part.strip() for part in spec.split(",")]
+    sizes = [part for part in parts if part]
+    if sizes and len(sizes) != len(parts):  # `1,,2` is a typo, not two sizes
+        raise WaveError(f"--waves {spec!r}: an empty size between commas; give batch sizes such as 1,10%,100%")
     for size in sizes:
         number = size[:-1] if size.endswith("%") else size
         if not number.isdigit() or int(number) == 0 or (size.endswith("%") and int(number) > 100):
