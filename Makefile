@@ -51,7 +51,7 @@ demo: venv system-packages
 	       "yet, the park network is not in the lab)"; } \
 	  && $(BIN)/extranet report connections --format md --lang zh | head -40 \
 	  && $(BIN)/extranet report connections --format html --output var/reports/connections.html \
-	  && git -C var/history log --stat -3 && $(BIN)/extranet audit verify; rc=$$?; \
+	  && git -C var/history log --stat -3 -- '*.cfg' && $(BIN)/extranet audit verify; rc=$$?; \
 	  $(BIN)/extranet lab down; exit $$rc; \
 	else echo "lab: skipped (it needs root for network namespaces)"; fi
 
