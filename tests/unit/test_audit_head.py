@@ -173,3 +173,34 @@ def test_every_event_commits_its_head_to_the_config_history(workspace: Path) -> 
     log = subprocess.run(["git", "-C", str(workspace / "var" / "history"), "log", "--format=%s"],
                          capture_output=True, text=True, check=True).stdout.split("\n")  # fmt: skip
     assert log[:3] == ["audit: 3 events", "audit: 2 events", "audit: 1 events"]
+
+
+def test_a_workspace_that_moves_to_another_database_compares_each_with_its_own_heads(
+    workspace: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SQLite first, the team's database later: the old chain's heads are named, not taken for a truncation of
+    the new one — and the old database, cut, is still caught."""
+    first, second = f"sqlite:///{workspace / 'test.db'}", f"sqlite:///{workspace / 'team.db'}"
+    old = store.open_store()
+    for n in range(3):
+        old.audit("config.push", f"core{n}", "ok")
+    monkeypatch.setenv("EXTRANET_DB_URL", second)
+    store.open_store().audit("plan.apply", "netplan/allocations.yml", "ok")
+    moved = run("audit", "verify", cwd=workspace)
+    assert moved.returncode == 0, moved.stdout
+    assert moved.stdout.startswith("audit chain intact: 1 events; the head kept in var/history agrees (1 recorded")
+    assert f"also keeps the heads of {first} (3 events" in " ".join(moved.stdout.split())
+    monkeypatch.setenv("EXTRANET_DB_URL", first)
+    _delete(3)(workspace, old)
+    cut = run("audit", "verify", cwd=workspace)
+    assert cut.returncode == 1
+    assert "3 events recorded in history, 2 in the database: the newest 1 was deleted" in cut.stdout
+
+
+@pytest.mark.parametrize("url", ["sqlite://", "sqlite:///", "sqlite:///:memory:"])
+def test_an_in_memory_database_is_refused(workspace: Path, monkeypatch: pytest.MonkeyPatch, url: str) -> None:
+    monkeypatch.setenv("EXTRANET_DB_URL", url)
+    result = run("db", "upgrade", cwd=workspace)
+    assert result.returncode == 2
+    assert f"EXTRANET_DB_URL '{url}' is an in-memory database" in " ".join(result.stderr.split())
+    assert not (workspace / "var" / "history").exists()  # nothing recorded anywhere

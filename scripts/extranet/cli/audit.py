@@ -63,7 +63,7 @@ def verify() -> None:
         db = store.open_store(create=False)
     except store.MissingDatabase:
         if not os.environ.get("EXTRANET_DB_URL"):  # the workspace's database deleted: the whole log truncated
-            _gone(store.HISTORY_DIR)
+            _gone(store.HISTORY_DIR, store.database_url())
         raise
     breaks = db.verify_audit_chain()
     count = len(db.audit_events())
@@ -71,14 +71,15 @@ def verify() -> None:
         for line in breaks:
             console.print(f"[red]broken:[/] {escape(line)}", highlight=False)
         raise typer.Exit(1)
-    console.print(f"audit chain intact: {count} events{_head_note(db.history)}", highlight=False)
+    console.print(f"audit chain intact: {count} events{_head_note(db.history, db.database)}", highlight=False,
+                  markup=False)  # fmt: skip
 
 
-def _gone(history: Path) -> None:
+def _gone(history: Path, database: str) -> None:
     """Exit 1 when the config history kept heads of a log whose database is missing."""
     from ..history.head import recorded_heads
 
-    newest = recorded_heads(history).newest
+    newest = recorded_heads(history, database).newest
     if newest is not None:
         console.print(
             f"[red]broken:[/] the database is missing, but {escape(str(history))} recorded {newest.events} audit "
@@ -88,13 +89,19 @@ def _gone(history: Path) -> None:
         raise typer.Exit(1)
 
 
-def _head_note(history: Path | None) -> str:
-    """What the head kept in the config history adds (history.head)."""
+def _head_note(history: Path | None, database: str) -> str:
+    """What the heads kept in the config history add (history.head), and which other databases they name."""
     if history is None:
         return ""
     from ..history.head import recorded_heads
 
-    newest = recorded_heads(history).newest
-    if newest is None:
-        return f" (no head kept in {history} yet: truncation is checked from the next event on)"
-    return f"; the head kept in {history} agrees ({newest.events} recorded, the last on {newest.date})"
+    heads = recorded_heads(history, database)
+    others = "".join(
+        f"; {history} also keeps the heads of {name} ({head.events} events, the last on {head.date}): the "
+        "workspace used that database before"
+        for name, head in sorted(heads.elsewhere.items())
+    )
+    if heads.newest is None:
+        return f" (no head kept in {history} yet: truncation is checked from the next event on){others}"
+    newest = heads.newest
+    return f"; the head kept in {history} agrees ({newest.events} recorded, the last on {newest.date}){others}"

@@ -96,7 +96,10 @@ def _problem_json(p: Problem) -> dict[str, Any]:
 
 
 def _record_check(root: Path, status: str, summary: dict[str, Any]) -> None:
-    """Keep a record that this inventory (by digest) was checked; a missing database never blocks a check."""
+    """Keep a record that this inventory (by digest) was checked; a missing database never blocks a check.
+    No inventory directory, no record (nor a database created where no workspace is)."""
+    if not root.is_dir():
+        return
     try:
         from .. import store
 

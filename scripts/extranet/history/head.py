@@ -42,27 +42,35 @@ class Head:
     hash: str
     commit: str
     date: str
+    database: str | None = None  # the database the chain lives in (its URL, password hidden)
 
 
 @dataclass
 class Heads:
     heads: list[Head] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)  # unreadable heads, a rewritten branch
+    elsewhere: dict[str, Head] = field(default_factory=dict)  # the newest head of each other database
 
     @property
     def newest(self) -> Head | None:
         return max(self.heads, key=lambda h: h.events, default=None)
 
 
-def keep_head(history: Path, events: int, event_id: int, event_hash: str) -> None:
-    """Commit the chain's head after an append: ``events`` events, the newest ``event_id`` with ``event_hash``."""
-    text = f"{HEADER}events: {events}\nlast_id: {event_id}\nlast_hash: {event_hash}\n"
-    message = f"audit: {events} events\n\nAudit-Events: {events}\nAudit-Id: {event_id}\nAudit-Hash: {event_hash}\n"
+def keep_head(history: Path, events: int, event_id: int, event_hash: str, database: str) -> None:
+    """Commit the chain's head after an append: ``events`` events, the newest ``event_id`` with ``event_hash``, in
+    ``database`` (a workspace that moves to another database — SQLite to the team's PostgreSQL — starts a chain
+    there: its heads are compared with that database only)."""
+    text = f"{HEADER}database: {database}\nevents: {events}\nlast_id: {event_id}\nlast_hash: {event_hash}\n"
+    message = (
+        f"audit: {events} events\n\nAudit-Database: {database}\nAudit-Events: {events}\nAudit-Id: {event_id}\n"
+        f"Audit-Hash: {event_hash}\n"
+    )
     ConfigHistory(history).commit_file(HEAD_FILE, text, message)
 
 
-def recorded_heads(history: Path) -> Heads:
-    """Every head committed to ``history`` (reachable or only in the reflog), and how its branch moved."""
+def recorded_heads(history: Path, database: str | None = None) -> Heads:
+    """Every head committed to ``history`` (reachable or only in the reflog), and how its branch moved; with
+    ``database``, the heads of other databases only as the newest of each (``elsewhere``)."""
     repo = ConfigHistory(history)
     found = Heads()
     if not repo.git_dir.is_dir() or repo._git("rev-parse", "--verify", "-q", "HEAD", ok=(0, 1)).returncode:
@@ -80,7 +88,11 @@ def recorded_heads(history: Path) -> Heads:
         except (KeyError, ValueError):
             found.problems.append(f"history commit {sha[:12]} ({date}): its audit head cannot be read (edited?)")
             continue
-        found.heads.append(Head(events, event_id, event_hash, sha, date))
+        head = Head(events, event_id, event_hash, sha, date, values.get("Audit-Database"))
+        if database is None or head.database in (None, database):
+            found.heads.append(head)
+        elif head.database not in found.elsewhere or found.elsewhere[head.database].events < events:
+            found.elsewhere[head.database] = head
     for branch in repo._git("for-each-ref", "--format=%(refname)", "refs/heads").stdout.split():
         moves = repo._git("log", "--walk-reflogs", "--date=iso-strict", f"--format=%gd{FIELD}%gs", branch).stdout
         for line in moves.splitlines():

@@ -396,6 +396,11 @@ class Store:
         s.flush()
         return record, s.scalar(select(func.count()).select_from(AuditEvent)) or 0
 
+    @property
+    def database(self) -> str:
+        """Which database this is, for people and for the heads kept in the history: its URL, password hidden."""
+        return self.engine.url.render_as_string(hide_password=True)
+
     def _keep_head(self, count: int, record: AuditEvent) -> None:
         """The chain's head, also in the config history (see ``history.head``); a failure there is told, not
         raised: the event is recorded, and ``audit verify`` still checks against the heads kept before it."""
@@ -404,7 +409,7 @@ class Store:
         from ..history.head import keep_head
 
         try:
-            keep_head(self.history, count, record.id, record.hash)
+            keep_head(self.history, count, record.id, record.hash, self.database)
         except (OSError, RuntimeError) as exc:
             logging.getLogger(__name__).warning("audit head not kept in %s: %s", self.history, exc)
 
@@ -427,7 +432,7 @@ class Store:
             from ..history.head import recorded_heads
 
             try:
-                heads = recorded_heads(self.history)
+                heads = recorded_heads(self.history, self.database)
             except HistoryError as exc:
                 breaks.append(f"the heads kept in {self.history} cannot be read: {exc}")
         previous = GENESIS
@@ -506,6 +511,12 @@ def open_store(
     engine = _engine(url or database_url())
     path = engine.url.database if engine.dialect.name == "sqlite" else None
     named = bool(url or os.environ.get("EXTRANET_DB_URL"))  # given, not the workspace's default
+    if not url and engine.dialect.name == "sqlite" and path in (None, "", ":memory:"):
+        raise StoreError(
+            f"EXTRANET_DB_URL {_shown(database_url())!r} is an in-memory database: what a command records would be "
+            f"gone when it ends; {URL_HELP}",
+            2,
+        )
     on_disk = bool(path) and path != ":memory:" and not str(path).startswith("file:")
     if on_disk and (named or create) and not Path(str(path)).parent.is_dir():
         raise StoreError(f"database {_where(engine)}: directory {Path(str(path)).parent} does not exist: {URL_HELP}", 2)
