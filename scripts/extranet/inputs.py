@@ -28,6 +28,7 @@ class Kind:
     pattern: str | None = None
     ascii_only: bool = True
     parse: Callable[[str], object] | None = None  # raises ValueError when the value is not what it names
+    forbidden: tuple[str, ...] = ()  # substrings another program would act on
 
     def problem(self, value: str) -> str | None:
         """What is wrong with ``value`` (never the value itself), or None."""
@@ -39,6 +40,9 @@ class Kind:
             return "has a character outside ASCII"
         if not self.min_length <= len(value) <= self.max_length:
             return f"is {len(value)} characters long"
+        found = next((part for part in self.forbidden if part in value), None)
+        if found is not None:
+            return f"contains {found!r}, which Ansible would evaluate as a template"
         if self.pattern is not None and not re.fullmatch(self.pattern, value):
             return "has a character or form that is not allowed"
         if self.parse is not None:
@@ -60,7 +64,14 @@ SNMP_KEY = Kind(
 MANAGER = Kind("an IPv4 network such as 198.51.100.0/24", 18, pattern=r"[0-9./]+", parse=ipaddress.IPv4Network)
 # Who acts and why: one line each (they become git trailers and audit fields); Chinese names are welcome.
 OPERATOR = Kind("one line of at most 64 characters, no control characters", 64, ascii_only=False)
-TICKET = Kind("one line of at most 128 characters, no control characters", 128, ascii_only=False)
+# The ticket is also an extra variable of `extranet run`: Ansible templates what it is given ("{{ 7*6 }}" → 42,
+# a lookup('pipe', …) runs a command), so Jinja's delimiters are refused.
+TICKET = Kind(
+    "one line of at most 128 characters, no control characters, no '{{', '{%' or '{#'",
+    128,
+    ascii_only=False,
+    forbidden=("{{", "{%", "{#"),
+)
 DNS_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
 DNS_NAME = Kind(
     "a DNS name of two or more labels (letters, digits and '-', at most 63 each, not starting or ending with "

@@ -239,6 +239,14 @@ def test_a_well_formed_environment_is_accepted_and_the_operator_may_be_chinese(w
             "--ticket: contains control character U+001B",
         ),
         ([*PUSH, "--ticket", "T" * 129], "--ticket: is 129 characters long"),
+        (
+            ["run", "backup.yml", "--ticket", "{{ lookup('pipe', 'id') }}"],
+            "--ticket: contains '{{', which Ansible would evaluate as a template",
+        ),
+        (
+            ["plan", "--apply", "--ticket", "CHG {% if 1 %}"],
+            "--ticket: contains '{%', which Ansible would evaluate as a template",
+        ),
         (["plan", "dns", "--ns", "ns1.example.org.\n@ IN NS evil.example."], "--ns: contains control character U+000A"),
         (["plan", "dns", "--ns", "-ns1.example.org"], "--ns: has a character or form that is not allowed"),
         (["plan", "dns", "--ns", "ns1..example.org"], "--ns: has a character or form that is not allowed"),
