@@ -249,6 +249,13 @@ def check_private_networks(inv: Inventory) -> Iterator[Problem]:
         for index, site in enumerate(net.sites):
             if site not in inv.sites:
                 yield origin.problem(_unknown(inv, "sites", "site", site), "sites", index, ref=("sites", site))
+        if net.exemption is not None and net.exemption.expires <= net.exemption.approved_on:
+            yield origin.problem(
+                f"expires {net.exemption.expires} is not after approved_on {net.exemption.approved_on}: an exemption "
+                "lapses by itself some time after it was approved",
+                "exemption",
+                "expires",
+            )
         if net.classification == Classification.CLASSIFIED and net.target != PrivateNetworkTarget.INTERNAL:
             yield origin.problem(
                 f"a classified (涉密) network cannot move to {net.target!s}: classified networks go to the "

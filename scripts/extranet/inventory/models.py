@@ -233,10 +233,13 @@ class PrivateNetworkTarget(StrEnum):
 
 
 class Exemption(Model):
+    """An approved exception to a policy rule: it names its document and lapses by itself on ``expires``."""
+
     reason: Text
     approved_by: Text
     approved_on: date
-    document: Text | None = None
+    document: Text  # the approving document's number, e.g. 云政数函〔2025〕23号
+    expires: date
 
 
 class PrivateNetwork(Model):
