@@ -176,3 +176,51 @@ def test_rules_are_listed(workspace: Path) -> None:
     proc = track(workspace, "rules", "--json")
     assert proc.returncode == 0
     assert {r["id"] for r in json.loads(proc.stdout)} == set(RULES)
+
+
+def as_operator(workspace: Path, operator: str, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("EXTRANET_")}
+    return subprocess.run([EXTRANET, "track", *args], capture_output=True, text=True, timeout=120, cwd=workspace,
+                          env={**env, "EXTRANET_OPERATOR": operator})  # fmt: skip
+
+
+def test_an_override_does_nothing_until_a_second_operator_approves_it(workspace: Path) -> None:
+    asked = as_operator(workspace, "alice", "override", "system:budget", "cut-over", "--reason", "probe blocked")
+    assert asked.returncode == 0 and "is pending" in asked.stdout
+    assert status(workspace)["system:budget"]["state"] == "planned"  # not yet
+    same = as_operator(workspace, "alice", "approve", "system:budget")
+    assert same.returncode == 2 and "another operator must approve it" in same.stderr
+    assert status(workspace)["system:budget"]["state"] == "planned"
+    ok = as_operator(workspace, "bob", "approve", "system:budget")
+    assert ok.returncode == 0 and "asked by alice, approved by bob" in ok.stdout
+    assert status(workspace)["system:budget"]["state"] == "cut-over"
+    shown = json.loads(track(workspace, "show", "system:budget", "--json").stdout)
+    assert [(h["action"], h["status"], h["operator"], h["state"]) for h in shown["history"]] == [
+        ("override", "pending", "alice", "cut-over"), ("approve", "applied", "bob", "cut-over")]  # fmt: skip
+    assert shown["history"][1]["approves"] == shown["history"][0]["id"]
+    audit = subprocess.run([EXTRANET, "audit", "log", "--json"], capture_output=True, text=True, cwd=workspace)
+    events = [(e["action"], e["outcome"], e["operator"]) for e in json.loads(audit.stdout)]
+    assert events == [("track.override", "pending", "alice"), ("track.approve", "ok", "bob")]
+    assert subprocess.run([EXTRANET, "audit", "verify"], cwd=workspace, capture_output=True).returncode == 0
+    again = as_operator(workspace, "carol", "approve", "system:budget")
+    assert again.returncode == 2 and "no override is pending" in again.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (["override", "system:oa", "retired"], "Missing option '--reason'"),
+        (["override", "system:oa", "retired", "--reason", "  "], "--reason: is 0 characters long"),
+        (["override", "system:oa", "gone", "--reason", "by hand"], "state 'gone': one of planned, scheduled"),
+        (["override", "system:atlantis", "retired", "--reason", "by hand"], "'system:atlantis': no such item"),
+        (["override", "oa", "retired", "--reason", "by hand"], "'oa': name an item as KIND:ID"),
+        (["override", "system:oa", "closed", "--reason", "by hand"], "system:oa is already closed"),
+        (["approve", "system:oa"], "system:oa: no override is pending"),
+        (["show", "exit:xwb"], "'exit:xwb': no such item; exit items are e.g. exit:jyj"),
+    ],
+)
+def test_bad_tracking_input_exits_2_and_writes_nothing(workspace: Path, args: list[str], said: str) -> None:
+    proc = as_operator(workspace, "alice", *args)
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert said in " ".join(proc.stderr.replace("│", " ").split()) and "Traceback" not in proc.stderr
+    assert not (workspace / "var").exists()  # no database, no history: nothing was recorded

@@ -8,8 +8,10 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from ..inventory import load_inventory
+from ..inputs import Kind, checked
+from ..inventory import Inventory, load_inventory
 from ..track import DISPOSITIONS, KINDS, RULES, Item, items
+from ..track.state import STATES, Standing, standings
 from .inventory import InventoryOption
 from .output import console, error, print_json
 
@@ -18,7 +20,8 @@ app = typer.Typer(
     no_args_is_help=True,
 )
 OnOption = typer.Option(None, "--on", help="The day to judge deadlines on (default today), e.g. 2027-07-01.")
-STATE_STYLE = {"planned": "yellow", "exempted": "cyan", "closed": "green"}
+STATE_STYLE = {"planned": "yellow", "exempted": "cyan", "closed": "green", "verified": "green", "retired": "green"}
+REASON = Kind("one line of 3 to 500 characters, no control characters", 500, 3, ascii_only=False)
 
 
 def _day(on: str | None) -> date:
@@ -53,7 +56,8 @@ def status(
     """Every item with its disposition, the rule behind it, its state, deadline and days overdue: exit 0."""
     today = _day(on)
     inv = load_inventory(inventory)
-    chosen = _chosen(items(inv, today), dept, kind, set(inv.departments))
+    chosen = [s.item for s in _standings(inv, today)]
+    chosen = _chosen(chosen, dept, kind, set(inv.departments))
     if overdue:
         chosen = [i for i in chosen if i.overdue_days(today)]
     if as_json:
@@ -116,3 +120,122 @@ def rules(as_json: bool = typer.Option(False, "--json", help="The rules as JSON.
     for r in RULES.values():
         table.add_row(r.id, f"{r.title_zh}\n{r.title_en}", r.severity, escape(r.document or "-"), r.clause or "-")
     console.print(table)
+
+
+def _standings(inv: Inventory, today: date, item: str | None = None) -> list[Standing]:
+    """The items with their recorded state changes (none yet when there is no database)."""
+    from .. import store
+
+    try:
+        events = store.open_store(create=False).track_events(item)
+    except store.MissingDatabase:
+        events = []
+    return standings(items(inv, today), events)
+
+
+def _one(inv: Inventory, today: date, item: str) -> Standing:
+    """The item named ``KIND:ID``, or exit 2 saying what exists."""
+    kind, _, id_ = item.partition(":")
+    if kind not in KINDS or not id_:
+        error(f"{item!r}: name an item as KIND:ID, KIND one of {', '.join(KINDS)} (e.g. system:oa)")
+        raise typer.Exit(2)
+    found = [s for s in _standings(inv, today, item) if s.item.item == item]
+    if not found:
+        some = sorted(i.item for i in items(inv, today) if i.kind == kind)[:5]
+        error(f"{item!r}: no such item; {kind} items are e.g. {', '.join(some) or '(none)'}")
+        raise typer.Exit(2)
+    return found[0]
+
+
+@app.command("show")
+def show(
+    item: str = typer.Argument(..., help="KIND:ID, e.g. network:rsj-sibao."),
+    inventory: Path | None = InventoryOption,
+    on: str | None = OnOption,
+    as_json: bool = typer.Option(False, "--json", help="The item and its history as JSON."),
+) -> None:
+    """One item: its disposition, the rule and the order behind it, and every recorded change with its evidence."""
+    from .. import store
+
+    today = _day(on)
+    standing = _one(load_inventory(inventory), today, item)
+    try:
+        history = store.open_store(create=False).track_events(item)
+    except store.MissingDatabase:
+        history = []
+    rule = RULES[standing.item.rule]
+    if as_json:
+        print_json({**standing.item.as_json(today), "document": rule.document, "clause": rule.clause,
+                    "quote": rule.quote, "pending": standing.pending.id if standing.pending else None,
+                    "history": [{"id": e.id, "at": e.at, "action": e.action, "status": e.status,
+                                 "previous": e.previous, "state": e.state, "operator": e.operator,
+                                 "reason": e.reason, "evidence": e.evidence, "approves": e.approves,
+                                 "audit_id": e.audit_id} for e in history]})  # fmt: skip
+        return
+    i = standing.item
+    lines = [
+        f"{i.item} ({i.owner}): {i.disposition} by rule {i.rule}: {rule.title_zh}",
+        f"  order: {rule.document} {rule.clause}: {rule.quote}" if rule.document else "",
+        f"  state: {i.state}; deadline {i.deadline or '-'}; {'; '.join(i.reasons)}",
+    ]
+    for e in history:
+        lines.append(f"  #{e.id} {e.at:%Y-%m-%d %H:%M} {e.operator}: {e.action} {e.previous} → {e.state} "
+                     f"({e.status}){f' approving #{e.approves}' if e.approves else ''}: {e.reason or ''}")  # fmt: skip
+    if standing.pending is not None:
+        lines.append(f"  pending: #{standing.pending.id} {standing.pending.state} by {standing.pending.operator}, "
+                     "waiting for another operator (extranet track approve)")  # fmt: skip
+    console.print("\n".join(line for line in lines if line), highlight=False, markup=False)
+
+
+@app.command("override")
+def override(
+    item: str = typer.Argument(..., help="KIND:ID, e.g. system:oa."),
+    state: str = typer.Argument(..., help=f"The state to set: {', '.join(STATES)}."),
+    reason: str = typer.Option(..., "--reason", help="Why the network cannot show it (recorded, audited)."),
+    inventory: Path | None = InventoryOption,
+) -> None:
+    """Ask for a manual state change (the escape hatch when the network cannot show it): it is recorded as
+    pending and takes effect only when a second, different operator approves it."""
+    from .. import store
+    from ..store.schema import TrackEvent
+
+    if state not in STATES:
+        error(f"state {state!r}: one of {', '.join(STATES)}")
+        raise typer.Exit(2)
+    why = checked("--reason", reason.strip(), REASON)
+    standing = _one(load_inventory(inventory), date.today(), item)
+    if standing.item.state == state:
+        error(f"{item} is already {state}: nothing to override")
+        raise typer.Exit(2)
+    event = TrackEvent(item=item, action="override", status="pending", previous=standing.item.state, state=state,
+                       reason=why, evidence={"manual": True})  # fmt: skip
+    event = store.open_store().record_track_event(event, "track.override", "pending")
+    console.print(f"override #{event.id}: {item} {standing.item.state} → {state} is pending; another operator "
+                  f"approves it with `extranet track approve {item}`", highlight=False, markup=False)  # fmt: skip
+
+
+@app.command("approve")
+def approve(
+    item: str = typer.Argument(..., help="KIND:ID of the item whose pending override to approve."),
+    inventory: Path | None = InventoryOption,
+) -> None:
+    """Approve an item's pending override: by an operator other than the one who asked; then it takes effect."""
+    from .. import store
+    from ..store.schema import TrackEvent
+
+    standing = _one(load_inventory(inventory), date.today(), item)
+    asked = standing.pending
+    if asked is None:
+        error(f"{item}: no override is pending (extranet track override {item} STATE --reason …)")
+        raise typer.Exit(2)
+    me = store.operator_name()
+    if me == asked.operator:
+        error(f"{item}: override #{asked.id} was asked for by {me}: another operator must approve it "
+              "(set EXTRANET_OPERATOR on a shared account)")  # fmt: skip
+        raise typer.Exit(2)
+    event = TrackEvent(item=item, action="approve", status="applied", previous=standing.item.state, state=asked.state,
+                       reason=asked.reason, evidence={"manual": True, "asked_by": asked.operator},
+                       approves=asked.id)  # fmt: skip
+    event = store.open_store().record_track_event(event, "track.approve", "ok")
+    console.print(f"approved #{asked.id}: {item} is now {asked.state} (asked by {asked.operator}, approved by {me})",
+                  highlight=False, markup=False)  # fmt: skip

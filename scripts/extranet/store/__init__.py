@@ -27,9 +27,9 @@ from sqlalchemy.exc import (
     OperationalError,
     SQLAlchemyError,
 )
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, object_session, sessionmaker
 
-from .schema import AuditEvent, DepartmentStatus, DeviceResult, ProbeResult, Run
+from .schema import AuditEvent, DepartmentStatus, DeviceResult, ProbeResult, Run, TrackEvent
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -40,7 +40,7 @@ GENESIS = "0" * 64
 MIGRATIONS = Path(__file__).parent / "migrations"
 # The newest migration's revision. Kept here so that a current database is recognised without importing
 # Alembic (half a second at every start); tests pin it to Alembic's own head.
-SCHEMA_HEAD = "0003"
+SCHEMA_HEAD = "0004"
 APPEND_ATTEMPTS = 50
 AUDIT_LOCK_KEY = 0x657874726E6574  # "extrnet": the advisory lock that serialises audit appends on PostgreSQL
 CONNECT_TIMEOUT = 10  # seconds
@@ -343,7 +343,9 @@ class Store:
         return record
 
     @contextmanager
-    def recorded_run(self, kind: str, target: str, detail: dict[str, Any], reason: str | None) -> Iterator[AuditEvent]:
+    def recorded_run(
+        self, kind: str, target: str, detail: dict[str, Any], reason: str | None, outcome: str = "ok"
+    ) -> Iterator[AuditEvent]:
         """A finished run of ``kind`` and its audit event, committed when the block ends without an error —
         the block does the change they record: an error in it, or in the commit, leaves neither.
 
@@ -359,7 +361,7 @@ class Store:
                       status="ok", summary=detail)  # fmt: skip
             session.add(run)
             session.flush()
-            record, count = self._append(session, kind, target, "ok", detail, run.id, reason)
+            record, count = self._append(session, kind, target, outcome, detail, run.id, reason)
             yield record
             session.commit()
         finally:
@@ -395,6 +397,29 @@ class Store:
         s.add(record)
         s.flush()
         return record, s.scalar(select(func.count()).select_from(AuditEvent)) or 0
+
+    def track_events(self, item: str | None = None) -> list[TrackEvent]:
+        """State changes of migration items, oldest first: all, or one item's."""
+        query = select(TrackEvent).order_by(TrackEvent.id)
+        if item is not None:
+            query = query.where(TrackEvent.item == item)
+        with self.reading() as s:
+            rows = list(s.scalars(query))
+            s.expunge_all()
+        return rows
+
+    def record_track_event(self, event: TrackEvent, audit_action: str, outcome: str) -> TrackEvent:
+        """The state change and its audit event (and a run), committed together or not at all."""
+        detail = {"item": event.item, "previous": event.previous, "state": event.state, "status": event.status,
+                  "evidence": event.evidence, **({"approves": event.approves} if event.approves else {})}  # fmt: skip
+        with self.recorded_run(audit_action, event.item, detail, event.reason, outcome) as record:
+            event.at, event.operator, event.audit_id = record.at, record.operator, record.id
+            session = object_session(record)
+            assert session is not None
+            session.add(event)
+            session.flush()
+            session.expunge(event)
+        return event
 
     @property
     def database(self) -> str:

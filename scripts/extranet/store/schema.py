@@ -96,3 +96,24 @@ class DepartmentStatus(Base):
     ipv4: Mapped[str] = mapped_column(String(16))  # per family: ok, degraded, down, unknown, absent
     ipv6: Mapped[str] = mapped_column(String(16))
     reasons: Mapped[list[str]] = mapped_column(JSON, default=list)
+
+
+class TrackEvent(Base):
+    """A migration item's state change (``action`` advance, override or approve). An override is ``pending``
+    until a second, different operator approves it: then an ``applied`` approve event carries the new state.
+    The inventory says what exists; these rows say what happened to it."""
+
+    __tablename__ = "track_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    item: Mapped[str] = mapped_column(String(160), index=True)  # KIND:ID
+    action: Mapped[str] = mapped_column(String(16))  # advance, override, approve
+    status: Mapped[str] = mapped_column(String(16))  # applied, pending
+    previous: Mapped[str] = mapped_column(String(16))
+    state: Mapped[str] = mapped_column(String(16))
+    operator: Mapped[str] = mapped_column(String(128))
+    reason: Mapped[str | None] = mapped_column(Text)
+    evidence: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    approves: Mapped[int | None] = mapped_column(ForeignKey("track_events.id"))
+    audit_id: Mapped[int | None] = mapped_column(ForeignKey("audit_events.id"))

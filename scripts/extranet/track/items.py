@@ -28,6 +28,7 @@ from .rules import RULES
 KINDS = ("network", "system", "exit", "connection")
 DISPOSITIONS = ("internal", "cloud", "extranet-public", "extranet-vpn", "retire", "merge", "withdraw", "connect",
                 "exempt", "keep")  # fmt: skip
+DONE = ("verified", "closed", "retired", "exempted")  # states with nothing left to do by a deadline
 ZOMBIE_IDLE_DAYS = 180  # "use long detached from the business": no use for half a year
 NETWORK_TARGETS = {
     PrivateNetworkTarget.EXTRANET_PUBLIC: "extranet-public",
@@ -54,7 +55,7 @@ class Item:
 
     def overdue_days(self, today: date) -> int:
         """Days past the deadline while the item is still open (0 when not overdue)."""
-        if self.deadline is None or self.state != "planned":
+        if self.deadline is None or self.state in DONE:
             return 0
         return max(0, (today - self.deadline).days)
 
