@@ -53,7 +53,7 @@ def status(workspace: Path, *args: str) -> dict[str, dict[str, object]]:
         ("exit:swj", "withdraw", "unified-exit", "planned"),  # class E: its own exit
         ("exit:jyj", "withdraw", "unified-exit", "planned"),  # class C
         ("connection:rmt", "connect", "connect-all", "planned"),  # no uplink yet
-        ("connection:xwb", "keep", "in-place", "closed"),
+        ("connection:xwb", "keep", "in-place", "cut-over"),  # connected: the probe verifies it
     ],
 )
 def test_every_item_gets_the_disposition_its_rule_gives(
@@ -224,3 +224,55 @@ def test_bad_tracking_input_exits_2_and_writes_nothing(workspace: Path, args: li
     assert proc.returncode == 2, proc.stdout + proc.stderr
     assert said in " ".join(proc.stderr.replace("│", " ").split()) and "Traceback" not in proc.stderr
     assert not (workspace / "var").exists()  # no database, no history: nothing was recorded
+
+
+def seed_probe_runs(workspace: Path, classified: list[dict[str, str]]) -> list[int]:
+    """Full probe runs (`extranet probe`'s kind), one per mapping of department → classification."""
+    from datetime import UTC, datetime
+
+    from extranet import store
+    from extranet.store.schema import DepartmentStatus
+
+    (workspace / "var").mkdir(exist_ok=True)
+    db = store.open_store(f"sqlite:///{workspace / 'var' / 'extranet.db'}")
+    ids = []
+    for statuses in classified:
+        run = db.start_run("probe")
+        db.save_probe(run, [], [DepartmentStatus(department=d, at=datetime.now(UTC), status=s, ipv4="ok",
+                                                 ipv6="ok" if s == "dual-stack" else "down",
+                                                 reasons=[] if s == "dual-stack" else ["IPv6: gateway lost 100 %"])
+                                for d, s in statuses.items()])  # fmt: skip
+        db.finish_run(run, "ok", {})
+        ids.append(run)
+    return ids
+
+
+def test_advance_verifies_a_connection_only_on_the_probes_evidence(workspace: Path) -> None:
+    runs = seed_probe_runs(workspace, [{"xwb": "dual-stack", "zfb": "dual-stack"},
+                                       {"xwb": "dual-stack", "zfb": "dual-stack"},
+                                       {"xwb": "dual-stack", "zfb": "ipv4-only"}])  # fmt: skip
+    proc = as_operator(workspace, "alice", "advance", "connection:xwb", "connection:zfb", "connection:rmt",
+                       "system:oa", "network:rsj-sibao", "--json")  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    result = json.loads(proc.stdout)
+    assert result["moved"] == [{"item": "connection:xwb", "from": "cut-over", "to": "verified",
+                                "why": "dual-stack in the last 3 full probe runs",
+                                "evidence": {"probe_runs": runs, "rule": "in-place", "verdict": "dual-stack"}}]
+    held = {h["item"]: h["why"] for h in result["held"]}  # fmt: skip
+    assert held["connection:zfb"] == f"probe run #{runs[2]} classified it ipv4-only: IPv6: gateway lost 100 %"
+    assert held["connection:rmt"] == "not connected: the inventory gives it no uplink yet"
+    assert held["system:oa"] == "already closed"
+    assert held["network:rsj-sibao"].startswith("no evidence gate for network items yet")
+    assert status(workspace)["connection:xwb"]["state"] == "verified"
+    shown = json.loads(track(workspace, "show", "connection:xwb", "--json").stdout)
+    assert shown["history"][0]["evidence"]["probe_runs"] == runs and shown["history"][0]["action"] == "advance"
+    again = json.loads(as_operator(workspace, "alice", "advance", "connection:xwb", "--json").stdout)
+    assert again == {"moved": [], "held": [{"item": "connection:xwb", "state": "verified", "why": "already verified"}]}
+
+
+def test_advance_needs_enough_probe_runs(workspace: Path) -> None:
+    seed_probe_runs(workspace, [{"xwb": "dual-stack"}, {"xwb": "dual-stack"}])
+    proc = as_operator(workspace, "alice", "advance", "connection:xwb", "--json")
+    [held] = json.loads(proc.stdout)["held"]
+    assert held["why"] == "2 of the 3 full probe runs needed have been made (extranet probe)"
+    assert status(workspace)["connection:xwb"]["state"] == "cut-over"

@@ -239,3 +239,50 @@ def approve(
     event = store.open_store().record_track_event(event, "track.approve", "ok")
     console.print(f"approved #{asked.id}: {item} is now {asked.state} (asked by {asked.operator}, approved by {me})",
                   highlight=False, markup=False)  # fmt: skip
+
+
+@app.command("advance")
+def advance(
+    chosen: list[str] = typer.Argument(None, help="Items (KIND:ID) to advance; or --all."),
+    every: bool = typer.Option(False, "--all", help="Every item."),
+    runs: int = typer.Option(3, "--runs", min=1, max=100, help="Consecutive full probe runs a verdict needs."),
+    inventory: Path | None = InventoryOption,
+    as_json: bool = typer.Option(False, "--json", help="What moved and why the rest did not, as JSON."),
+) -> None:
+    """Collect the evidence, move each item its gate passes (recorded with the evidence, audited) and say why the
+    rest did not move: exit 0."""
+    from .. import store
+    from ..store.schema import TrackEvent
+    from ..track.gates import judge
+
+    if bool(chosen) == every:
+        error("name the items to advance (KIND:ID …) or give --all, not both")
+        raise typer.Exit(2)
+    today = date.today()
+    inv = load_inventory(inventory)
+    picked = [s.item for s in _standings(inv, today)] if every else [_one(inv, today, name).item for name in chosen]
+    db = store.open_store()
+    verdicts = judge(db, picked, runs)
+    moved = []
+    for v in verdicts:
+        if v.state is not None:
+            event = TrackEvent(item=v.item.item, action="advance", status="applied", previous=v.item.state,
+                               state=v.state, reason=v.why, evidence=v.evidence)  # fmt: skip
+            db.record_track_event(event, "track.advance", "ok")
+            moved.append(v)
+    if as_json:
+        print_json({"moved": [{"item": v.item.item, "from": v.item.state, "to": v.state, "why": v.why,
+                               "evidence": v.evidence} for v in moved],
+                    "held": [{"item": v.item.item, "state": v.item.state, "why": v.why}
+                             for v in verdicts if v.state is None]})  # fmt: skip
+        return
+    for v in verdicts:
+        if v.state is not None:
+            console.print(
+                f"[green]{escape(v.item.item)}[/]: {v.item.state} → {v.state}: {escape(v.why)} "
+                f"(runs {', '.join(f'#{r}' for r in v.evidence.get('probe_runs', []))})",
+                highlight=False,
+            )
+        elif not every or v.item.state not in ("closed", "verified", "retired", "exempted"):
+            console.print(f"[yellow]{escape(v.item.item)}[/] stays {v.item.state}: {escape(v.why)}", highlight=False)
+    console.print(f"{len(moved)} moved, {len(verdicts) - len(moved)} stayed", highlight=False, markup=False)

@@ -2,12 +2,13 @@
 and department connection, with the disposition a policy rule gives it and the facts behind it.
 
 The inventory is the only source of what exists; nothing here is stored. The state shown is what the inventory
-alone can say — ``closed`` (already where the rules put it), ``exempted`` (a valid exemption) or ``planned`` —
-until the evidence-gated states of the tracking database take over.
+alone can say — ``closed`` (already where the rules put it), ``exempted`` (a valid exemption), ``cut-over`` (a
+department with an uplink, until the probe verifies it) or ``planned`` — until the changes recorded in the
+database (``track.state``) take over.
 """
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from ..inventory import Inventory
@@ -159,8 +160,9 @@ def exit_items(inv: Inventory) -> Iterator[Item]:
 
 
 def connection_item(dept: Department) -> Item:
-    if dept.uplink is not None:
-        return _item("connection", dept.id, dept.id, "keep", "in-place",
+    if dept.uplink is not None:  # cut over: the probe's dual-stack verdict verifies it (`track advance`)
+        item = _item("connection", dept.id, dept.id, "keep", "in-place",
                      [f"connected at {dept.uplink.device} {dept.uplink.interface}"])  # fmt: skip
+        return replace(item, state="cut-over")
     return _item("connection", dept.id, dept.id, "connect", "connect-all", ["not yet connected to the extranet"],
                  dept.connect_by)  # fmt: skip
