@@ -50,6 +50,7 @@ demo: venv system-packages
 	  && { $(BIN)/extranet probe --lab; echo "(after the rollout: exit $$?: two departments are not connected" \
 	       "yet, the park network is not in the lab)"; } \
 	  && $(BIN)/extranet report connections --format md --lang zh | head -40 \
+	  && { $(BIN)/extranet track advance --all --runs 1 | tail -3; } \
 	  && $(BIN)/extranet report connections --format html --output var/reports/connections.html \
 	  && git -C var/history log --stat -3 -- '*.cfg' && $(BIN)/extranet audit verify; rc=$$?; \
 	  $(BIN)/extranet lab down; exit $$rc; \

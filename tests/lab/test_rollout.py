@@ -130,6 +130,25 @@ def test_after_the_rollout_departments_probe_dual_stack(workspace: Path, lab_sta
         assert "edge" in str(found[dept]["vantage"]) and found[dept]["status"] == "dual-stack"
 
 
+def test_track_advance_verifies_the_connections_the_probe_shows_dual_stack(
+    workspace: Path, lab_state: LabState
+) -> None:
+    """Issue 13's gate on real packets: a department's connection is verified on the probe's verdict only."""
+    found = probe(workspace, lab_state)  # a full run: every department, both families
+    env = {**os.environ, "EXTRANET_LAB_DIR": lab_state.dir}
+    env.pop("EXTRANET_DB_URL", None)
+    proc = subprocess.run([EXTRANET, "track", "advance", "--all", "--runs", "1", "--json"], capture_output=True,
+                          text=True, timeout=120, cwd=workspace, env=env)  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    result = json.loads(proc.stdout)
+    moved = {m["item"] for m in result["moved"]}
+    dual = {f"connection:{d}" for d, v in found.items() if v["status"] == "dual-stack"}
+    assert moved == dual - {"connection:rmt", "connection:vil-dm-jwh"}, (moved ^ dual, found)
+    assert len(moved) >= 25 and all(m["to"] == "verified" for m in result["moved"])
+    held = {h["item"]: h["why"] for h in result["held"]}
+    assert held["connection:rmt"] == "not connected: the inventory gives it no uplink yet"
+
+
 def test_history_and_audit_record_every_change(workspace: Path, lab_state: LabState) -> None:
     log = subprocess.run(["git", "-C", str(workspace / "var" / "history"), "log", "-p", "--", f"{CORE}.cfg"],
                          capture_output=True, text=True, check=True).stdout  # fmt: skip
