@@ -21,6 +21,7 @@ fails the old lock's bytes are put back. Ctrl-C and SIGTERM wait until the step 
 power cut between the rename and the commit (a few milliseconds) can leave the new lock without its record.
 """
 
+import contextlib
 import errno
 import fcntl
 import os
@@ -37,6 +38,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..files import write_atomically
 from ..inventory.problems import display_path
+from ..processes import pid_alive
 
 if TYPE_CHECKING:
     from ..store import Store
@@ -117,10 +119,9 @@ def tidy(lock: Path) -> None:
     except OSError:
         return
     try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        _remove_stale_temporaries(lock, time.time())
-    except BlockingIOError:
-        pass  # a writer is at work: its temporary is not stale
+        with contextlib.suppress(BlockingIOError):  # a writer at work: its temporary is not stale
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            _remove_stale_temporaries(lock, time.time())
     finally:
         os.close(fd)
 
@@ -165,20 +166,10 @@ def _holder(fd: int) -> str:
     text = os.pread(fd, 65536, max(0, size - 65536)).decode("ascii", "replace")
     for line in reversed(text.splitlines()):
         found = HOLDER.fullmatch(line)
-        if found and _alive(int(found[1])):
+        if found and pid_alive(int(found[1])):
             started = found[2].replace("T", " ").replace("+00:00", " UTC")
             return f"pid {found[1]}, started {started}: extranet {found[3]}"
     return "pid unknown"
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True  # another user's process
-    return True
 
 
 def _printable(text: str) -> str:

@@ -19,6 +19,7 @@ from ..devices.diff import change, differences, restore
 from ..history import ConfigHistory, scrub
 from ..inventory import Inventory
 from ..platforms.results import AddressState, Neighbor, Route, canonical_address
+from ..processes import pid_alive
 from ..render import DeviceContext, Renderer
 from ..store import Store, operator_name
 from .waves import batches, check_timers, core_device, core_outwards, neighbours
@@ -303,9 +304,10 @@ class Rollout:
         if "ipv6-interfaces" not in s.driver.platform.parsers:
             return []
         planned = {canonical_address(p.ipv6.split("/")[0]) for p in s.context.ports() if p.ipv6}
-        deadline = time.monotonic() + self.options.converge_timeout
-        while True:
-            states = {a.address: a.state for i in s.driver.ipv6_interfaces() for a in i.addresses}
+        driver = s.driver
+
+        def attempt(last: bool) -> list[str] | None:
+            states = {a.address: a.state for i in driver.ipv6_interfaces() for a in i.addresses}
             duplicate = sorted(a for a in planned if states.get(a) == AddressState.DUPLICATE)
             if duplicate:
                 return [f"duplicate address detected (DAD): {', '.join(duplicate)}"]
@@ -314,22 +316,35 @@ class Rollout:
                 shown = len(planned & set(states))
                 s.outcome.checks.append(f"IPv6 addresses: {shown} of {len(planned)} shown, none duplicate")
                 return []
-            if time.monotonic() > deadline:
+            if last:
                 return [f"address still tentative (DAD) after {self.options.converge_timeout:.0f} s: "
                         f"{', '.join(tentative)}"]  # fmt: skip
-            time.sleep(0.5)
+            return None
+
+        return self._until(attempt)
 
     def _wait_full(self, s: Session, expected: dict[str, str]) -> list[str]:
-        deadline = time.monotonic() + self.options.converge_timeout
-        while True:
+        def attempt(last: bool) -> list[str] | None:
             states = {n.router_id: n.state for n in s.driver.ospfv3_neighbors()} if s.driver else {}
             missing = {rid: dev for rid, dev in expected.items() if states.get(rid) != "full"}
             if not missing:
                 s.outcome.checks.append(f"OSPFv3 Full with {len(expected)} neighbour(s)")
                 return []
-            if time.monotonic() > deadline:
+            if last:
                 return [f"OSPFv3 not Full with {', '.join(sorted(missing.values()))} "
                         f"after {self.options.converge_timeout:.0f} s"]  # fmt: skip
+            return None
+
+        return self._until(attempt)
+
+    def _until(self, attempt: Callable[[bool], list[str] | None]) -> list[str]:
+        """Ask ``attempt`` every half second until it has a verdict (None: not yet); its last try is told so,
+        once the convergence timeout has passed."""
+        deadline = time.monotonic() + self.options.converge_timeout
+        while True:
+            verdict = attempt(time.monotonic() > deadline)
+            if verdict is not None:
+                return verdict
             time.sleep(0.5)
 
     def _ping(self, s: Session, address: str, what: str) -> list[str]:
@@ -411,7 +426,7 @@ def open_run(store: Store, options: Options) -> tuple[int, set[str], int | None]
     last = store.last_run(KIND)
     if last is not None and last.status == "running" and not options.dry_run:
         pid = int(last.summary.get("pid", 0) or 0)
-        if pid and _alive(pid):
+        if pid and pid_alive(pid):
             raise ResumeError(f"rollout #{last.id} is still running (pid {pid}): wait for it or stop it first")
         if not last.summary.get("dry_run"):
             resumed_from = last.id
@@ -450,20 +465,6 @@ def _reason(exc: BaseException) -> str:
     if isinstance(exc, DeviceError):
         return str(exc)
     return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    try:  # a zombie answers kill(0): read its state
-        with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
-            return stat.read().split(")")[-1].split()[0] != "Z"
-    except OSError:
-        return False
 
 
 def _inventory_router_id(inv: Inventory, device: str) -> str:
