@@ -97,7 +97,7 @@ def test_an_exemption_without_its_document_or_expiry_is_refused(workspace: Path,
     path.write_text(path.read_text(encoding="utf-8").replace(missing, ""), encoding="utf-8")
     proc = track(workspace, "status")
     assert proc.returncode == 2
-    assert "inventory/private_networks.yml:61: private_networks[5]." in proc.stderr and said in proc.stderr
+    assert "inventory/private_networks.yml:65: private_networks[5]." in proc.stderr and said in proc.stderr
 
 
 def test_an_exemption_that_expires_before_it_was_approved_is_refused(workspace: Path) -> None:
@@ -262,7 +262,7 @@ def test_advance_verifies_a_connection_only_on_the_probes_evidence(workspace: Pa
     assert held["connection:zfb"] == f"probe run #{runs[2]} classified it ipv4-only: IPv6: gateway lost 100 %"
     assert held["connection:rmt"] == "not connected: the inventory gives it no uplink yet"
     assert held["system:oa"] == "already closed"
-    assert held["network:rsj-sibao"].startswith("no evidence gate for network items yet")
+    assert held["network:rsj-sibao"].startswith("no integration planned (private_networks.yml `integration`")
     assert status(workspace)["connection:xwb"]["state"] == "verified"
     shown = json.loads(track(workspace, "show", "connection:xwb", "--json").stdout)
     assert shown["history"][0]["evidence"]["probe_runs"] == runs and shown["history"][0]["action"] == "advance"

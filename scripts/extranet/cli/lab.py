@@ -325,3 +325,19 @@ def heal(dept: str = typer.Argument(..., help="A department id."), directory: Pa
     """Bring a partitioned department's interface(s) back (and their routes)."""
     spaces = _fault(lambda: faults.heal(lab.lab_dir(directory), dept))
     console.print(f"department {dept}: healed ({', '.join(spaces)})")
+
+
+@fault_app.command("legacy-cut")
+def legacy_cut(net: str = typer.Argument(..., help="A private network id."), directory: Path | None = DirOption) -> None:
+    """The carrier cuts a private network's legacy line (what follows its integration into the extranet)."""
+    ns = _fault(lambda: faults.legacy_cut(lab.lab_dir(directory), net))
+    console.print(f"private network {net}: legacy line cut ({ns})")
+
+
+@fault_app.command("legacy-restore")
+def legacy_restore(
+    net: str = typer.Argument(..., help="A private network id."), directory: Path | None = DirOption
+) -> None:
+    """Bring a private network's legacy line back (and its default route over it)."""
+    ns = _fault(lambda: faults.legacy_restore(lab.lab_dir(directory), net))
+    console.print(f"private network {net}: legacy line restored ({ns})")

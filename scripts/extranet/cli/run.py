@@ -22,6 +22,7 @@ from ..lab.state import lab_dir
 from ..plan.lock import DEFAULT_LOCK
 from ..rollout.ansible import BACKUP_KIND
 from ..rollout.engine import KIND, Options, Outcome, ResumeError, finish_run, open_run
+from ..rollout.moves import INTEGRATE_KIND, WITHDRAW_KIND, MoveError, move_hosts
 from ..rollout.setup import HISTORY
 from ..rollout.targets import KNOWN_HOSTS, TargetError, device_targets, lab_targets
 from ..rollout.waves import WaveError, check_timers, core_outwards, parse_sizes
@@ -31,7 +32,10 @@ from .plan import hold_plan
 from .push import LIMIT_HELP, RolloutProgress, fail, report_table, select
 
 PLAYBOOKS = Path("playbooks")
-KINDS = {"dual_stack": KIND, "backup": BACKUP_KIND}  # playbook -> the run kind its results are recorded under
+# playbook -> the run kind its results are recorded under
+KINDS = {"dual_stack": KIND, "backup": BACKUP_KIND, "integrate_private_network": INTEGRATE_KIND,
+         "withdraw_exit": WITHDRAW_KIND}  # fmt: skip
+MOVES = ("integrate_private_network", "withdraw_exit")  # playbooks that move one tracked item (--item)
 MODULE_EVENTS = ("runner_on_ok", "runner_on_failed", "runner_on_unreachable")
 
 
@@ -46,7 +50,10 @@ def find_playbook(name: str) -> Path:
 
 def run(
     ctx: typer.Context,
-    playbook: str = typer.Argument(..., help="A playbook of playbooks/ (dual_stack.yml, backup.yml) or a path."),
+    playbook: str = typer.Argument(
+        ..., help="A playbook of playbooks/ (dual_stack.yml, backup.yml, integrate_private_network.yml, "
+        "withdraw_exit.yml) or a path."
+    ),
     inventory: Path | None = InventoryOption,
     lab: bool = typer.Option(False, "--lab", help="Work on the lab's routers (extranet lab up) instead of devices."),
     limit: str | None = typer.Option(None, "--limit", help=LIMIT_HELP),
@@ -62,6 +69,10 @@ def run(
     converge_timeout: float = typer.Option(30.0, "--converge-timeout", help="Seconds to wait for OSPFv3 Full."),
     trust_new_hosts: bool = typer.Option(False, "--trust-new-hosts", help="Record unknown SSH host keys (TOFU)."),
     as_json: bool = typer.Option(False, "--json", help="Per-device results as JSON."),
+    item: str | None = typer.Option(
+        None, "--item", help="What a move playbook moves: network:ID (integrate_private_network), exit:DEPT "
+        "(withdraw_exit); `extranet track status` lists them."
+    ),
 ) -> None:
     """Run a playbook through ansible-runner: exit 0 when every host succeeded, 1 when any failed, was rolled
     back or was not reached (the play stopped), 2 for bad input."""
@@ -72,7 +83,15 @@ def run(
         check_timers(300, converge_timeout)
     except WaveError as exc:
         raise fail(str(exc)) from exc
-    hosts = core_outwards(inv, select(inv, limit))
+    if path.stem in MOVES:
+        try:
+            hosts = move_hosts(inv, path.stem, item)
+        except MoveError as exc:
+            raise fail(str(exc)) from exc
+    elif item is not None:
+        raise fail(f"--item is for the move playbooks ({', '.join(f'{m}.yml' for m in MOVES)}), not {path.name}")
+    else:
+        hosts = core_outwards(inv, select(inv, limit))
     kind = KINDS.get(path.stem, f"playbook {path.stem}")
     if kind == KIND and not dry_run:  # its modules push the lock's addresses: it cannot change meanwhile
         hold_plan(ctx, DEFAULT_LOCK, shared=True, doing=f"run {path.name}")
@@ -102,6 +121,8 @@ def run(
     }  # fmt: skip
     if ticket:
         extravars["extranet_ticket"] = ticket
+    if item is not None:
+        extravars["extranet_item"] = item.partition(":")[2]
     if resumed_from is not None:
         extravars["extranet_resumed_from"] = resumed_from
     with RolloutProgress(len(hosts), as_json, path.stem) as (on_event, _):

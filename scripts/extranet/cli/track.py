@@ -253,6 +253,8 @@ def advance(
     rest did not move: exit 0."""
     from .. import store
     from ..store.schema import TrackEvent
+    from ..history import ConfigHistory
+    from ..rollout.setup import HISTORY
     from ..track.gates import judge
 
     if bool(chosen) == every:
@@ -262,7 +264,7 @@ def advance(
     inv = load_inventory(inventory)
     picked = [s.item for s in _standings(inv, today)] if every else [_one(inv, today, name).item for name in chosen]
     db = store.open_store()
-    verdicts = judge(db, picked, runs)
+    verdicts = judge(db, picked, runs, inv, ConfigHistory(HISTORY))
     moved = []
     for v in verdicts:
         if v.state is not None:

@@ -12,6 +12,7 @@ from .models import (
     ADMINISTRATIVE_RANK,
     Classification,
     HostKind,
+    PrivateNetwork,
     PrivateNetworkTarget,
     SiteLevel,
     SystemTarget,
@@ -256,12 +257,61 @@ def check_private_networks(inv: Inventory) -> Iterator[Problem]:
                 "exemption",
                 "expires",
             )
+        if net.integration is not None:
+            yield from _check_integration(inv, origin, net)
         if net.classification == Classification.CLASSIFIED and net.target != PrivateNetworkTarget.INTERNAL:
             yield origin.problem(
                 f"a classified (涉密) network cannot move to {net.target!s}: classified networks go to the "
                 "internal network (target: internal)",
                 "target",
             )
+
+
+def _check_integration(inv: Inventory, origin: Origin, net: PrivateNetwork) -> Iterator[Problem]:
+    """The hand-off of a network that joins the extranet: a free port of a known router, a /30 or /31 in the
+    region's IPv4 space that nothing else uses, the router's end not the subnet's first or last address."""
+    spec = net.integration
+    assert spec is not None
+    if net.target == PrivateNetworkTarget.INTERNAL:
+        yield origin.problem(
+            "a network going to the internal network (target: internal) joins no extranet port: drop integration",
+            "integration",
+        )
+        return
+    yield from _check_attachment(inv, origin, spec.attach.device, spec.attach.interface, "integration", "attach")
+    handoff = spec.handoff
+    if handoff.network.prefixlen not in (30, 31):
+        yield origin.problem(f"{handoff} is a /{handoff.network.prefixlen}: a hand-off is a /30 or /31",
+                             "integration", "handoff")  # fmt: skip
+        return
+    if handoff.network.prefixlen == 30 and handoff.ip in (handoff.network.network_address,
+                                                         handoff.network.broadcast_address):  # fmt: skip
+        yield origin.problem(f"{handoff.ip} is not a host address of {handoff.network}", "integration", "handoff")
+    if not any(handoff.network.subnet_of(space) for space in inv.region.ipv4):
+        yield origin.problem(
+            f"{handoff.network} is outside the region's IPv4 space ({', '.join(map(str, inv.region.ipv4))})",
+            "integration", "handoff",
+        )  # fmt: skip
+    device = inv.devices.get(spec.attach.device)
+    iface = next((i for i in device.interfaces if i.name == spec.attach.interface), None) if device else None
+    if iface is not None and iface.ipv4 is not None:
+        yield origin.problem(
+            f"{spec.attach.device} {spec.attach.interface} already has {iface.ipv4}: the hand-off needs a port "
+            "with no address (the integration configures it)", "integration", "attach", "interface",
+        )  # fmt: skip
+    for other in inv.devices.values():
+        for i in other.interfaces:
+            if i.ipv4 is not None and i.ipv4.network.overlaps(handoff.network):
+                yield origin.problem(f"{handoff.network} overlaps {other.name} {i.name} ({i.ipv4})",
+                                     "integration", "handoff")  # fmt: skip
+    for prefix in net.prefixes:
+        if prefix.overlaps(handoff.network):
+            yield origin.problem(f"{handoff.network} overlaps the network's own prefix {prefix}",
+                                 "integration", "handoff")  # fmt: skip
+    gateway = spec.legacy_gateway
+    if gateway is not None and any(gateway in space for space in inv.region.ipv4):
+        yield origin.problem(f"{gateway} is in the region's extranet space: the legacy line's far end lies outside it",
+                             "integration", "legacy_gateway")  # fmt: skip
 
 
 _HOST_KINDS = {

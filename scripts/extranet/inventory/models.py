@@ -242,6 +242,16 @@ class Exemption(Model):
     expires: date
 
 
+class Integration(Model):
+    """Where a private network joins the extranet when it is integrated: a port of an extranet router (its
+    owner's access router, usually) and the hand-off subnet on it, the router's end first; and the far end of
+    the legacy line it leaves (the carrier's or the department's legacy router), which must fall silent."""
+
+    attach: Attachment
+    handoff: IPv4Interface  # the extranet router's end, e.g. 198.18.3.17/30: the private network takes the peer
+    legacy_gateway: IPv4Address | None = None
+
+
 class PrivateNetwork(Model):
     id: Slug
     name: Text
@@ -252,6 +262,7 @@ class PrivateNetwork(Model):
     exemption: Exemption | None = None
     deadline: date | None = None
     sites: list[Slug] = Field(default_factory=list)
+    integration: Integration | None = None
     notes: Notes | None = None
 
 

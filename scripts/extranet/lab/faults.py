@@ -15,11 +15,11 @@ from pathlib import Path
 from .services import HOST_DEV
 from .state import Fault, LabState, Proc, load_state
 from .system import LabError, alive, reap, run_script, stop
-from .topology import EDGE_UPLINK, EXTRANET, edge_ipv6_lines
+from .topology import EDGE_UPLINK, EXTRANET, LEGACY_DEV, edge_ipv6_lines
 from .up import DAEMONS, FRR_DAEMONS, load_configs, start, wait_for
 
 DELAY = re.compile(r"^\d+(\.\d+)?(us|ms|s)$")
-LINK_DOWN, NETEM, KILL, PARTITION = "link-down", "netem", "kill", "partition"
+LINK_DOWN, NETEM, KILL, PARTITION, LEGACY_CUT = "link-down", "netem", "kill", "partition", "legacy-cut"
 
 
 class FaultError(LabError):
@@ -203,7 +203,9 @@ def edge_heal(state: LabState, dept: str) -> list[str]:
     the hand-off (the kernel dropped the latter with the link), and its IPv6 side of the hand-off."""
     ns = state.edges[dept]
     lines = [f"ip -n {ns} link set {EDGE_UPLINK} up"]
-    if state.isp_links.get(dept):
+    if dept in state.withdrawn and state.edge_gateways.get(dept):  # its exit was withdrawn: default to the extranet
+        lines.append(f"ip -n {ns} route replace default via {state.edge_gateways[dept]}")
+    elif state.isp_links.get(dept):
         lines.append(f"ip -n {ns} route replace default via {IPv4Interface(state.isp_links[dept]).ip}")
     if state.edge_gateways.get(dept):
         lines.append(f"ip -n {ns} route replace {EXTRANET} via {state.edge_gateways[dept]}")
@@ -228,3 +230,33 @@ def heal(directory: Path, dept: str) -> list[str]:
         run_script(lines)
         clear(state, PARTITION, dept)
     return spaces
+
+
+# --- private networks' legacy lines ----------------------------------------------------------------------------
+
+
+def legacy_line(state: LabState, net: str) -> tuple[str, str]:
+    """The private network's namespace and its legacy line's carrier end."""
+    if net not in state.legacy:
+        known = ", ".join(sorted(state.legacy)) or "none"
+        raise FaultError(f"no private network {net!r} with a legacy line in the lab (with one: {known})")
+    return state.spaces[net], state.legacy_links[net]
+
+
+def legacy_cut(directory: Path, net: str) -> str:
+    """The carrier cuts the private network's legacy line (it is cancelled once the network is integrated)."""
+    with locked(directory) as state:
+        ns, _ = legacy_line(state, net)
+        run_script([f"ip -n {ns} link set {LEGACY_DEV} down"])
+        record(state, Fault(LEGACY_CUT, net))
+    return ns
+
+
+def legacy_restore(directory: Path, net: str) -> str:
+    """The legacy line back, with the network's default route over it (the kernel dropped it with the link)."""
+    with locked(directory) as state:
+        ns, carrier = legacy_line(state, net)
+        run_script([f"ip -n {ns} link set {LEGACY_DEV} up",
+                    f"ip -n {ns} route replace default via {IPv4Interface(carrier).ip}"])  # fmt: skip
+        clear(state, LEGACY_CUT, net)
+    return ns

@@ -9,7 +9,7 @@ from dataclasses import asdict, dataclass
 from ipaddress import IPv4Network
 from pathlib import Path
 
-from .topology import Port, Router
+from .topology import EXTRANET, Port, Router
 
 OSPF_FAST = (
     " ip ospf network point-to-point",
@@ -64,9 +64,15 @@ def frr_conf(router: Router) -> str:
     """The legacy state: IPv4 only, OSPFv2 area 0 on every link and the loopback (router-id first)."""
     lines = ["frr defaults traditional", f"hostname {router.name}", "service integrated-vtysh-config", "!"]
     redistribute = [" redistribute static"] if router.statics else []
+    if router.default_via is not None:  # the unified exit: every router's way to the Internet
+        redistribute.append(" default-information originate")
     lines += ["router ospf", f" ospf router-id {router.router_id}", *OSPF_TIMERS, *redistribute, "!"]
-    if router.statics:  # departments with their own exit: their LANs (or NAT prefixes) via their edge
-        lines += [*(f"ip route {prefix} {via}" for prefix, via in router.statics), "!"]
+    statics = [*router.statics, *([(IPv4Network("0.0.0.0/0"), router.default_via)] if router.default_via else [])]
+    if statics:  # departments with their own exit: their LANs (or NAT prefixes) via their edge; the Internet
+        lines += [f"ip route {prefix} {via}" for prefix, via in statics]
+        if router.default_via is not None:  # what of the extranet's space nobody routes ends here, no loop
+            lines.append(f"ip route {EXTRANET} reject")
+        lines.append("!")
     if router.bgp_as is not None:
         lines += [f"router bgp {router.bgp_as}", f" bgp router-id {router.router_id}", "!"]
     if router.loopback is not None:

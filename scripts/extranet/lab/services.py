@@ -14,9 +14,8 @@ from ipaddress import IPv4Address, IPv4Interface
 
 from ..inventory import Inventory
 from ..inventory.models import Classification, HostKind, PrivateNetwork, System
-from .topology import Edge, Host, Topology
+from .topology import PRIVATE_PREFIX, Edge, Host, Topology
 
-PRIVATE_PREFIX = "xp-"
 PRIVATE_DEV = "lo"  # the dummy module is not loadable here: the loopback holds the addresses
 HOST_DEV = "eth0"
 EDGE_DEV = "lo"  # a department's own exit: its LAN prefixes are on the edge's loopback

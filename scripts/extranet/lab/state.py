@@ -57,7 +57,13 @@ class LabState:
     edge_gateways: dict[str, str] = field(default_factory=dict)  # department -> access router's hand-off end
     isp_links: dict[str, str] = field(default_factory=dict)  # department -> the isp's end of the isp /30
     edge_ipv6: dict[str, list[str]] = field(default_factory=dict)  # department -> [edge's address/64, gateway]
-    internet: str = ""  # the address standing for the Internet on every isp's lo
+    internet: str = ""  # the address standing for the Internet on every isp's lo (and behind the unified exit)
+    internet_ns: str = ""  # the Internet behind the unified exit ("" when the inventory has no exit router)
+    withdrawn: list[str] = field(default_factory=list)  # departments whose edge's default goes to the extranet
+    joints: dict[str, list[str]] = field(default_factory=dict)  # private network -> [router, port, router end, its end]
+    legacy: dict[str, str] = field(default_factory=dict)  # private network -> its legacy carrier's namespace
+    legacy_gateways: dict[str, str] = field(default_factory=dict)  # private network -> legacy line's far end
+    legacy_links: dict[str, str] = field(default_factory=dict)  # private network -> the carrier's end of the /30
     services: dict[str, list[str]] = field(default_factory=dict)  # system id -> ["address:port", ...]
     users: list[str] = field(default_factory=list)
     procs: list[Proc] = field(default_factory=list)
@@ -71,7 +77,9 @@ class LabState:
     def all_namespaces(self) -> dict[str, str]:
         """Every namespace of the lab by node: routers, hosts, private networks, edges and isps."""
         exits = {**{f"{d}.edge": ns for d, ns in self.edges.items()}, **{f"{d}.isp": ns for d, ns in self.isps.items()}}
-        return {**self.namespaces, **self.hosts, **self.spaces, **exits}
+        legacy = {f"{n}.legacy": ns for n, ns in self.legacy.items()}
+        internet = {"internet": self.internet_ns} if self.internet_ns else {}
+        return {**self.namespaces, **self.hosts, **self.spaces, **exits, **legacy, **internet}
 
     def router_dir(self, router: str) -> Path:
         return Path(self.dir) / "routers" / router

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from ipaddress import IPv4Address, IPv4Interface, IPv4Network
 
 from ..inventory import Inventory
-from ..inventory.models import Attachment, Department, Device, Exit, Link, LinkEnd, SiteLevel
+from ..inventory.models import Attachment, Classification, Department, Device, DeviceRole, Exit, Link, LinkEnd, SiteLevel
 
 NAME_MAX = 15  # Linux interface names: IFNAMSIZ - 1
 NS_PREFIX = "xl-"
@@ -20,7 +20,13 @@ ISP_PREFIX = "xi-"  # that department's Internet provider
 EXTRANET = IPv4Network("198.18.0.0/15")
 ISP_POOL = IPv4Network("203.0.113.0/24")  # edge <-> isp /30s
 INTERNET_POOL = IPv4Network("198.51.100.0/24")  # the "Internet" address on every isp's lo
+PRIVATE_PREFIX = "xp-"  # a private network (业务专网)
+LEGACY_PREFIX = "xq-"  # the far end of a private network's legacy line (the carrier's router)
+INTERNET_NS = "xn-internet"  # the Internet behind the unified exit
 EDGE_UPLINK = "eth0"  # in the edge namespace: the hand-off from the access router
+JOINT_DEV = "eth0"  # in a private network's namespace: its hand-off to the extranet (unconfigured until integrated)
+LEGACY_DEV = "legacy0"  # in a private network's namespace: its legacy line
+INTERNET_DEV = "eth0"  # in the Internet namespace: towards the unified exit router
 EDGE_ISP = "isp0"  # in the edge namespace: towards the isp
 ISP_DEV = "eth0"  # in the isp namespace: towards the edge
 
@@ -50,6 +56,7 @@ class Router:
     ports: list[Port] = field(default_factory=list)
     bgp_as: int | None = None
     statics: list[tuple[IPv4Network, IPv4Address]] = field(default_factory=list)  # redistributed into OSPF
+    default_via: IPv4Address | None = None  # the unified exit: a default route to the Internet, originated into OSPF
 
     def mapping(self) -> dict[str, str]:
         """Vendor interface name -> Linux interface name."""
@@ -95,6 +102,37 @@ class Edge:
     internet: IPv4Interface  # on the isp's lo
 
 
+@dataclass(frozen=True)
+class Joint:
+    """A private network's planned hand-off to the extranet and its legacy line. The lab patches the cable (a veth
+    from the router's port into the network's namespace) and configures the network's side, as its owner would
+    before the cut-over; the router's side stays unconfigured until the integration playbook configures it. The
+    legacy line: a /30 to the carrier's router (its own namespace), the network's default route over it."""
+
+    key: str  # the private network's id
+    ns: str
+    router: str
+    router_if: str
+    router_addr: IPv4Interface  # the extranet router's end (configured by the integration, not by the lab)
+    address: IPv4Interface  # the private network's end
+    legacy_ns: str | None = None
+    legacy_link: IPv4Network | None = None  # .1 the private network, .2 the carrier's router
+    legacy_gateway: IPv4Address | None = None  # on the carrier router's lo
+
+
+@dataclass(frozen=True)
+class Internet:
+    """The unified exit's Internet side: a namespace behind the exit router's Internet port holding the Internet
+    test address; the exit router has a default route to it and originates it into OSPF."""
+
+    ns: str
+    router: str
+    router_if: str
+    router_addr: IPv4Address
+    address: IPv4Interface  # the namespace's end of the uplink
+    internet: IPv4Interface
+
+
 @dataclass
 class Topology:
     mgmt_net: IPv4Network
@@ -104,6 +142,8 @@ class Topology:
     hosts: list[Host] = field(default_factory=list)
     site_hosts: list[Host] = field(default_factory=list)  # cloud / datacenter server LANs
     edges: list[Edge] = field(default_factory=list)  # departments with their own exit
+    joints: list[Joint] = field(default_factory=list)  # private networks with a planned integration
+    internet: Internet | None = None  # behind the unified exit
 
     def all_hosts(self) -> list[Host]:
         return [*self.hosts, *self.site_hosts]
@@ -253,9 +293,21 @@ def inventory_networks(inventory: Inventory) -> list[IPv4Network]:
         nets += [n for lan in dept.lans for n in (lan.ipv4, lan.nat) if n is not None]
     for net in inventory.private_networks.values():
         nets += [n for n in net.prefixes if isinstance(n, IPv4Network)]
+        if net.integration is not None:
+            nets.append(net.integration.handoff.network)
+            if net.integration.legacy_gateway is not None:
+                nets.append(IPv4Network(f"{net.integration.legacy_gateway}/32"))
     for system in inventory.systems.values():
         nets += [IPv4Network(f"{a}/32") for a in system.addresses if isinstance(a, IPv4Address)]
     return nets
+
+
+def internet_address(used: list[IPv4Network]) -> IPv4Interface:
+    """The address standing for the Internet: the highest of INTERNET_POOL no inventory prefix holds."""
+    free = next((h for h in reversed(list(INTERNET_POOL.hosts())) if not any(h in u for u in used)), None)
+    if free is None:
+        raise TopologyError(f"no address of {INTERNET_POOL} is free of inventory prefixes for the lab's Internet")
+    return IPv4Interface(f"{free}/32")
 
 
 def free_blocks(pool: IPv4Network, prefixlen: int, used: list[IPv4Network]) -> list[IPv4Network]:
@@ -283,9 +335,7 @@ def edges(inventory: Inventory, routers: dict[str, Router]) -> list[Edge]:
     if not exits:
         return []
     used = inventory_networks(inventory)
-    internet = [h for h in reversed(list(INTERNET_POOL.hosts())) if not any(h in u for u in used)]
-    if not internet:
-        raise TopologyError(f"no address of {INTERNET_POOL} is free of inventory prefixes for the lab's Internet")
+    internet = internet_address(used)
     blocks = free_blocks(ISP_POOL, 30, used)
     if len(blocks) < len(exits):
         raise TopologyError(
@@ -313,10 +363,57 @@ def edges(inventory: Inventory, routers: dict[str, Router]) -> list[Edge]:
                 routes,
                 IPv4Interface(f"{edge_ip}/30"),
                 IPv4Interface(f"{isp_ip}/30"),
-                IPv4Interface(f"{internet[0]}/32"),
+                internet,
             )
         )
     return found
+
+
+def joints(inventory: Inventory, routers: dict[str, Router], taken: list[IPv4Network]) -> list[Joint]:
+    """Unclassified private networks with an ``integration``: a port on the attach router (ethN after the edges)
+    patched into the network's namespace; a legacy /30 (the first blocks of ISP_POOL after ``taken``) when the
+    inventory names the legacy line's far end."""
+    found = []
+    used = inventory_networks(inventory) + taken
+    for net in sorted(inventory.private_networks.values(), key=lambda n: n.id):
+        spec = net.integration
+        if spec is None or net.classification != Classification.UNCLASSIFIED or spec.attach.device not in routers:
+            continue
+        device = inventory.devices[spec.attach.device]
+        linux = add_port(routers[device.name], device, spec.attach.interface)
+        peer = next(h for h in spec.handoff.network.hosts() if h != spec.handoff.ip)
+        link = gateway = legacy_ns = None
+        if spec.legacy_gateway is not None:
+            blocks = free_blocks(ISP_POOL, 30, used)
+            if not blocks:
+                raise TopologyError(f"no /30 of {ISP_POOL} is free for the legacy line of {net.id}")
+            link, gateway, legacy_ns = blocks[0], spec.legacy_gateway, f"{LEGACY_PREFIX}{net.id}"
+            used.append(link)
+        found.append(Joint(net.id, f"{PRIVATE_PREFIX}{net.id}", device.name, linux, spec.handoff,
+                           IPv4Interface(f"{peer}/{spec.handoff.network.prefixlen}"), legacy_ns, link, gateway))  # fmt: skip
+    return found
+
+
+def internet(inventory: Inventory, routers: dict[str, Router]) -> Internet | None:
+    """The exit router's first routed port that is no link end (its Internet uplink): the Internet namespace
+    takes the other address of that subnet; None when the inventory has no exit router with one."""
+    taken = link_ends(inventory)
+    for device in inventory.devices.values():
+        if device.role != DeviceRole.EXIT or device.name not in routers:
+            continue
+        for iface in device.interfaces:
+            if iface.ipv4 is None or iface.shutdown or (device.name, iface.name) in taken:
+                continue
+            if iface.ipv4.network.prefixlen > 30:
+                continue
+            peer = next(h for h in iface.ipv4.network.hosts() if h != iface.ipv4.ip)
+            router = routers[device.name]
+            linux = add_port(router, device, iface.name, lan=True)
+            router.default_via = peer
+            address = IPv4Interface(f"{peer}/{iface.ipv4.network.prefixlen}")
+            return Internet(INTERNET_NS, device.name, linux, iface.ipv4.ip, address,
+                            internet_address(inventory_networks(inventory)))  # fmt: skip
+    return None
 
 
 def edge_ipv6_lines(ns: str, address: str, gateway: str) -> list[str]:
@@ -341,4 +438,7 @@ def build_topology(inventory: Inventory) -> Topology:
     hosts = lan_hosts(inventory, routers)
     sites = site_hosts(inventory, routers)
     exits = edges(inventory, routers)
-    return Topology(net, bridge_address(net, devices), routers, wires, hosts, sites, exits)
+    isp_links = [IPv4Interface(f"{e.isp.ip}/30").network for e in exits]
+    found = joints(inventory, routers, isp_links)
+    uplink = internet(inventory, routers)
+    return Topology(net, bridge_address(net, devices), routers, wires, hosts, sites, exits, found, uplink)

@@ -24,9 +24,13 @@ from .topology import (
     EDGE_ISP,
     EDGE_UPLINK,
     EXTRANET,
+    INTERNET_DEV,
     ISP_DEV,
+    JOINT_DEV,
+    LEGACY_DEV,
     Edge,
     Host,
+    Internet,
     Router,
     Topology,
     build_topology,
@@ -63,7 +67,7 @@ def up(inventory: Inventory, directory: Path, lock: Lock | None = None) -> LabSt
     if lock is not None:
         state.edge_ipv6 = edge_ipv6(inventory, lock, topo)
         state.save()
-    run_script([*network_script(topo), *private_script(privates), *address_script(systems),
+    run_script([*network_script(topo), *private_script(privates), *joint_script(topo), *address_script(systems),
                 *(line for dept, (address, gateway) in sorted(state.edge_ipv6.items())
                   for line in edge_ipv6_lines(state.edges[dept], address, gateway))])  # fmt: skip
     start_routers(state, topo)
@@ -95,7 +99,8 @@ def check_empty(directory: Path) -> None:
 
 def check_free(topo: Topology, privates: list[Private]) -> None:
     ours = {r.ns for r in topo.routers.values()} | {h.ns for h in topo.all_hosts()} | {p.ns for p in privates}
-    ours |= {e.ns for e in topo.edges} | {e.isp_ns for e in topo.edges}
+    ours |= {e.ns for e in topo.edges} | {e.isp_ns for e in topo.edges} | {j.legacy_ns for j in topo.joints if j.legacy_ns}
+    ours |= {topo.internet.ns} if topo.internet else set()
     taken = sorted(namespaces() & ours)
     if taken:
         raise LabError(f"namespaces already exist (not from this lab's state): {', '.join(taken)}")
@@ -127,7 +132,12 @@ def new_state(directory: Path, topo: Topology, privates: list[Private], systems:
         edge_handoffs={e.key: str(e.handoff) for e in topo.edges},
         edge_gateways={e.key: str(e.router_addr) for e in topo.edges},
         isp_links={e.key: str(e.isp) for e in topo.edges},
-        internet=str(topo.edges[0].internet.ip) if topo.edges else "",
+        internet=str((topo.internet or topo.edges[0]).internet.ip) if topo.internet or topo.edges else "",
+        internet_ns=topo.internet.ns if topo.internet else "",
+        joints={j.key: [j.router, j.router_if, str(j.router_addr), str(j.address)] for j in topo.joints},
+        legacy={j.key: j.legacy_ns for j in topo.joints if j.legacy_ns},
+        legacy_gateways={j.key: str(j.legacy_gateway) for j in topo.joints if j.legacy_gateway},
+        legacy_links={j.key: f"{j.legacy_link.network_address + 2}/30" for j in topo.joints if j.legacy_link},
         services=service_map(systems),
         users=[files.LOGIN_USER],
         links=[[w.a[0], w.a[1], w.b[0], w.b[1]] for w in topo.wires],
@@ -209,6 +219,8 @@ def network_script(topo: Topology) -> Iterator[str]:
         yield from host_script(host, topo.routers[host.router].ns)
     for edge in topo.edges:
         yield from edge_script(edge, topo.routers[edge.router].ns)
+    if topo.internet is not None:
+        yield from internet_script(topo.internet, topo.routers[topo.internet.router].ns)
 
 
 def edge_ipv6(inventory: Inventory, lock: Lock, topo: Topology) -> dict[str, list[str]]:
@@ -232,6 +244,38 @@ def private_script(privates: list[Private]) -> Iterator[str]:
         yield f"ip netns add {private.ns}"
         yield from (f"ip -n {private.ns} addr add {a} dev {PRIVATE_DEV}" for a in private.addresses)
         yield f"ip -n {private.ns} link set {PRIVATE_DEV} up"
+
+
+def joint_script(topo: Topology) -> Iterator[str]:
+    """Each private network's patched hand-off (its side configured, a route to the extranet over it) and its
+    legacy line to the carrier's router, which carries its default route until the line is cut."""
+    for joint in topo.joints:
+        ns = joint.ns
+        yield from attach(topo.routers[joint.router].ns, joint.router_if, ns, JOINT_DEV)
+        yield f"ip -n {ns} addr add {joint.address} dev {JOINT_DEV}"
+        yield f"ip -n {ns} link set {JOINT_DEV} up"
+        yield f"ip -n {ns} route add {EXTRANET} via {joint.router_addr.ip}"
+        if joint.legacy_ns and joint.legacy_link and joint.legacy_gateway:
+            ours, theirs = joint.legacy_link.network_address + 1, joint.legacy_link.network_address + 2
+            yield from new_namespace(joint.legacy_ns)
+            yield f"ip link add {LEGACY_DEV} netns {ns} type veth peer name {LEGACY_DEV} netns {joint.legacy_ns}"
+            yield f"ip -n {ns} addr add {ours}/30 dev {LEGACY_DEV}"
+            yield f"ip -n {joint.legacy_ns} addr add {theirs}/30 dev {LEGACY_DEV}"
+            yield f"ip -n {joint.legacy_ns} addr add {joint.legacy_gateway}/32 dev lo"
+            yield f"ip -n {ns} link set {LEGACY_DEV} up"
+            yield f"ip -n {joint.legacy_ns} link set {LEGACY_DEV} up"
+            yield f"ip -n {ns} route add default via {theirs}"
+            yield f"ip -n {joint.legacy_ns} route add default via {ours}"
+
+
+def internet_script(uplink: Internet, router_ns: str) -> Iterator[str]:
+    """The Internet behind the unified exit: the test address on lo, the extranet routed back to the exit."""
+    yield from new_namespace(uplink.ns)
+    yield from attach(router_ns, uplink.router_if, uplink.ns, INTERNET_DEV)
+    yield f"ip -n {uplink.ns} addr add {uplink.address} dev {INTERNET_DEV}"
+    yield f"ip -n {uplink.ns} addr add {uplink.internet} dev lo"
+    yield f"ip -n {uplink.ns} link set {INTERNET_DEV} up"
+    yield f"ip -n {uplink.ns} route add {EXTRANET} via {uplink.router_addr}"
 
 
 def address_script(systems: list[Listener]) -> Iterator[str]:

@@ -15,6 +15,7 @@ from ..store.schema import DepartmentStatus, ProbeResult
 from .classify import PROBE_FAILURES, Result, Verdict, classify
 from .dns import lookup
 from .icmp import Pingers, PingStats
+from .path import trace
 from .settings import ProbeSettings
 from .snmp import SnmpPoller, SnmpResult, SnmpV3User
 from .targets import Check, DepartmentPlan
@@ -57,11 +58,17 @@ class ProbeRun:
         return probed
 
     async def _check(self, plan: DepartmentPlan, check: Check) -> Result:
-        if check.kind == "icmp":
+        namespace = check.vantage or plan.namespace
+        if check.kind in ("icmp", "reach", "legacy"):
             assert check.address
             s = self.settings
-            stats = await self.pingers.ping(check.address, plan.namespace, s.count, s.interval, s.timeout)
+            stats = await self.pingers.ping(check.address, namespace, s.count, s.interval, s.timeout)
             return _icmp(check, stats)
+        if check.kind == "path":
+            assert check.address
+            found = await trace(check.address, namespace, timeout=self.settings.timeout)
+            ok = None if found.error else found.reached
+            return Result(check.family, "path", check.target, check.address, ok, found.as_detail(), found.error)
         if check.kind == "snmp":
             return await self._snmp(check)
         async with self._sockets:
@@ -109,7 +116,7 @@ def _icmp(check: Check, stats: PingStats) -> Result:
     detail = {"sent": stats.sent, "received": stats.received, "loss": round(stats.loss, 4),
               "rtt_min": _round(stats.rtt_min), "rtt_avg": _round(stats.rtt_avg), "rtt_max": _round(stats.rtt_max),
               "jitter": _round(stats.jitter)}  # fmt: skip
-    return Result(check.family, "icmp", check.target, check.address, ok, detail, stats.error)
+    return Result(check.family, check.kind, check.target, check.address, ok, detail, stats.error)
 
 
 def _round(value: float | None) -> float | None:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from ipaddress import ip_address, ip_interface
 
 from ..inventory import Inventory
-from ..inventory.models import Department
+from ..inventory.models import Department, Exit
 from ..lab.state import LabState
 from ..plan.lock import Lock
 from ..plan.pairs import pairs
@@ -35,6 +35,8 @@ class Check:
     port: int | None = None
     name: str | None = None  # dns: the name asked; snmp: the interface
     device: str | None = None  # snmp: the access router
+    vantage: str | None = None  # the namespace this check runs from, when not the department's (inside a private
+    # network, a department's own router)
 
 
 @dataclass
@@ -104,7 +106,29 @@ class Planner:
                 for resolver in self.resolvers:
                     for family, rdtype in ((4, "A"), (6, "AAAA")):
                         plan.checks.append(Check(dept.id, family, "dns", f"{name} {rdtype}", resolver, name=name))
+        plan.checks += self._moves(dept)
         return plan
+
+    def _moves(self, dept: Department) -> list[Check]:
+        """Evidence for the department's tracked moves (`extranet track advance` reads it; the department's
+        status ignores it): each private network with a planned integration, reached from the vantage
+        (``reach``: the first address of its first prefix) and, from inside it, its legacy line's far end
+        (``legacy``: must fall silent); its Internet path from inside it when it has its own exit (``path``: the
+        hops toward the Internet test address). What runs inside a private network or a department's own
+        router needs a vantage there: the lab has one; a real department does not, so those are left out."""
+        found: list[Check] = []
+        nets = sorted((n for n in self.inv.private_networks.values() if n.owner == dept.id and n.integration),
+                      key=lambda n: n.id)  # fmt: skip
+        for net in nets:
+            assert net.integration is not None
+            found.append(Check(dept.id, 4, "reach", f"network:{net.id}", str(net.prefixes[0].network_address + 1)))
+            gateway, space = net.integration.legacy_gateway, self.state.spaces.get(net.id) if self.state else None
+            if gateway is not None and space:
+                found.append(Check(dept.id, 4, "legacy", f"network:{net.id}", str(gateway), vantage=space))
+        edge = self.state.edges.get(dept.id) if self.state else None
+        if edge and self.state and self.state.internet and dept.effective_exit == Exit.OWN:
+            found.append(Check(dept.id, 4, "path", f"exit:{dept.id}", self.state.internet, vantage=edge))
+        return found
 
     def _gateway(self, dept: Department) -> dict[int, str]:
         """The first routed LAN's gateway, else the access router's end of the hand-off to the department."""

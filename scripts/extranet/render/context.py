@@ -132,6 +132,7 @@ class DeviceContext:
     lab: bool = False
     notes: tuple[str, ...] = field(default=())
     model: str = ""  # the inventory's hardware model ("" when not given): a few lines differ by model family
+    move: dict[str, Any] = field(default_factory=dict)  # a migration move's data (rollout.moves), for its template
 
     def as_dict(self) -> dict[str, Any]:
         """The template variables: the fields, plus ``ports`` (the loopback, then the interfaces)."""

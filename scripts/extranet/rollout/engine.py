@@ -89,6 +89,9 @@ class ResumeError(RuntimeError):
 
 
 class Rollout:
+    kind = KIND  # the audit action of each device's result
+    template = "dual_stack.j2"  # each platform's entry template for this change
+
     def __init__(self, inv: Inventory, targets: dict[str, Target], contexts: dict[str, DeviceContext],
                  renderer: Renderer, store: Store, history: ConfigHistory, options: Options,
                  on_event: Event | None = None, driver_factory: DriverFactory = CliDriver) -> None:  # fmt: skip
@@ -182,7 +185,7 @@ class Rollout:
             s.backup = s.driver.running_config()
             s.routes = frozenset(s.driver.ipv4_routes())
             s.ospf = _full(s.driver.ospf_neighbors())
-            fragment = self.renderer.render(s.context)
+            fragment = self.renderer.render(s.context, self.template)
             platform = s.driver.platform
             s.outcome.lines = change(platform, s.backup, fragment)
             timer = self.options.confirm_seconds if platform.flow.has_timer and s.outcome.lines else 0
@@ -407,7 +410,7 @@ class Rollout:
             s.outcome.seconds = time.monotonic() - s.started
         self._save(s.outcome, finished=True)
         if not self.options.dry_run and status not in ("done-before",):
-            self.store.audit(KIND, s.target.device, status, {"wave": s.outcome.wave, **s.outcome.summary()},
+            self.store.audit(self.kind, s.target.device, status, {"wave": s.outcome.wave, **s.outcome.summary()},
                              run_id=self.run_id, reason=self.options.ticket)  # fmt: skip
         if status in ("failed", "rolled-back"):
             self.failed.add(s.target.device)

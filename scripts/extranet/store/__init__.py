@@ -299,6 +299,15 @@ class Store:
             s.expunge_all()
         return rows
 
+    def probe_checks(self, run_ids: list[int], kinds: tuple[str, ...]) -> list[ProbeResult]:
+        """The results of some kinds of check (e.g. the tracked moves' ``reach``, ``legacy``, ``path``) in the
+        given runs, in run order."""
+        with self.reading() as s:
+            query = select(ProbeResult).where(ProbeResult.run_id.in_(run_ids), ProbeResult.kind.in_(kinds))
+            rows = list(s.scalars(query.order_by(ProbeResult.run_id, ProbeResult.id)))
+            s.expunge_all()
+        return rows
+
     def department_statuses(self, run_ids: list[int]) -> list[DepartmentStatus]:
         """Classifications of the given runs, in run order then department order."""
         with self.reading() as s:
