@@ -10,8 +10,11 @@ DOCUMENTATION = r"""
 module: extranet_integrate
 short_description: Integrate a private network (业务专网) into the extranet's public zone, verified, with rollback
 description:
-  - Configures the hand-off port the inventory's integration names and routes the network's prefixes to its router over it (into OSPF); checks that every prefix is routed and no route was lost, then confirms or rolls back.
-  - Run it through C(extranet run integrate_private_network.yml --item ...), which opens the run in extranet's database.
+  - Configures the hand-off port the inventory's integration names and routes the network's prefixes to its
+    router over it (into OSPF); checks that every prefix is routed and no route was lost, then confirms or rolls
+    back.
+  - Run it through C(extranet run integrate_private_network.yml --item ...), which opens the run in extranet's
+    database.
 options:
   device: {description: The inventory device name (the play's host)., type: str, required: true}
   item: {description: The private network id., type: str, required: true}

@@ -1,5 +1,6 @@
 #!/usr/bin/python
-"""Ansible module: Withdraw a department's own Internet exit: its default route to the unified exit, verified, with rollback.
+"""Ansible module: withdraw a department's own Internet exit (its default route to the unified exit), verified,
+with rollback.
 
 A thin adapter over ``extranet.rollout.moves.withdraw_exit``, the rollout engine's move.
 """
@@ -8,9 +9,12 @@ from ansible.module_utils.basic import AnsibleModule
 
 DOCUMENTATION = r"""
 module: extranet_withdraw_exit
-short_description: Withdraw a department's own Internet exit: its default route to the unified exit, verified, with rollback
+short_description: Withdraw a department's own Internet exit, verified, with rollback
 description:
-  - Backs up the access router; on the lab moves the department router's default route from its own provider to the extranet hand-off, records it in the config history and traces from inside the department to the Internet test address, which must cross the unified exit (else the old default comes back). On real devices it refuses: the department's engineer changes their router.
+  - Backs up the access router; on the lab moves the department router's default route from its own provider
+    to the extranet hand-off, records it in the config history and traces from inside the department to the
+    Internet test address, which must cross the unified exit (else the old default comes back). On real devices
+    it refuses; the department's engineer changes their router.
   - Run it through C(extranet run withdraw_exit.yml --item ...), which opens the run in extranet's database.
 options:
   device: {description: The inventory device name (the play's host)., type: str, required: true}

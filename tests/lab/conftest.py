@@ -74,9 +74,12 @@ def lab_state() -> Iterator[LabState]:
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """test_lifecycle.py first: its labs use the session lab's namespace names, so it must run before any test
-    brings the session lab up (test_faults.py sorts before it); test_rollout.py last: it changes the routers."""
+    brings the session lab up (test_faults.py sorts before it); test_moves.py then test_rollout.py last: they change
+    the routers."""
     in_lab = [item.path.parent.name == "lab" for item in items]
-    order = {"test_lifecycle.py": 0, "test_rollout.py": 2}  # the rollout leaves the routers dual-stack: last
+    # the moves integrate a private network (they restore the departments' routers and the legacy line), the
+    # rollout leaves the routers dual-stack: last
+    order = {"test_lifecycle.py": 0, "test_moves.py": 1.5, "test_rollout.py": 2}
     items[:] = [
         item
         for _, _, item in sorted(

@@ -328,7 +328,9 @@ def heal(dept: str = typer.Argument(..., help="A department id."), directory: Pa
 
 
 @fault_app.command("legacy-cut")
-def legacy_cut(net: str = typer.Argument(..., help="A private network id."), directory: Path | None = DirOption) -> None:
+def legacy_cut(
+    net: str = typer.Argument(..., help="A private network id."), directory: Path | None = DirOption
+) -> None:
     """The carrier cuts a private network's legacy line (what follows its integration into the extranet)."""
     ns = _fault(lambda: faults.legacy_cut(lab.lab_dir(directory), net))
     console.print(f"private network {net}: legacy line cut ({ns})")

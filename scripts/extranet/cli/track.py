@@ -252,9 +252,9 @@ def advance(
     """Collect the evidence, move each item its gate passes (recorded with the evidence, audited) and say why the
     rest did not move: exit 0."""
     from .. import store
-    from ..store.schema import TrackEvent
     from ..history import ConfigHistory
     from ..rollout.setup import HISTORY
+    from ..store.schema import TrackEvent
     from ..track.gates import judge
 
     if bool(chosen) == every:

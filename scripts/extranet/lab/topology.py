@@ -7,7 +7,17 @@ from dataclasses import dataclass, field
 from ipaddress import IPv4Address, IPv4Interface, IPv4Network
 
 from ..inventory import Inventory
-from ..inventory.models import Attachment, Classification, Department, Device, DeviceRole, Exit, Link, LinkEnd, SiteLevel
+from ..inventory.models import (
+    Attachment,
+    Classification,
+    Department,
+    Device,
+    DeviceRole,
+    Exit,
+    Link,
+    LinkEnd,
+    SiteLevel,
+)
 
 NAME_MAX = 15  # Linux interface names: IFNAMSIZ - 1
 NS_PREFIX = "xl-"
@@ -389,8 +399,9 @@ def joints(inventory: Inventory, routers: dict[str, Router], taken: list[IPv4Net
                 raise TopologyError(f"no /30 of {ISP_POOL} is free for the legacy line of {net.id}")
             link, gateway, legacy_ns = blocks[0], spec.legacy_gateway, f"{LEGACY_PREFIX}{net.id}"
             used.append(link)
-        found.append(Joint(net.id, f"{PRIVATE_PREFIX}{net.id}", device.name, linux, spec.handoff,
-                           IPv4Interface(f"{peer}/{spec.handoff.network.prefixlen}"), legacy_ns, link, gateway))  # fmt: skip
+        address = IPv4Interface(f"{peer}/{spec.handoff.network.prefixlen}")
+        found.append(Joint(net.id, f"{PRIVATE_PREFIX}{net.id}", device.name, linux, spec.handoff, address,
+                           legacy_ns, link, gateway))  # fmt: skip
     return found
 
 

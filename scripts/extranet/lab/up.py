@@ -99,7 +99,8 @@ def check_empty(directory: Path) -> None:
 
 def check_free(topo: Topology, privates: list[Private]) -> None:
     ours = {r.ns for r in topo.routers.values()} | {h.ns for h in topo.all_hosts()} | {p.ns for p in privates}
-    ours |= {e.ns for e in topo.edges} | {e.isp_ns for e in topo.edges} | {j.legacy_ns for j in topo.joints if j.legacy_ns}
+    ours |= {e.ns for e in topo.edges} | {e.isp_ns for e in topo.edges}
+    ours |= {j.legacy_ns for j in topo.joints if j.legacy_ns}
     ours |= {topo.internet.ns} if topo.internet else set()
     taken = sorted(namespaces() & ours)
     if taken:

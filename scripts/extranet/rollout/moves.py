@@ -57,12 +57,13 @@ def integration_of(inv: Inventory, net_id: str) -> PrivateNetwork:
         raise MoveError(f"no private network {net_id!r} in the inventory (private networks: {known})")
     if net.classification == Classification.CLASSIFIED or net.target == PrivateNetworkTarget.INTERNAL:
         raise MoveError(f"{net_id} goes to the internal network (涉密): it never joins the extranet")
+    if net.target != PrivateNetworkTarget.EXTRANET_PUBLIC:
+        raise MoveError(f"{net_id} goes into its department's VPN ({net.target}): the inventory names no VPN "
+                        "instance for departments yet, so only public-zone integrations (extranet_public) can be "
+                        "pushed")  # fmt: skip
     if net.integration is None:
         raise MoveError(f"{net_id} has no planned integration: give it `integration: {{attach: {{device, interface}}, "
-                        "handoff: ADDRESS/30}}` in inventory/private_networks.yml")  # fmt: skip
-    if net.target != PrivateNetworkTarget.EXTRANET_PUBLIC:
-        raise MoveError(f"{net_id} goes into its department's VPN ({net.target}): the inventory names no VPN instance "
-                        "for departments yet, so only public-zone integrations (extranet_public) can be pushed")  # fmt: skip
+                        "handoff: ADDRESS/30}` in inventory/private_networks.yml")  # fmt: skip
     return net
 
 
@@ -72,7 +73,8 @@ def own_exit_of(inv: Inventory, dept_id: str) -> str:
     if dept is None:
         raise MoveError(f"no department {dept_id!r} in the inventory")
     if dept.effective_exit != Exit.OWN:
-        raise MoveError(f"{dept_id} has no own Internet exit (internet_exit: {dept.effective_exit}): nothing to withdraw")
+        raise MoveError(f"{dept_id} has no own Internet exit (internet_exit: {dept.effective_exit}): nothing to "
+                        "withdraw")  # fmt: skip
     if dept.uplink is None:
         raise MoveError(f"{dept_id} is not connected to the extranet yet: connect it before withdrawing its exit")
     return dept.uplink.device
@@ -136,14 +138,16 @@ class Integrate(Rollout):
 
         def attempt(last: bool) -> list[str] | None:
             routes = driver.ipv4_routes()
-            static = {r.prefix for r in routes if r.protocol == RouteProtocol.STATIC and move["next_hop"] in r.next_hops}
+            static = {r.prefix for r in routes
+                      if r.protocol == RouteProtocol.STATIC and move["next_hop"] in r.next_hops}  # fmt: skip
             lost = sorted(s.routes - frozenset(routes))
             if wanted <= static and not lost:
                 s.outcome.checks.append(f"{len(wanted)} prefix(es) routed to {move['next_hop']}; no route lost")
                 return []
             if not last:
                 return None
-            problems = [f"not routed to {move['next_hop']}: {', '.join(sorted(wanted - static))}"] if wanted - static else []
+            missing = sorted(wanted - static)
+            problems = [f"not routed to {move['next_hop']}: {', '.join(missing)}"] if missing else []
             return problems + ([f"routes lost: {', '.join(r.prefix for r in lost[:5])}"] if lost else [])
 
         return self._until(attempt)
@@ -303,9 +307,7 @@ def default_routes(config: str) -> list[str]:
         candidates: list[str] = []
         if words[:3] == ["ip", "route", "0.0.0.0/0"]:
             candidates = words[3:4]
-        elif words[:4] == ["ip", "route", "0.0.0.0", "0.0.0.0"]:
-            candidates = words[4:5]
-        elif words[:2] == ["ip", "route-static"] and len(words) >= 5 and words[2] == "0.0.0.0" and words[3] in ("0", "0.0.0.0"):
+        elif words[:4] == ["ip", "route", "0.0.0.0", "0.0.0.0"] or _static_default(words):
             candidates = words[4:5]
         elif words[:5] == ["set", "routing-options", "static", "route", "0.0.0.0/0"] and "next-hop" in words:
             candidates = words[words.index("next-hop") + 1 : words.index("next-hop") + 2]
@@ -313,6 +315,11 @@ def default_routes(config: str) -> list[str]:
             candidates = words[2:3]
         found += [c for c in candidates if _is_ipv4(c)]
     return found
+
+
+def _static_default(words: list[str]) -> bool:
+    """VRP/Comware: ``ip route-static 0.0.0.0 0 X`` or ``ip route-static 0.0.0.0 0.0.0.0 X``."""
+    return words[:3] == ["ip", "route-static", "0.0.0.0"] and len(words) >= 5 and words[3] in ("0", "0.0.0.0")
 
 
 def _is_ipv4(text: str) -> bool:

@@ -129,7 +129,8 @@ def _network(item: Item, evidence: Evidence) -> Verdict:
     return Verdict(item, "verified", f"reached through the extranet in the last {evidence.runs} full probe runs; "
                                      f"its legacy line's far end {legacy.address} is silent",
                    {"probe_runs": evidence.probe_runs, "rule": item.rule, "verdict": "integrated",
-                    "reached": evidence.checks[(last, "reach", target)].address, "legacy_silent": legacy.address})  # fmt: skip
+                    "reached": evidence.checks[(last, "reach", target)].address,
+                    "legacy_silent": legacy.address})  # fmt: skip
 
 
 def _exit(item: Item, evidence: Evidence) -> Verdict:
