@@ -47,10 +47,12 @@ class Forecast:
         }  # fmt: skip
 
 
-def done_on(events: Iterable[TrackEvent]) -> dict[str, date | None]:
-    """Per item with applied events: the day its last applied event moved it into a done state, else None."""
+def done_on(events: Iterable[TrackEvent], today: date) -> dict[str, date | None]:
+    """Per item with applied events up to ``today``: the day its last one moved it into a done state, else None
+    (events after ``today`` have not happened yet when a plan is judged ``--on`` an earlier day)."""
     last: dict[str, TrackEvent] = {}
-    for event in sorted((e for e in events if e.status == "applied"), key=lambda e: (e.at, e.id or 0)):
+    applied = (e for e in events if e.status == "applied" and e.at.date() <= today)
+    for event in sorted(applied, key=lambda e: (e.at, e.id or 0)):
         last[event.item] = event
     return {item: (e.at.date() if e.state in DONE else None) for item, e in last.items()}
 
@@ -60,7 +62,7 @@ def forecasts(found: Iterable[Item], events: Iterable[TrackEvent], today: date) 
 
     ``found`` are the items as the inventory gives them (``track.items``), before recorded events change states.
     """
-    finished = done_on(events)
+    finished = done_on(events, today)
     work: dict[str, list[Item]] = {}
     for item in found:
         if item.open:
