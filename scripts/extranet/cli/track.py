@@ -122,9 +122,10 @@ def rules(as_json: bool = typer.Option(False, "--json", help="The rules as JSON.
     if as_json:
         print_json([vars(r) for r in RULES.values()])
         return
-    table = Table("rule", "title", "severity", "document", "clause")
+    table = Table("rule", "title", "severity", "document", "clause", "default deadline")
     for r in RULES.values():
-        table.add_row(r.id, f"{r.title_zh}\n{r.title_en}", r.severity, escape(r.document or "-"), r.clause or "-")
+        table.add_row(r.id, f"{r.title_zh}\n{r.title_en}", r.severity, escape(r.document or "-"), r.clause or "-",
+                      f"{r.default_deadline or 'none'} — {escape(r.deadline_basis)}")  # fmt: skip
     console.print(table)
 
 
