@@ -307,3 +307,13 @@ def test_bad_plan_options_exit_2(workspace: Path, args: list[str], said: str) ->
     result = track("plan", "--on", TODAY, *args)
     assert result.exit_code == 2, result.output
     assert said in " ".join(result.stderr.replace("│", " ").split())
+
+
+def test_a_chinese_console_export_in_gb18030_is_read(workspace: Path) -> None:
+    rows = ["时间,实例ID,IP地址,CPU使用率（%）,内存使用率(%)"]
+    for h in range(14 * 24):
+        rows.append(f"{START + timedelta(hours=h):%Y-%m-%d %H:%M:%S},[red]办公主机,198.18.16.11,{h % 5}%,40")
+    (workspace / "cn.csv").write_bytes("\n".join(rows).encode("gb18030"))
+    [host] = plan("--utilisation", "cn.csv")["right_sizing"]
+    assert (host["host"], host["system"], host["cpu_p95"], host["memory_p95"]) == ("[red]办公主机", "oa", 4.0, 40.0)
+    assert "[red]办公主机" in track("plan", "--on", TODAY, "--utilisation", "cn.csv").stdout  # text, not markup

@@ -147,7 +147,7 @@ def _columns(path: Path, header: list[str]) -> dict[str, int]:
     """Which column holds what: each found once, the required ones present."""
     where: dict[str, int] = {}
     for index, name in enumerate(header):
-        key = name.strip().lower().replace(" ", "").removesuffix("(%)").removesuffix("%")
+        key = name.strip().lower().replace(" ", "").removesuffix("(%)").removesuffix("（%）").removesuffix("%")
         for field, names in COLUMNS.items():
             if key in names:
                 if field in where:
