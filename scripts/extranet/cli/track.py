@@ -1,5 +1,6 @@
 """``extranet track``: the moves the policy documents order — each private network, system, department-owned
-Internet exit and department connection, with the disposition a rule gives it, its deadline and what is overdue."""
+Internet exit and department connection, with the disposition a rule gives it, its deadline, wave and what is
+overdue; ``track plan`` adds the waves, the zombies' facts, right-sizing and each department's forecast."""
 
 from datetime import date
 from pathlib import Path
@@ -8,10 +9,15 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
+from ..files import RefusedPath
 from ..inputs import Kind, checked
 from ..inventory import Inventory, load_inventory
+from ..store.schema import TrackEvent
 from ..track import DISPOSITIONS, KINDS, RULES, Item, items
+from ..track.forecast import Forecast, forecasts
+from ..track.sizing import DEFAULT_CPU_P95, DEFAULT_DAYS, HostLoad, UtilisationError, read_utilisation, right_size
 from ..track.state import STATES, Standing, standings
+from ..track.waves import Wave, waves
 from .inventory import InventoryOption
 from .output import console, error, print_json
 
@@ -63,12 +69,12 @@ def status(
     if as_json:
         print_json({"on": today.isoformat(), "items": [i.as_json(today) for i in chosen]})
         return
-    table = Table("item", "owner", "disposition", "rule", "state", "deadline", "overdue", "why")
+    table = Table("item", "owner", "disposition", "rule", "state", "wave", "deadline", "overdue", "why")
     for i in chosen:
         late = i.overdue_days(today)
         table.add_row(
             escape(i.item), escape(i.owner), i.disposition, i.rule,
-            f"[{STATE_STYLE.get(i.state, 'white')}]{i.state}[/]", str(i.deadline or "-"),
+            f"[{STATE_STYLE.get(i.state, 'white')}]{i.state}[/]", i.wave, _deadline(i),
             f"[red]{late} d[/]" if late else "-", escape("; ".join(i.reasons)),
         )  # fmt: skip
     console.print(table)
@@ -116,21 +122,160 @@ def rules(as_json: bool = typer.Option(False, "--json", help="The rules as JSON.
     if as_json:
         print_json([vars(r) for r in RULES.values()])
         return
-    table = Table("rule", "title", "severity", "document", "clause")
+    table = Table("rule", "title", "severity", "document", "clause", "default deadline")
     for r in RULES.values():
-        table.add_row(r.id, f"{r.title_zh}\n{r.title_en}", r.severity, escape(r.document or "-"), r.clause or "-")
+        table.add_row(r.id, f"{r.title_zh}\n{r.title_en}", r.severity, escape(r.document or "-"), r.clause or "-",
+                      f"{r.default_deadline or 'none'} — {escape(r.deadline_basis)}")  # fmt: skip
     console.print(table)
 
 
-def _standings(inv: Inventory, today: date, item: str | None = None) -> list[Standing]:
-    """The items with their recorded state changes (none yet when there is no database)."""
+UTILISATION_HELP = (
+    "The cloud platform's CPU utilisation export, CSV: one row per host per sample (timestamp, instanceId, "
+    "CPUUtilization; optionally memory and ip), for right-sizing."
+)
+UtilisationOption = typer.Option(None, "--utilisation", show_default=False, help=UTILISATION_HELP)
+CPU_HELP = "Scale a host down when its CPU p95 is at most this (%)."
+PLAN_JSON = '{"waves", "items", "violations", "zombies", "forecast", "right_sizing"}'
+
+
+@app.command("plan")
+def plan(
+    inventory: Path | None = InventoryOption,
+    dept: str | None = typer.Option(None, "--dept", help="Only this department's items, hosts and forecast."),
+    utilisation: Path | None = UtilisationOption,
+    cpu_p95: float = typer.Option(DEFAULT_CPU_P95, "--cpu-p95", min=0, max=100, help=CPU_HELP),
+    days: int = typer.Option(DEFAULT_DAYS, "--days", min=1, max=365, help="Judge the last DAYS days of samples."),
+    on: str | None = OnOption,
+    as_json: bool = typer.Option(False, "--json", help=PLAN_JSON),
+) -> None:
+    """The plan: each item's disposition and wave, the waves with their dates, violations, the facts behind each
+    zombie, hosts to scale down and each department's forecast finish date: exit 0 (a listing; `track check`
+    judges)."""
+    today = _day(on)
+    inv = load_inventory(inventory)
+    events = _events()
+    found = items(inv, today)
+    chosen = _chosen([s.item for s in standings(found, events)], dept, None, set(inv.departments))
+    loads = _right_sizing(inv, utilisation, cpu_p95, days, dept)
+    ahead = [f for f in forecasts(found, events, today) if dept is None or f.owner == dept]
+    planned = waves(chosen)
+    if as_json:
+        print_json({
+            "on": today.isoformat(),
+            "waves": [w.as_json(today) for w in planned],
+            "items": [i.as_json(today) for i in chosen],
+            "violations": [{**i.as_json(today), "document": RULES[i.rule].document, "clause": RULES[i.rule].clause}
+                           for i in chosen if i.violation],
+            "zombies": [{"item": i.item, "owner": i.owner, "facts": list(i.reasons)}
+                        for i in chosen if i.rule == "zombie-retire"],
+            "forecast": [f.as_json() for f in ahead],
+            "right_sizing_rule": {"utilisation": str(utilisation) if utilisation else None, "cpu_p95": cpu_p95,
+                                  "days": days},
+            "right_sizing": [load.as_json(cpu_p95, days) for load in loads or []],
+        })  # fmt: skip
+        return
+    _print_waves(planned, today)
+    _print_items(planned, today)
+    _print_findings(chosen)
+    _print_sizing(loads, utilisation, cpu_p95, days)
+    _print_forecast(ahead, today)
+
+
+def _right_sizing(inv: Inventory, path: Path | None, cpu_p95: float, days: int,
+                  dept: str | None) -> list[HostLoad] | None:  # fmt: skip
+    """The hosts of the utilisation export with their verdicts (None: no export given); exit 2 on a bad file."""
+    if path is None:
+        return None
+    try:
+        loads = right_size(path, read_utilisation(path), inv.systems, cpu_p95, days)
+    except UtilisationError as exc:
+        error(str(exc))
+        raise typer.Exit(2) from None
+    except (RefusedPath, OSError) as exc:
+        error(f"--utilisation {exc.filename or path}: {exc.strerror or exc}")
+        raise typer.Exit(2) from None
+    return [load for load in loads if dept is None or load.owner == dept]
+
+
+def _print_waves(planned: list[Wave], today: date) -> None:
+    table = Table("wave", "due", "items", "done", "open", "overdue", title="waves")
+    for w in planned:
+        late = w.late(today)
+        worst = max((i.overdue_days(today) for i in late), default=0)
+        table.add_row(w.name, str(w.due or "-"), str(len(w.items)), str(sum(1 for i in w.items if not i.open)),
+                      str(sum(1 for i in w.items if i.open)),
+                      f"[red]{len(late)} overdue, up to {worst} d[/]" if late else "-")  # fmt: skip
+    console.print(table)
+
+
+def _print_items(planned: list[Wave], today: date) -> None:
+    table = Table("item", "owner", "disposition", "rule", "state", "wave", "deadline", "overdue", title="items")
+    for w in planned:
+        for i in w.items:
+            late = i.overdue_days(today)
+            table.add_row(escape(i.item), escape(i.owner), i.disposition, i.rule,
+                          f"[{STATE_STYLE.get(i.state, 'white')}]{i.state}[/]", i.wave, _deadline(i),
+                          f"[red]{late} d[/]" if late else "-")  # fmt: skip
+    console.print(table)
+
+
+def _print_findings(chosen: list[Item]) -> None:
+    """Violations, and the facts behind each zombie verdict."""
+    for i in chosen:
+        if i.violation:
+            rule = RULES[i.rule]
+            console.print(f"[red]violation:[/] {escape(i.item)} ({escape(i.owner)}): {escape(i.violation)} — "
+                          f"{rule.title_zh} ({escape(rule.document)} {rule.clause})", highlight=False)  # fmt: skip
+    for i in chosen:
+        if i.rule == "zombie-retire":
+            console.print(f"[yellow]zombie:[/] {escape(i.item)} ({escape(i.owner)}): {escape('; '.join(i.reasons))}",
+                          highlight=False)  # fmt: skip
+
+
+def _print_sizing(loads: list[HostLoad] | None, path: Path | None, cpu_p95: float, days: int) -> None:
+    rule = f"CPU p95 ≤ {cpu_p95:g} % over {days} days"
+    if loads is None:
+        console.print(f"right-sizing ({rule}): no --utilisation FILE.csv given", highlight=False, markup=False)
+        return
+    table = Table("host", "system", "owner", "verdict", "facts", title=f"right-sizing: {rule}")
+    for load in loads:
+        style = {"scale-down": "yellow", "keep": "green"}.get(load.verdict, "white")
+        table.add_row(escape(load.host), escape(load.system or "(not in the inventory)"), escape(load.owner or "-"),
+                      f"[{style}]{load.verdict}[/]", escape("; ".join(load.facts(cpu_p95, days))))  # fmt: skip
+    console.print(table)
+    down = sum(1 for load in loads if load.verdict == "scale-down")
+    console.print(f"{down} of {len(loads)} hosts to scale down ({rule}, from {path})", highlight=False, markup=False)
+
+
+def _print_forecast(ahead: list[Forecast], today: date) -> None:
+    table = Table("department", "done", "remaining", "rate", "forecast", "due", "late", title=f"forecast on {today}")
+    for f in ahead:
+        rate = f"{f.rate:.2f}/day since {f.first_done}" if f.rate is not None else "no rate yet"
+        table.add_row(escape(f.owner), f"{f.done}/{f.total}", str(f.remaining), rate, str(f.finish or "-"),
+                      str(f.due or "-"), f"[red]{f.late_days} d[/]" if f.late_days else "-")  # fmt: skip
+    console.print(table)
+
+
+def _events(item: str | None = None) -> list[TrackEvent]:
+    """The recorded state changes, oldest first (none yet when there is no database)."""
     from .. import store
 
     try:
-        events = store.open_store(create=False).track_events(item)
+        return store.open_store(create=False).track_events(item)
     except store.MissingDatabase:
-        events = []
-    return standings(items(inv, today), events)
+        return []
+
+
+def _standings(inv: Inventory, today: date, item: str | None = None) -> list[Standing]:
+    """The items with their recorded state changes."""
+    return standings(items(inv, today), _events(item))
+
+
+def _deadline(i: Item) -> str:
+    """The deadline and, when the inventory did not give it, where it comes from."""
+    if i.deadline is None:
+        return "-"
+    return f"{i.deadline} ({i.deadline_from})" if i.deadline_from in ("policy", "exemption") else str(i.deadline)
 
 
 def _one(inv: Inventory, today: date, item: str) -> Standing:

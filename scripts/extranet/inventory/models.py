@@ -339,4 +339,5 @@ class System(Model):
     last_used: date | None = None
     maintained: bool = True
     replaced_by: Slug | None = None
+    deadline: date | None = None  # when its move (cloud, internal network, merge, retirement) is due
     notes: Notes | None = None
