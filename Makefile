@@ -47,10 +47,14 @@ demo: venv system-packages
 	  $(BIN)/extranet push dual-stack --lab --waves 1,10%,100% --ticket DEMO-1 \
 	  && $(BIN)/extranet push dual-stack --lab --ticket DEMO-2 \
 	  && $(BIN)/extranet run backup.yml --lab --ticket DEMO-3 \
+	  && $(BIN)/extranet run integrate_private_network.yml --lab --item network:nyj-nongye --ticket DEMO-4 \
+	  && $(BIN)/extranet lab fault legacy-cut nyj-nongye \
+	  && $(BIN)/extranet run withdraw_exit.yml --lab --item exit:jyj --ticket DEMO-5 \
 	  && { $(BIN)/extranet probe --lab; echo "(after the rollout: exit $$?: two departments are not connected" \
 	       "yet, the park network is not in the lab)"; } \
 	  && $(BIN)/extranet report connections --format md --lang zh | head -40 \
-	  && { $(BIN)/extranet track advance --all --runs 1 | tail -3; } \
+	  && { $(BIN)/extranet track advance --all --runs 1 | grep -v ' stays '; } \
+	  && $(BIN)/extranet track show exit:jyj \
 	  && $(BIN)/extranet report connections --format html --output var/reports/connections.html \
 	  && git -C var/history log --stat -3 -- '*.cfg' && $(BIN)/extranet audit verify; rc=$$?; \
 	  $(BIN)/extranet lab down; exit $$rc; \
