@@ -68,8 +68,9 @@ class ProbeRun:
             if check.kind == "tcp":
                 assert check.address and check.port
                 tcp = await connect(check.address, check.port, self.settings.tcp_timeout, plan.namespace)
+                place = {"system": check.system, "at": check.at, "live": check.live} if check.system else {}
                 return Result(check.family, "tcp", check.target, f"[{tcp.address}]:{tcp.port}", tcp.ok,
-                              {"latency_ms": _round(tcp.latency_ms)}, tcp.error)  # fmt: skip
+                              {"latency_ms": _round(tcp.latency_ms), **place}, tcp.error)  # fmt: skip
             assert check.name and check.address
             rdtype = "A" if check.family == 4 else "AAAA"
             answer = await lookup(
