@@ -13,16 +13,22 @@ IPv6Address('2001:db8:ab02:4::29')
 
 A pin in ``target_addresses`` replaces what would be derived for its /64. With no lock yet (nothing planned)
 nothing is checked or derived.
+
+What the plan holds of a system (``SystemAddresses.planned``): the IPv6 addresses it numbers for it — its targets —
+and any IPv6 address of its census lying in an allocated or held prefix of the lock. IPv4 is the legacy
+numbering the plan pairs with, never allocates, so it holds no system's IPv4 address. A zombie's addresses are
+released when that is empty.
 """
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from ipaddress import IPv4Address, IPv4Network, IPv6Address, IPv6Network, ip_interface, ip_network
 
 from ..inventory import Inventory, Problem
 from ..inventory.models import HostKind, SiteLevel, System
-from .lock import Lock, PlanError
+from .lock import PREFIX_SECTIONS, Lock, PlanError
 from .pairs import pairs
+from .slots import prefix_text
 
 Address = IPv4Address | IPv6Address
 
@@ -52,6 +58,7 @@ class SystemAddresses:
     target: tuple[Address, ...]  # each IPv4 target followed by its IPv6 (derived or pinned)
     old: tuple[Address, ...]  # the census addresses that are not targets (where it runs until it moves)
     lans: tuple[ServerLan, ...]  # the planned LANs the targets are numbered from
+    planned: tuple[str, ...] = ()  # what the plan holds of it, for people: "2001:db8:ab02:4::29 (target …)"
 
     @property
     def moving(self) -> bool:
@@ -82,17 +89,21 @@ def system_addresses(inv: Inventory, lock: Lock) -> dict[str, SystemAddresses]:
     """Each system's target and old addresses; raises PlanError (file:line, what is allowed) when an address
     lies outside the plan."""
     lans = server_lans(inv, lock)
+    prefixes = _prefixes(lock)
     found, problems = {}, []
     holder: dict[Address, str] = {}
     for system in inv.systems.values():
         addresses, trouble = _system(inv, lock, lans, system)
-        found[system.id] = addresses
+        found[system.id] = replace(addresses, planned=tuple(_planned(addresses, prefixes)))
         problems.extend(trouble)
         for i, address in enumerate(system.target_addresses):
             other = holder.setdefault(address, system.id)
             if other != system.id:
-                problems.append(inv.origin("systems", system.id).problem(
-                    f"{address} is already the target address of system {other!r}", "target_addresses", i))
+                problems.append(
+                    inv.origin("systems", system.id).problem(
+                        f"{address} is already the target address of system {other!r}", "target_addresses", i
+                    )
+                )
     if problems:
         raise PlanError(problems)
     return found
@@ -144,3 +155,28 @@ def _unplanned(lock: Lock, lans: list[ServerLan], system: System) -> Iterator[tu
             "; give an IPv4 address in a planned LAN and take the IPv6 address the plan pairs with it",
         )  # fmt: skip
         yield i, f"{address} lies in no planned IPv6 prefix (extranet plan show){hint}"
+
+
+def _prefixes(lock: Lock) -> dict[tuple[int, int], str]:
+    """Every prefix the lock allocates or holds, by (the address's top bits, length): "subnets czj/office …"."""
+    found = {}
+    held = ((key.partition(":")[0], key, h.value) for key, h in lock.held.items())
+    for section, key, value in (*lock.entries(), *held):
+        length = PREFIX_SECTIONS.get(section)
+        if length is not None:
+            found[(value >> (128 - length), length)] = f"{section} {key} {prefix_text(value, length)}"
+    return found
+
+
+def _planned(addresses: SystemAddresses, prefixes: dict[tuple[int, int], str]) -> Iterator[str]:
+    lans = {lan.ipv6: lan for lan in addresses.lans}
+    for address in addresses.target:
+        if isinstance(address, IPv6Address):
+            lan = next((lan for net, lan in lans.items() if address in net), None)
+            yield f"{address} (target, numbered from {lan.name})" if lan else f"{address} (target, pinned)"
+    for address in addresses.old:
+        if isinstance(address, IPv6Address):
+            value = int(address)
+            place = prefixes.get((value >> 64, 64)) or prefixes.get((value, 128))
+            if place:
+                yield f"{address} (in {place})"
