@@ -91,6 +91,7 @@ def system_addresses(inv: Inventory, lock: Lock) -> dict[str, SystemAddresses]:
     lans = server_lans(inv, lock)
     prefixes = _prefixes(lock)
     found, problems = {}, []
+    census = {a: s.id for s in inv.systems.values() for a in s.addresses}
     holder: dict[Address, str] = {}
     for system in inv.systems.values():
         addresses, trouble = _system(inv, lock, lans, system)
@@ -98,11 +99,11 @@ def system_addresses(inv: Inventory, lock: Lock) -> dict[str, SystemAddresses]:
         problems.extend(trouble)
         for i, address in enumerate(system.target_addresses):
             other = holder.setdefault(address, system.id)
-            if other != system.id:
+            taken = census.get(address, system.id)
+            if other != system.id or taken != system.id:
+                what = f"the target address of system {other!r}" if other != system.id else f"an address of {taken!r}"
                 problems.append(
-                    inv.origin("systems", system.id).problem(
-                        f"{address} is already the target address of system {other!r}", "target_addresses", i
-                    )
+                    inv.origin("systems", system.id).problem(f"{address} is already {what}", "target_addresses", i)
                 )
     if problems:
         raise PlanError(problems)
