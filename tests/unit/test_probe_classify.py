@@ -83,7 +83,7 @@ def test_checks_planned_from_the_example_inventory() -> None:
     assert icmp[(4, "gateway")] == "198.19.2.1" and icmp[(6, "gateway")].startswith("2001:db8:")
     assert (4, "core") not in icmp  # from the core, the core is not a target
     tcp = {(c.family, c.address, c.port) for c in plan.checks if c.kind == "tcp"}
-    assert (4, "198.18.16.11", 443) in tcp and (6, "2001:db8:ab00:10::11", 443) in tcp  # system oa, both families
+    assert (4, "198.18.16.11", 443) in tcp and (6, "2001:db8:ab02:4::b", 443) in tcp  # system oa, both families
     dns = {(c.family, c.name) for c in plan.checks if c.kind == "dns"}
     assert (4, "oa.yunling.gov.example") in dns and (6, "oa.yunling.gov.example") in dns
     snmp = [c for c in plan.checks if c.kind == "snmp"]
@@ -103,3 +103,27 @@ def test_settings_errors_name_file_line_and_field(tmp_path: Path) -> None:
         raise AssertionError("bad settings were accepted")
     assert "probe.yml:2" in text and "count" in text and "probe.yml:3" in text and "resolvers" in text
     assert load_settings(REPO / "playbooks" / "group_vars" / "all" / "probe.yml").count == 5
+
+
+def test_a_moving_system_is_checked_at_its_target_in_both_families_and_at_its_old_place() -> None:
+    inv = load_inventory(REPO / "inventory")
+    planner = Planner(inv, read_lock(REPO / "netplan" / "allocations.yml"), None, "core", [])
+    tcp = {(c.at, c.family, c.address, c.port, c.live) for c in planner.plan(inv.departments["czj"]).checks
+           if c.kind == "tcp" and c.system == "budget"}  # fmt: skip
+    assert tcp == {
+        *(("target", 4, a, p, False) for a in ("198.18.16.41", "198.18.16.42") for p in (443, 8443)),
+        *(("target", 6, a, p, False) for a in ("2001:db8:ab02:4::29", "2001:db8:ab02:4::2a") for p in (443, 8443)),
+        *(("old", 4, a, p, True) for a in ("198.18.8.21", "198.18.8.22") for p in (443, 8443)),
+    }  # before the move (it runs in the data centre) the old place is the live one
+    zombie = {(c.at, c.target, c.address) for c in planner.plan(inv.departments["czj"]).checks
+              if c.system == "czj-gkk-query"}  # fmt: skip
+    assert zombie == {("now", "czj-gkk-query http", "198.19.6.20")}
+
+
+def test_a_moving_systems_check_where_it_does_not_run_is_no_department_reason() -> None:
+    target = Result(6, "tcp", "budget https (target)", "[2001:db8:ab02:4::29]:443", False,
+                    {"system": "budget", "at": "target", "live": False}, "timeout")  # fmt: skip
+    old = Result(4, "tcp", "budget https (old)", "[198.18.8.21]:443", False,
+                 {"system": "budget", "at": "old", "live": True}, "refused")  # fmt: skip
+    verdict = classify(PLAN, [*both(True, True), target, old], SETTINGS)
+    assert verdict.reasons == ["IPv4: TCP budget https (old) [198.18.8.21]:443: refused"]

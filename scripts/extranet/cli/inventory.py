@@ -57,10 +57,13 @@ def check(
 ) -> None:
     """Validate every file and every rule across files; exit 2 with file:line: path: message on problems."""
     from ..inventory import InventoryError
+    from ..plan.lock import DEFAULT_LOCK, read_lock
+    from ..plan.systems import system_addresses
 
     root = inventory_dir(inventory)
     try:
         inv = load_inventory(root)
+        system_addresses(inv, read_lock(DEFAULT_LOCK))  # systems' addresses lie in the plan (when there is one)
     except InventoryError as exc:
         _record_check(root, "problems", {"errors": len(exc.problems)})
         if as_json:

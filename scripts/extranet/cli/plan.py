@@ -19,6 +19,7 @@ from ..plan.pairs import pairs
 from ..plan.planner import Geometry, Plan, plan
 from ..plan.policy import DEFAULT_POLICY, Policy, load_policy
 from ..plan.slots import prefix_text
+from ..plan.systems import system_addresses
 from .inventory import InventoryOption
 from .output import console, errors, print_json
 
@@ -73,6 +74,7 @@ def plan_command(
         tidy(lock)
     inv, pol, old = _inputs(inventory, policy, lock)
     result = plan(inv, pol, old)
+    system_addresses(inv, result.lock)  # systems' addresses lie in the plan: else exit 2 naming file:line
     if as_json:
         print_json(_changes_json(result))
     else:

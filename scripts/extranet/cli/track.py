@@ -12,6 +12,8 @@ from rich.table import Table
 from ..files import RefusedPath
 from ..inputs import Kind, checked
 from ..inventory import Inventory, load_inventory
+from ..plan.lock import DEFAULT_LOCK, read_lock
+from ..plan.systems import SystemAddresses, system_addresses
 from ..store.schema import TrackEvent
 from ..track import DISPOSITIONS, KINDS, RULES, Item, items
 from ..track.forecast import Forecast, forecasts
@@ -278,6 +280,11 @@ def _deadline(i: Item) -> str:
     return f"{i.deadline} ({i.deadline_from})" if i.deadline_from in ("policy", "exemption") else str(i.deadline)
 
 
+def _systems(inv: Inventory) -> dict[str, SystemAddresses]:
+    """Each system's target and old addresses, numbered from the plan (netplan/allocations.yml)."""
+    return system_addresses(inv, read_lock(DEFAULT_LOCK))
+
+
 def _one(inv: Inventory, today: date, item: str) -> Standing:
     """The item named ``KIND:ID``, or exit 2 saying what exists."""
     kind, _, id_ = item.partition(":")
@@ -303,14 +310,19 @@ def show(
     from .. import store
 
     today = _day(on)
-    standing = _one(load_inventory(inventory), today, item)
+    inv = load_inventory(inventory)
+    standing = _one(inv, today, item)
+    places = _systems(inv)[standing.item.id] if standing.item.kind == "system" else None
+    addresses = {"target": [str(a) for a in places.target], "old": [str(a) for a in places.old],
+                 "planned": list(places.planned)} if places else None  # fmt: skip
     try:
         history = store.open_store(create=False).track_events(item)
     except store.MissingDatabase:
         history = []
     rule = RULES[standing.item.rule]
     if as_json:
-        print_json({**standing.item.as_json(today), "document": rule.document, "clause": rule.clause,
+        print_json({**standing.item.as_json(today), "addresses": addresses, "document": rule.document,
+                    "clause": rule.clause,
                     "quote": rule.quote, "pending": standing.pending.id if standing.pending else None,
                     "history": [{"id": e.id, "at": e.at, "action": e.action, "status": e.status,
                                  "previous": e.previous, "state": e.state, "operator": e.operator,
@@ -323,6 +335,11 @@ def show(
         f"  order: {rule.document} {rule.clause}: {rule.quote}" if rule.document else "",
         f"  state: {i.state}; deadline {i.deadline or '-'}; {'; '.join(i.reasons)}",
     ]
+    if places is not None and places.target:
+        lines.append(f"  target addresses: {', '.join(map(str, places.target))} (numbered from the plan: "
+                     f"{'; '.join(map(str, places.lans))})")  # fmt: skip
+    if places is not None and places.old:
+        lines.append(f"  {'old addresses' if places.target else 'addresses'}: {', '.join(map(str, places.old))}")
     for e in history:
         lines.append(f"  #{e.id} {e.at:%Y-%m-%d %H:%M} {e.operator}: {e.action} {e.previous} → {e.state} "
                      f"({e.status}){f' approving #{e.approves}' if e.approves else ''}: {e.reason or ''}")  # fmt: skip
@@ -409,7 +426,7 @@ def advance(
     inv = load_inventory(inventory)
     picked = [s.item for s in _standings(inv, today)] if every else [_one(inv, today, name).item for name in chosen]
     db = store.open_store()
-    verdicts = judge(db, picked, runs, inv, ConfigHistory(HISTORY))
+    verdicts = judge(db, picked, runs, _systems(inv), inv, ConfigHistory(HISTORY))
     moved = []
     for v in verdicts:
         if v.state is not None:

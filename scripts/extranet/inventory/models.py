@@ -333,7 +333,10 @@ class System(Model):
     protection_level: ProtectionLevel
     runs_at: Hosting
     target: SystemTarget
-    addresses: list[IPv4Address | Ipv6Address] = Field(default_factory=list)
+    addresses: list[IPv4Address | Ipv6Address] = Field(default_factory=list)  # where the census found it
+    # where it answers once moved: IPv4 in the target site's planned server LAN; the IPv6 is numbered from the
+    # plan (plan.systems) unless one is pinned here
+    target_addresses: list[IPv4Address | Ipv6Address] = Field(default_factory=list)
     services: list[Service] = Field(default_factory=list)
     dns: list[DnsName] = Field(default_factory=list)
     last_used: date | None = None

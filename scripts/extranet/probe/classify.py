@@ -10,7 +10,9 @@ Per family (ICMP decides; one family never stands in for the other):
 The department: dual-stack (both ok), ipv4-only / ipv6-only (one ok, the other down or absent), degraded
 (a family degraded), down (neither family answers, or not connected), unknown (a probe could not run — an
 ICMP probe, or the uplink's SNMP: wrong credentials, no answer — and nothing says down or degraded).
-Services (TCP) and names (DNS) that fail are reasons; they do not change the status.
+Services (TCP) and names (DNS) that fail are reasons; they do not change the status. A moving system's
+checks where it does not run now (its target before the move, its old place after) are the track gate's
+evidence (`extranet track advance`), not the department's problem.
 """
 
 from dataclasses import dataclass, field
@@ -82,7 +84,7 @@ def classify(plan: DepartmentPlan, results: list[Result], settings: ProbeSetting
     if not any(c.kind == "tcp" for c in plan.checks):
         reasons.append("no declared services (no system in the inventory is owned by it): TCP not probed")
     for r in results:
-        if r.kind in ("tcp", "dns") and not r.ok:
+        if r.kind in ("tcp", "dns") and not r.ok and r.detail.get("live", True):
             reasons.append(f"IPv{r.family}: {r.kind.upper()} {r.target} {r.address}: {r.error}")
     snmp_unknown = False
     for r in (r for r in results if r.kind == "snmp"):

@@ -19,7 +19,7 @@ from .path import trace
 from .settings import ProbeSettings
 from .snmp import SnmpPoller, SnmpResult, SnmpV3User
 from .targets import Check, DepartmentPlan
-from .tcp import connect
+from .tcp import TcpResult, connect
 
 SOCKETS = 512  # TCP/DNS probes in flight at once (each holds a file descriptor)
 BATCH = 200  # departments per database transaction
@@ -74,9 +74,8 @@ class ProbeRun:
         async with self._sockets:
             if check.kind == "tcp":
                 assert check.address and check.port
-                tcp = await connect(check.address, check.port, self.settings.tcp_timeout, plan.namespace)
-                return Result(check.family, "tcp", check.target, f"[{tcp.address}]:{tcp.port}", tcp.ok,
-                              {"latency_ms": _round(tcp.latency_ms)}, tcp.error)  # fmt: skip
+                return tcp_result(check, await connect(check.address, check.port, self.settings.tcp_timeout,
+                                                       plan.namespace))  # fmt: skip
             assert check.name and check.address
             rdtype = "A" if check.family == 4 else "AAAA"
             answer = await lookup(
@@ -107,6 +106,13 @@ class ProbeRun:
         readings = await self.poller.read_interfaces(device, address, interfaces, self.snmp,
                                                      self.settings.snmp_interval)  # fmt: skip
         return dict(zip(interfaces, readings, strict=True))
+
+
+def tcp_result(check: Check, tcp: TcpResult) -> Result:
+    """A TCP check's result; a system's service carries which system and where (target, old, now) in ``detail``."""
+    place = {"system": check.system, "at": check.at, "live": check.live} if check.system else {}
+    return Result(check.family, "tcp", check.target, f"[{tcp.address}]:{tcp.port}", tcp.ok,
+                  {"latency_ms": _round(tcp.latency_ms), **place}, tcp.error)  # fmt: skip
 
 
 def _icmp(check: Check, stats: PingStats) -> Result:

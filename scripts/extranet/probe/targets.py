@@ -2,7 +2,10 @@
 
 - ICMP to the department's gateway (the interface routing its first LAN, or the access router's end of the
   hand-off for a department with its own router) and, from inside the department, to the core's loopback;
-- TCP to the services of the systems it owns, at every declared address (each in its own family);
+- TCP to the services of the systems it owns, at every declared address (each in its own family); a system
+  moving to the cloud is checked at its target addresses (IPv4 and the IPv6 the plan numbers, ``plan.systems``)
+  and at its old ones, each check marked (``at``: target, old; ``now`` for a system not moving) so the track
+  gates can tell them apart; only the place it runs at now (``live``) counts in the department's status;
 - DNS A and AAAA of those systems' names, when resolvers are configured;
 - SNMP of its uplink port on the access router (the management plane: not per family).
 
@@ -10,14 +13,16 @@ Vantage: the core by default (this host, or the core router's namespace in the l
 from inside the department (the lab's host namespace of its first LAN, or its edge router's namespace).
 """
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from ipaddress import ip_address, ip_interface
 
 from ..inventory import Inventory
-from ..inventory.models import Department, Exit
+from ..inventory.models import Department, Exit, HostKind, System
 from ..lab.state import LabState
 from ..plan.lock import Lock
 from ..plan.pairs import pairs
+from ..plan.systems import system_addresses
 from ..rollout.waves import core_device
 
 FAMILIES = (4, 6)
@@ -37,6 +42,9 @@ class Check:
     device: str | None = None  # snmp: the access router
     vantage: str | None = None  # the namespace this check runs from, when not the department's (inside a private
     # network, a department's own router)
+    system: str | None = None  # tcp: the system whose service this is
+    at: str | None = None  # tcp: now (not moving), target or old (a system moving to the cloud)
+    live: bool = True  # tcp: where the system runs now (a failure is the department's problem)
 
 
 @dataclass
@@ -66,6 +74,7 @@ class Planner:
         loop6 = next((p.ipv6 for p in rows if p.kind == "loopback" and p.owner == self.core), "")
         loop4 = inv.devices[self.core].loopback
         self.core_addresses = {4: str(loop4) if loop4 else "", 6: loop6.split("/")[0]}
+        self.systems = system_addresses(inv, lock)
 
     def plan(self, dept: Department) -> DepartmentPlan:
         namespace, vantage = self._vantage(dept)
@@ -96,12 +105,7 @@ class Planner:
             if self.vantage == "department" and core:
                 plan.checks.append(Check(dept.id, family, "icmp", "core", core))
         for system in sorted((s for s in self.inv.systems.values() if s.owner == dept.id), key=lambda s: s.id):
-            for service in system.services:
-                if service.protocol != "tcp":
-                    continue
-                label = f"{system.id} {service.name or service.port}"
-                for ip in system.addresses:
-                    plan.checks.append(Check(dept.id, ip.version, "tcp", label, str(ip), service.port))
+            plan.checks.extend(self._services(dept, system))
             for name in system.dns:
                 for resolver in self.resolvers:
                     for family, rdtype in ((4, "A"), (6, "AAAA")):
@@ -129,6 +133,19 @@ class Planner:
         if edge and self.state and self.state.internet and dept.effective_exit == Exit.OWN:
             found.append(Check(dept.id, 4, "path", f"exit:{dept.id}", self.state.internet, vantage=edge))
         return found
+    def _services(self, dept: Department, system: System) -> Iterator[Check]:
+        """TCP to each service at each address: a moving system at its target and its old addresses."""
+        addresses = self.systems[system.id]
+        moved = system.runs_at.kind is HostKind.CLOUD
+        places = [("target", addresses.target, moved), ("old", addresses.old, not moved)] if addresses.moving else [
+            ("now", addresses.old, True)]  # fmt: skip
+        for service in (s for s in system.services if s.protocol == "tcp"):
+            label = f"{system.id} {service.name or service.port}"
+            for at, where, live in places:
+                shown = label if at == "now" else f"{label} ({at})"
+                for ip in where:
+                    yield Check(dept.id, ip.version, "tcp", shown, str(ip), service.port, system=system.id, at=at,
+                                live=live)  # fmt: skip
 
     def _gateway(self, dept: Department) -> dict[int, str]:
         """The first routed LAN's gateway, else the access router's end of the hand-off to the department."""

@@ -293,9 +293,13 @@ class Store:
             s.expunge_all()
         return rows
 
-    def probe_results(self, run_id: int) -> list[ProbeResult]:
+    def probe_results(self, run_id: int, kind: str | None = None) -> list[ProbeResult]:
+        """A run's check results in the order saved; only those of ``kind`` (icmp, tcp, dns, snmp) when given."""
+        query = select(ProbeResult).where(ProbeResult.run_id == run_id)
+        if kind is not None:
+            query = query.where(ProbeResult.kind == kind)
         with self.reading() as s:
-            rows = list(s.scalars(select(ProbeResult).where(ProbeResult.run_id == run_id).order_by(ProbeResult.id)))
+            rows = list(s.scalars(query.order_by(ProbeResult.id)))
             s.expunge_all()
         return rows
 

@@ -5,8 +5,9 @@ The inventory is the only source of what exists; nothing here is stored. An item
 (``deadline`` of a private network or system, ``connect_by`` of a department), else the date the deciding rule's
 clause sets (``Rule.default_deadline``); its wave follows from the deadline (``track.waves``). The state
 shown is what the inventory alone can say — ``closed`` (already where the rules put it), ``exempted`` (a valid
-exemption), ``cut-over`` (a department with an uplink, until the probe verifies it) or ``planned`` — until the
-changes recorded in the database (``track.state``) take over.
+exemption), ``cut-over`` (a department with an uplink, or a system that runs on the cloud at its
+``target_addresses``, until the probe verifies it) or ``planned`` — until the changes recorded in the database
+(``track.state``) take over.
 """
 
 from collections.abc import Iterator, Mapping
@@ -174,6 +175,11 @@ def system_item(inv: Inventory, system: System, today: date) -> Item:
         target = f"into {', '.join(into)}" if into else "into the department's system (none is declared yet)"
         return _item("system", system.id, system.owner, "merge", "section-merge",
                      [f"named after a section (scope: section): merge {target}"], system.deadline)  # fmt: skip
+    if where is HostKind.CLOUD and system.target_addresses:  # moved: the probe verifies it (`track advance`)
+        item = _item("system", system.id, system.owner, "cloud", "cloud-first",
+                     ["runs on the government cloud now: verified when the probe reaches it at its target addresses "
+                      "over IPv4 and IPv6 and its old addresses no longer answer"], system.deadline)  # fmt: skip
+        return replace(item, state="cut-over")
     if where is HostKind.CLOUD:
         return _item("system", system.id, system.owner, "keep", "in-place", ["runs on the government cloud"])
     reasons = [f"unclassified, runs at {where.value}: onto the government cloud (应上尽上)"]
