@@ -50,6 +50,7 @@ demo: venv system-packages
 	  && $(BIN)/extranet run integrate_private_network.yml --lab --item network:nyj-nongye --ticket DEMO-4 \
 	  && $(BIN)/extranet lab fault legacy-cut nyj-nongye \
 	  && $(BIN)/extranet run withdraw_exit.yml --lab --item exit:jyj --ticket DEMO-5 \
+	  && $(BIN)/extranet lab fault system-stop czj-gkk-query \
 	  && { $(BIN)/extranet probe --lab; echo "(after the rollout: exit $$?: two departments are not connected" \
 	       "yet, the park network is not in the lab)"; } \
 	  && $(BIN)/extranet report connections --format md --lang zh | head -40 \

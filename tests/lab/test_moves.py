@@ -5,6 +5,7 @@ show is rolled back; an override does nothing until a second operator approves i
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -142,3 +143,46 @@ def test_an_override_waits_for_a_second_operator(workspace: Path, lab_state: Lab
     other = run_cli(workspace, lab_state, "track", "approve", "exit:zjj", operator="bob")
     assert other.returncode == 0, other.stderr
     assert state() == "verified"
+
+
+def test_a_zombie_is_retired_when_its_services_fall_silent(workspace: Path, lab_state: LabState) -> None:
+    before = run_cli(workspace, lab_state, "track", "advance", "system:czj-gkk-query", "--runs", "1", "--json")
+    [held] = json.loads(before.stdout)["held"]
+    assert "czj-gkk-query http answered over IPv4 at 198.19.6.20" in held["why"]  # still running
+    stopped = run_cli(workspace, lab_state, "lab", "fault", "system-stop", "czj-gkk-query")
+    assert stopped.returncode == 0, stopped.stderr
+    try:
+        probe = run_cli(workspace, lab_state, "probe", "--lab", "--json", timeout=300)
+        run_id = json.loads(probe.stdout)["run"]
+        proc = run_cli(workspace, lab_state, "track", "advance", "--all", "--runs", "1", "--json")
+    finally:
+        run_cli(workspace, lab_state, "lab", "fault", "system-start", "czj-gkk-query")
+    result = json.loads(proc.stdout)
+    assert [(m["item"], m["to"]) for m in result["moved"]] == [("system:czj-gkk-query", "retired")]
+    assert result["moved"][0]["evidence"]["probe_runs"] == [run_id]
+    held = {h["item"]: h["why"] for h in result["held"]}
+    assert "czj-cgk-ledger http answered" in held["system:czj-cgk-ledger"]  # its neighbour kept its service
+
+
+def test_a_system_whose_target_does_not_answer_stays_cut_over(
+    lab_state: LabState, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """budget's census says it runs on the cloud now (the engineer moved it), but nothing answers at its target."""
+    root = tmp_path_factory.mktemp("cutover")
+    shutil.copytree(REPO / "inventory", root / "inventory")
+    for name in ("netplan", "playbooks", "ansible.cfg"):
+        (root / name).symlink_to(REPO / name)
+    systems = root / "inventory" / "systems.yml"
+    text = systems.read_text(encoding="utf-8")
+    old = "runs_at: {kind: datacenter, ref: yunling-dc}\n    target: cloud\n    addresses: [198.18.8.21, 198.18.8.22]"
+    assert old in text
+    moved = old.replace("{kind: datacenter, ref: yunling-dc}", "{kind: cloud, ref: yunling-cloud}")
+    systems.write_text(text.replace(old, moved), encoding="utf-8")
+    probe = run_cli(root, lab_state, "probe", "--lab", "--json", timeout=300)
+    run_id = json.loads(probe.stdout)["run"]
+    proc = run_cli(root, lab_state, "track", "advance", "system:budget", "--runs", "1", "--json")
+    assert proc.returncode == 0, proc.stderr
+    [held] = json.loads(proc.stdout)["held"]
+    assert held["state"] == "cut-over"
+    assert held["why"].startswith(f"probe run #{run_id}: budget "), held
+    assert "did not answer at its target address" in held["why"]

@@ -221,7 +221,7 @@ def gated(tmp_path: Path, runs: list[list[tuple[str, str, str, str, bool, dict[s
         history.record("edge-jyj", "frr", edge_config_text, operator="alice", ticket=None, run_id="1",
                        action="change", result="ok")  # fmt: skip
     chosen = [i for i in items(inv, datetime(2026, 11, 27).date()) if i.item in ("network:nyj-nongye", "exit:jyj")]
-    verdicts = judge(db, chosen, len(ids), inv, history)
+    verdicts = judge(db, chosen, len(ids), inv=inv, history=history)
     return {v.item.item: f"{v.state}: {v.why}" if v.state else v.why for v in verdicts} | {"ids": json.dumps(ids)}
 
 

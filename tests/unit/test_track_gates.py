@@ -193,7 +193,7 @@ def test_the_example_inventory_lies_in_its_plan(county: Path) -> None:
     ("system", "old", "new", "said"),
     [
         ("budget", "target_addresses: [198.18.16.41,", "target_addresses: [198.18.8.41,",
-         "inventory/systems.yml:85: systems[3].target_addresses[0]: 198.18.8.41 is outside the planned server LANs "
+         "inventory/systems.yml:87: systems[3].target_addresses[0]: 198.18.8.41 is outside the planned server LANs "
          "of yunling-cloud: 198.18.16.0/24 ↔ 2001:db8:ab02:4::/64 (yl-cloud-01 GigabitEthernet1/0/3); "
          "198.18.17.0/24 ↔ 2001:db8:ab02:5::/64 (yl-cloud-01 GigabitEthernet1/0/4)"),
         ("budget", "198.18.16.42]", '198.18.16.42, "2001:db8:ab00:10::29"]',
@@ -203,7 +203,7 @@ def test_the_example_inventory_lies_in_its_plan(county: Path) -> None:
         ("gis-yzt", "[198.18.17.10]", "[198.18.16.41]",
          "systems[10].target_addresses[0]: 198.18.16.41 is already the target address of system 'budget'"),
         ("oa", '"2001:db8:ab02:4::b"', '"2001:db8:ab00:10::11"',
-         "inventory/systems.yml:29: systems[0].addresses[1]: 2001:db8:ab00:10::11 lies in no planned IPv6 prefix "
+         "inventory/systems.yml:31: systems[0].addresses[1]: 2001:db8:ab00:10::11 lies in no planned IPv6 prefix "
          "(extranet plan show); numbered from the plan it is 2001:db8:ab02:4::b"),
     ],
 )  # fmt: skip

@@ -343,3 +343,21 @@ def legacy_restore(
     """Bring a private network's legacy line back (and its default route over it)."""
     ns = _fault(lambda: faults.legacy_restore(lab.lab_dir(directory), net))
     console.print(f"private network {net}: legacy line restored ({ns})")
+
+
+@fault_app.command("system-stop")
+def system_stop(
+    system: str = typer.Argument(..., help="A system id (inventory/systems.yml)."), directory: Path | None = DirOption
+) -> None:
+    """Shut an information system down (retiring a zombie): its ports stop answering, its neighbours' do not."""
+    node = _fault(lambda: faults.system_stop(lab.lab_dir(directory), system))
+    console.print(f"system {system}: stopped (in {node})")
+
+
+@fault_app.command("system-start")
+def system_start(
+    system: str = typer.Argument(..., help="A system id (inventory/systems.yml)."), directory: Path | None = DirOption
+) -> None:
+    """Start a stopped system again."""
+    node = _fault(lambda: faults.system_start(lab.lab_dir(directory), system))
+    console.print(f"system {system}: started (in {node})")

@@ -7,6 +7,7 @@ whatever faults are active (qdiscs and downed veths go with the namespaces, daem
 import fcntl
 import re
 import shutil
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from ipaddress import IPv4Interface
@@ -14,12 +15,13 @@ from pathlib import Path
 
 from .services import HOST_DEV
 from .state import Fault, LabState, Proc, load_state
-from .system import LabError, alive, reap, run_script, stop
+from .system import LabError, alive, reap, run_script, spawn, stop
 from .topology import EDGE_UPLINK, EXTRANET, LEGACY_DEV, edge_ipv6_lines
 from .up import DAEMONS, FRR_DAEMONS, load_configs, start, wait_for
 
 DELAY = re.compile(r"^\d+(\.\d+)?(us|ms|s)$")
 LINK_DOWN, NETEM, KILL, PARTITION, LEGACY_CUT = "link-down", "netem", "kill", "partition", "legacy-cut"
+SYSTEM_STOP = "system-stop"
 
 
 class FaultError(LabError):
@@ -260,3 +262,62 @@ def legacy_restore(directory: Path, net: str) -> str:
                     f"ip -n {ns} route replace default via {IPv4Interface(carrier).ip}"])  # fmt: skip
         clear(state, LEGACY_CUT, net)
     return ns
+
+
+# --- information systems ---------------------------------------------------------------------------------------
+
+
+def _specs(proc: Proc) -> list[str]:
+    """What a lab service process serves (SYSTEM=ADDRESS:PORT), from its own command line."""
+    try:
+        argv = (Path("/proc") / str(proc.pid) / "cmdline").read_bytes().split(b"\0")
+    except OSError:
+        return []
+    return [a.decode() for a in argv if b"=" in a and not a.startswith(b"-")]
+
+
+def _serve(state: LabState, node: str, specs: list[str]) -> None:
+    ns = state.all_namespaces()[node]
+    command = ["ip", "netns", "exec", ns, sys.executable, "-m", "extranet.lab.service", *specs]
+    state.procs.append(spawn(node, "service", command))
+
+
+def system_stop(directory: Path, system: str) -> str:
+    """Shut an information system down (what retiring a zombie does): its namespace's service process is started
+    again without it (stopped by pid), so its ports stop answering and the other systems there keep theirs."""
+    with locked(directory) as state:
+        if system not in state.services:
+            known = ", ".join(sorted(state.services)) or "none"
+            raise FaultError(f"no system {system!r} serves anything in the lab (systems with a service: {known})")
+        found = [(p, _specs(p)) for p in state.procs if p.daemon == "service" and alive(p)]
+        serving = next(((p, specs) for p, specs in found if any(x.startswith(f"{system}=") for x in specs)), None)
+        if serving is None:
+            raise LabError(f"{system} is not running (stopped already: `lab fault system-start {system}`)")
+        proc, specs = serving
+        if stop([proc]):
+            raise LabError(f"the service process of {proc.node} (pid {proc.pid}) survived SIGKILL")
+        state.procs.remove(proc)
+        own = [x for x in specs if x.startswith(f"{system}=")]
+        rest = [x for x in specs if x not in own]
+        if rest:
+            _serve(state, proc.node, rest)
+        record(state, Fault(SYSTEM_STOP, system, " ".join([proc.node, *own])))
+        return proc.node
+
+
+def system_start(directory: Path, system: str) -> str:
+    """Start a stopped system again beside what its namespace still serves."""
+    with locked(directory) as state:
+        fault = next((f for f in state.faults if (f.kind, f.target) == (SYSTEM_STOP, system)), None)
+        if fault is None:
+            raise FaultError(f"{system} was not stopped with `lab fault system-stop`")
+        node, *own = fault.detail.split()
+        current = next((p for p in state.procs if p.daemon == "service" and p.node == node and alive(p)), None)
+        specs = own
+        if current is not None:
+            specs = _specs(current) + own
+            stop([current])
+            state.procs.remove(current)
+        _serve(state, node, specs)
+        clear(state, SYSTEM_STOP, system)
+        return node
