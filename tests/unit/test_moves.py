@@ -128,10 +128,11 @@ def test_the_unified_exit_gets_the_internet_behind_it_and_originates_a_default()
         ("withdraw_exit", "exit:xwb", "xwb has no own Internet exit"),
         ("withdraw_exit", "exit:rmt", "rmt is not connected to the extranet yet"),
         ("dual_stack", "exit:jyj", "--item is for the move playbooks"),
+        ("withdraw_exit", "exit:jyj", "extranet cannot change it outside the lab"),
     ],
 )
 def test_run_refuses_an_item_it_cannot_move(workspace: Path, playbook: str, item: str | None, said: str) -> None:
-    args = ["run", playbook, "--lab", *(["--item", item] if item else [])]
+    args = ["run", playbook, *(["--lab"] if "outside the lab" not in said else []), *(["--item", item] if item else [])]
     proc = cli(workspace, *args)
     assert proc.returncode == 2, proc.stdout + proc.stderr
     assert said in proc.stderr

@@ -22,7 +22,7 @@ from ..lab.state import lab_dir
 from ..plan.lock import DEFAULT_LOCK
 from ..rollout.ansible import BACKUP_KIND
 from ..rollout.engine import KIND, Options, Outcome, ResumeError, finish_run, open_run
-from ..rollout.moves import INTEGRATE_KIND, WITHDRAW_KIND, MoveError, move_hosts
+from ..rollout.moves import INTEGRATE_KIND, WITHDRAW_KIND, WITHDRAW_REAL, MoveError, move_hosts
 from ..rollout.setup import HISTORY
 from ..rollout.targets import KNOWN_HOSTS, TargetError, device_targets, lab_targets
 from ..rollout.waves import WaveError, check_timers, core_outwards, parse_sizes
@@ -86,6 +86,8 @@ def run(
     if path.stem in MOVES:
         try:
             hosts = move_hosts(inv, path.stem, item)
+            if path.stem == "withdraw_exit" and not lab:
+                raise MoveError(WITHDRAW_REAL)
         except MoveError as exc:
             raise fail(str(exc)) from exc
     elif item is not None:

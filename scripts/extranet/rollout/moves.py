@@ -41,6 +41,9 @@ from .setup import HISTORY, prepare
 INTEGRATE_KIND = "integrate private network"
 WITHDRAW_KIND = "withdraw exit"
 EDGE_DEVICE = "edge-{dept}"  # the history's name for a department's own router (not an inventory device)
+WITHDRAW_REAL = ("a department's own router is not in the inventory, so extranet cannot change it outside the lab: "
+                 "its engineer points its default route at the extranet hand-off; `extranet track advance` then "
+                 "verifies the exit from the probe's trace and the router's recorded config")  # fmt: skip
 
 
 class MoveError(ValueError):
@@ -207,9 +210,7 @@ def withdraw_exit(params: dict[str, Any], check_mode: bool = False) -> dict[str,
     try:
         mover.backup_access_router(target)
         if not params["lab"]:
-            raise MoveError(f"{dept}'s own router is not in the inventory, so extranet cannot change it: its engineer "
-                            "points its default route at the extranet hand-off; `extranet track advance` then "
-                            "verifies the exit from the probe's trace and the router's config")  # fmt: skip
+            raise MoveError(WITHDRAW_REAL)
         mover.run(check_mode or params["dry_run"])
     except (DeviceError, MoveError, OSError) as exc:
         outcome.status, outcome.error = "failed", str(exc)
