@@ -1,13 +1,28 @@
 """``extranet audit``: the append-only, hash-chained record of every action."""
 
 import os
+import sys
 from pathlib import Path
 
 import typer
 from rich.markup import escape
 from rich.table import Table
 
-from .output import console, print_json
+from ..files import check_output, read_limited, write_atomically
+from ..history.checkpoint import (
+    KEY_VARIABLE,
+    VERIFIER_VARIABLE,
+    Checkpoint,
+    CheckpointError,
+    generate,
+    judge,
+    make,
+    open_note,
+    sign,
+    signing_key,
+)
+from .inventory import InventoryOption
+from .output import console, error, print_json
 
 app = typer.Typer(
     help="Review and verify the audit log (who did what, when, why, with what result).", no_args_is_help=True
@@ -54,11 +69,21 @@ def log(
 
 
 @app.command("verify")
-def verify() -> None:
-    """Check the hash chain end to end, and against the head kept in the config history; exit 1 and name each
-    break if any row was edited, removed, cut off at the end or rewritten."""
+def verify(
+    checkpoint: Path | None = typer.Option(
+        None, "--checkpoint", help="A signed checkpoint (`audit checkpoint`): prove today's log extends it."
+    ),
+    verifier: str | None = typer.Option(
+        None, "--verifier", help=f"The verifier key (NAME+KEYID+KEY) or a file holding it (KEY.pub of `audit "
+        f"keygen`); default ${VERIFIER_VARIABLE}."
+    ),
+) -> None:
+    """Check the hash chain end to end, and against the head kept in the config history; with --checkpoint, that
+    today's log begins with the events a signed checkpoint covers (RFC 9162). Exit 1 and name each break if any
+    row was edited, removed, cut off at the end or rewritten, even consistently; 2 for a bad checkpoint or key."""
     from .. import store
 
+    signed = _open_checkpoint(checkpoint, verifier) if checkpoint is not None else None
     try:
         db = store.open_store(create=False)
     except store.MissingDatabase:
@@ -66,13 +91,136 @@ def verify() -> None:
             _gone(store.HISTORY_DIR, store.database_url())
         raise
     breaks = db.verify_audit_chain()
-    count = len(db.audit_events())
+    events = db.audit_events()
+    said: list[str] = []
+    if signed is not None:
+        heads = _kept_hashes(db.history, db.database)
+        verdict = judge(signed, [(e.id, e.hash, f"{e.action} {e.target} at {e.at:%Y-%m-%d %H:%M}") for e in events],
+                        heads)  # fmt: skip
+        (said if verdict.ok else breaks).extend(verdict.lines)
     if breaks:
         for line in breaks:
             console.print(f"[red]broken:[/] {escape(line)}", highlight=False)
         raise typer.Exit(1)
-    console.print(f"audit chain intact: {count} events{_head_note(db.history, db.database)}", highlight=False,
+    console.print(f"audit chain intact: {len(events)} events{_head_note(db.history, db.database)}", highlight=False,
                   markup=False)  # fmt: skip
+    for line in said:
+        console.print(line, highlight=False, markup=False)
+
+
+@app.command("keygen")
+def keygen(
+    out: Path = typer.Option(..., "--out", "-o", help="The signing key file (outside the workspace; mode 0600); "
+                             "the verifier key goes to FILE.pub."),
+    name: str | None = typer.Option(None, "--name", help="The key's name (default extranet.REGION/audit)."),
+    inventory: Path | None = InventoryOption,
+) -> None:
+    """Make an Ed25519 key pair for signing checkpoints: the private key stays off the repository, the verifier key
+    (FILE.pub) goes to whoever keeps and checks the checkpoints."""
+    name = name or _origin(inventory)
+    try:
+        if out.absolute().is_relative_to(Path.cwd().resolve()):
+            raise CheckpointError(f"{out}: the signing key lives outside the workspace (it would end up beside the "
+                                  "repository); e.g. /etc/extranet/audit.key")  # fmt: skip
+        pem, public = generate(name)
+        pub = out.with_name(out.name + ".pub")
+        check_output(out)
+        check_output(pub)
+    except CheckpointError as exc:
+        error(str(exc))
+        raise typer.Exit(2) from exc
+    write_atomically(out, [pem.decode()])
+    write_atomically(pub, [public + "\n"], shared=True)
+    console.print(f"wrote {out} (signing key, 0600) and {pub} (verifier key: {public})", highlight=False, markup=False)
+
+
+@app.command("checkpoint")
+def checkpoint_cmd(
+    out: Path | None = typer.Option(None, "--out", "-o", help="Write the signed checkpoint here (else stdout)."),
+    key: Path | None = typer.Option(None, "--key", help=f"The signing key file (default ${KEY_VARIABLE}, its PEM)."),
+    name: str | None = typer.Option(None, "--name", help="The key's name (default extranet.REGION/audit)."),
+    inventory: Path | None = InventoryOption,
+) -> None:
+    """Sign the Merkle tree head of the audit log as it is now (C2SP checkpoint, Ed25519): give it to a second
+    party; `audit verify --checkpoint` later proves the log still begins with these events."""
+    from .. import store
+    from ..history.merkle import leaf_hash
+
+    name = name or _origin(inventory)
+    try:
+        if out is not None:
+            check_output(out)
+        signer = signing_key(key, Path.cwd())
+    except CheckpointError as exc:
+        error(str(exc))
+        raise typer.Exit(2) from exc
+    events = store.open_store(create=False).audit_events()
+    last = events[-1] if events else None
+    head = make(name, [leaf_hash(bytes.fromhex(e.hash)) for e in events], last.id if last else None,
+                last.hash if last else None)  # fmt: skip
+    note = sign(head, signer, name)
+    if out is None:
+        sys.stdout.write(note)
+        return
+    write_atomically(out, [note], shared=True)
+    console.print(f"wrote {out}: checkpoint of {head.size} events, root {head.text().splitlines()[2]}",
+                  highlight=False, markup=False)  # fmt: skip
+
+
+@app.command("export")
+def export(
+    fmt: str = typer.Option("jsonl", "--format", "-f", help="jsonl (one JSON object per line) or syslog (RFC 5424)."),
+    since: int = typer.Option(0, "--since-id", min=0, help="Only events after this id (what a SIEM already has)."),
+    out: Path | None = typer.Option(None, "--out", "-o", help="Write this file (else stdout)."),
+) -> None:
+    """Stream the audit events for a SIEM: JSON lines, or RFC 5424 syslog messages (facility log audit, with the
+    event as structured data)."""
+    from .. import store
+    from ..history.siem import json_line, syslog_line
+
+    if fmt not in ("jsonl", "syslog"):
+        error(f"--format {fmt!r}: allowed: jsonl, syslog")
+        raise typer.Exit(2)
+    if out is not None:
+        check_output(out)
+    events = [e for e in store.open_store(create=False).audit_events() if e.id > since]
+    lines = [(json_line if fmt == "jsonl" else syslog_line)(e) + "\n" for e in events]
+    if out is None:
+        sys.stdout.write("".join(lines))
+        return
+    write_atomically(out, lines, shared=True)
+    console.print(f"wrote {out}: {len(lines)} events", highlight=False, markup=False)
+
+
+def _origin(inventory: Path | None) -> str:
+    from ..inventory import load_inventory
+
+    return f"extranet.{load_inventory(inventory).region.id}/audit"
+
+
+def _open_checkpoint(path: Path, verifier: str | None) -> Checkpoint:
+    key = verifier or os.environ.get(VERIFIER_VARIABLE)
+    try:
+        if not key:
+            raise CheckpointError(f"--checkpoint needs the verifier key: --verifier KEY|FILE or ${VERIFIER_VARIABLE}")
+        if "+" not in key or Path(key).is_file():
+            key = read_limited(Path(key)).decode("utf-8", "replace")
+        return open_note(read_limited(path).decode("utf-8", "replace"), key)
+    except CheckpointError as exc:
+        error(f"{path}: {exc}")
+        raise typer.Exit(2) from exc
+    except OSError as exc:
+        error(f"{exc.filename or path}: {exc.strerror or exc}")
+        raise typer.Exit(2) from exc
+
+
+def _kept_hashes(history: Path | None, database: str) -> dict[int, str]:
+    """Event id -> the chain hash the config history kept for it (history.head), if any."""
+    if history is None:
+        return {}
+    from ..history.head import recorded_heads
+
+    return {head.event_id: head.hash for head in recorded_heads(history, database).heads}
 
 
 def _gone(history: Path, database: str) -> None:
