@@ -245,6 +245,34 @@ class ConfigHistory:
         revisions = _check_revision(rev_a), _check_revision(rev_b)
         return self._git("diff", "--no-color", "--no-ext-diff", *revisions, "--", name).stdout
 
+    def at(self, device: str, moment: str) -> HistoryEntry | None:
+        """The device's last commit at or before ``moment`` (ISO 8601 with its zone), None if none was yet."""
+        name = config_file(device)
+        if not self._has_commits():
+            return None
+        if moment.startswith("-") or any(c.isspace() or ord(c) < 32 for c in moment):
+            raise ValueError(f"invalid moment {moment!r}")
+        sha = self._git("rev-list", "-1", f"--before={moment}", "HEAD", "--", name).stdout.strip()
+        if not sha:
+            return None
+        record = self._git("log", "-1", LOG_FORMAT, sha).stdout.strip("\n").rstrip(RECORD)
+        return _parse_entry(record.strip("\n"))
+
+    def blame(self, device: str) -> list[tuple[str, str]]:
+        """Each line of the device's stored configuration with the commit that brought it: (sha, line)."""
+        name = config_file(device)
+        out = self._git("blame", "--porcelain", "HEAD", "--", name).stdout
+        found: list[tuple[str, str]] = []
+        sha = ""
+        for line in out.splitlines():
+            if line.startswith("\t"):
+                found.append((sha, line[1:]))
+            else:
+                first = line.split(" ", 1)[0]
+                if len(first) == 40 and all(c in "0123456789abcdef" for c in first):
+                    sha = first
+        return found
+
     @contextmanager
     def _serialised(self) -> Iterator[None]:
         # The thread lock orders this process's pool; the flock orders processes, which would otherwise
