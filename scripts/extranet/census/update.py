@@ -147,6 +147,8 @@ def _row_values(
             message = "required: every row names its system (a new system: a new id)"
             problems.append(CellProblem(census.file, row.sheet, row.cell("id"), "id", message))
         return None, True
+    if "owner" in row.cells and values.get("owner") is None:
+        values["owner"] = row.department  # a blank owner is the sheet's department
     owner = values.get("owner")
     if owner is not None and owner != row.department:
         problems.append(
@@ -162,9 +164,6 @@ def _identity(
     inv: Inventory, row: ReturnRow, system_id: str, items: dict[str, CommentedMap], seen: dict[str, ReturnRow]
 ) -> str | None:
     """Why the row's id cannot be this department's system, or None."""
-    first = seen.get(system_id)
-    if first is not None:
-        return f"{system_id!r} is a second row for the same system (first at {first.sheet}!A{first.row})"
     existing = inv.systems.get(system_id)
     if existing is not None and existing.owner != row.department:
         ours = sorted(s.id for s in inv.systems.values() if s.owner == row.department)
@@ -173,6 +172,9 @@ def _identity(
             f"{system_id!r} is a system of {owner.name if owner else existing.owner} ({existing.owner}), not of "
             f"this sheet's department; allowed: {', '.join(ours) or 'no system yet'} or a new id"
         )
+    first = seen.get(system_id)
+    if first is not None:
+        return f"{system_id!r} is a second row for the same system (first at {first.sheet}!A{first.row})"
     if existing is not None and system_id not in items:
         where = inv.origin("systems", system_id)
         return f"{system_id!r} is defined in {where}, not in {SYSTEMS_FILE}: change it there"

@@ -65,7 +65,8 @@ def import_(
         if as_json:
             print_json({"file": shown, "ok": False, "written": False, "problems": plan.problems})
         else:
-            errors.print(f"{len(plan.problems)} problems in {shown}: nothing written", highlight=False, markup=False)
+            count = f"{len(plan.problems)} problem{'s' if len(plan.problems) != 1 else ''}"
+            errors.print(f"{count} in {shown}: nothing written", highlight=False, markup=False)
             for problem in plan.problems:
                 errors.print(problem, highlight=False, markup=False)
         raise typer.Exit(2)
