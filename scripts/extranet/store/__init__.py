@@ -320,6 +320,13 @@ class Store:
             s.expunge_all()
         return rows
 
+    def get_run(self, run_id: int) -> Run | None:
+        with self.reading() as s:
+            run = s.get(Run, run_id)
+            if run is not None:
+                s.expunge(run)
+            return run
+
     def last_run(self, kind: str) -> Run | None:
         with self.reading() as s:
             run = s.scalars(select(Run).where(Run.kind == kind).order_by(Run.id.desc()).limit(1)).first()
