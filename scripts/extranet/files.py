@@ -73,8 +73,11 @@ def _named(exc: OSError, path: Path) -> OSError:
     return type(exc)(exc.errno, exc.strerror or str(exc), str(path))
 
 
-def write_atomically(path: Path, lines: Iterable[str], scratch: Path | None = None, shared: bool = False) -> None:
-    """Temporary file (in ``scratch``, else beside ``path``), fsync, rename over the old file, fsync the directory.
+def write_atomically(
+    path: Path, lines: Iterable[str] | bytes, scratch: Path | None = None, shared: bool = False
+) -> None:
+    """``lines`` (text, written as UTF-8; or the bytes of a binary file such as an xlsx) to ``path``:
+    temporary file (in ``scratch``, else beside ``path``), fsync, rename over the old file, fsync the directory.
 
     ``scratch`` must be on the same file system as ``path`` (the rename is atomic only there). ``path`` must be
     absent or a regular file (``check_output``); any error names ``path``. The file is private (0600) unless
@@ -93,8 +96,11 @@ def write_atomically(path: Path, lines: Iterable[str], scratch: Path | None = No
             umask = os.umask(0)
             os.umask(umask)
             os.fchmod(fd, 0o666 & ~umask)
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as out:
-            out.writelines(lines)
+        with os.fdopen(fd, "wb") as out:
+            if isinstance(lines, bytes):
+                out.write(lines)
+            else:
+                out.writelines(line.encode("utf-8") for line in lines)
             out.flush()
             os.fsync(out.fileno())
         check_output(path)  # again, just before the rename: it may have been replaced meanwhile
