@@ -60,10 +60,13 @@ def as_xlsx(report: ProgressReport, lang: Lang) -> bytes:
 
     workbook = Workbook()
     workbook.remove(workbook.active)
+    title = month_title(report, lang)
     for table in tables(report, lang):
-        _sheet(workbook.create_sheet(table.name), table)
+        sheet = workbook.create_sheet(table.name)
+        _sheet(sheet, table)
+        sheet.oddHeader.center.text = f"{title} — {table.title}"  # on every printed page: what this is
     when = _utc_naive(report.cutoff.at)
-    workbook.properties.title = month_title(report, lang)
+    workbook.properties.title = title
     workbook.properties.creator = "extranet"
     workbook.properties.lastModifiedBy = "extranet"
     workbook.properties.created = workbook.properties.modified = when  # never the clock: openpyxl's save() would
@@ -105,9 +108,7 @@ def _sheet(sheet: Any, table: Table) -> None:
 def _put(cell: Any, value: Cell, kind: str) -> None:
     """One value, typed: numbers as numbers (0 stays 0), rates as percentages, dates as dates, text as text —
     a text starting like a formula (= + - @) stays text, shown with a leading quote."""
-    if isinstance(value, bool) or value is None:
-        cell.value = value
-    elif isinstance(value, int):
+    if value is None or isinstance(value, int):
         cell.value = value
     elif isinstance(value, float):
         cell.value = value

@@ -324,8 +324,8 @@ def level_summary(inv: Inventory, connection: dict[str, str]) -> list[LevelSumma
                      sum(s == "dual-stack" for s in seen))
         for level in LEVELS if (seen := rows.get(level))
     ]  # fmt: skip
-    return [*summary, LevelSummary("all", *(sum(getattr(s, f) for s in summary)
-                                            for f in ("departments", "probed", "connected", "dual_stack")))]  # fmt: skip
+    fields = ("departments", "probed", "connected", "dual_stack")
+    return [*summary, LevelSummary("all", *(sum(getattr(s, f) for s in summary) for f in fields))]
 
 
 def kind_progress(found: Sequence[Item], day: date) -> list[KindProgress]:
@@ -342,8 +342,8 @@ def kind_progress(found: Sequence[Item], day: date) -> list[KindProgress]:
 
 def score(row: DepartmentProgress) -> tuple[float, int, int, str]:
     """The rank's order: a higher share done, fewer overdue, a better connection, then the id."""
-    return (-row.share, len(row.overdue), CONNECTIONS.index(row.connection) if row.connection in CONNECTIONS
-            else len(CONNECTIONS), row.id)  # fmt: skip
+    connection = CONNECTIONS.index(row.connection) if row.connection in CONNECTIONS else len(CONNECTIONS)
+    return (-row.share, len(row.overdue), connection, row.id)
 
 
 def ranked(rows: list[DepartmentProgress]) -> list[DepartmentProgress]:

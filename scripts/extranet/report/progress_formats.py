@@ -129,10 +129,12 @@ def _context(report: ProgressReport, lang: Lang) -> dict[str, Any]:
         "created": report.cutoff.at.isoformat(),
         "print": False,
         "readiness_chart": bar_chart(
-            [(t(f"level.{s.level}"), s.rate or 0.0, f"{percent(s.rate)} ({s.dual_stack}/{s.departments})", "rate")
-             for s in report.levels],
+            [
+                (t(f"level.{s.level}"), s.rate or 0.0, f"{percent(s.rate)} ({s.dual_stack}/{s.departments})", "rate")
+                for s in report.levels
+            ],
             1.0,
-        ),  # fmt: skip
+        ),
     }
 
 

@@ -139,8 +139,8 @@ def _kind_states(report: ProgressReport, lang: Lang) -> tuple[list[Column], list
 
 def _departments(report: ProgressReport, lang: Lang) -> tuple[list[Column], list[list[Cell]]]:
     rows: list[list[Cell]] = [
-        [d.rank, d.id, d.name, label(lang, f"level.{d.level}") if d.level else "", label(lang, f"status.{d.connection}"),
-         d.total, d.done, d.share, len(d.overdue), len(d.violations)]
+        [d.rank, d.id, d.name, label(lang, f"level.{d.level}") if d.level else "",
+         label(lang, f"status.{d.connection}"), d.total, d.done, d.share, len(d.overdue), len(d.violations)]
         for d in report.departments
     ]  # fmt: skip
     columns = _cols(lang, "rank:int", "dept_id", "department", "level", "connection", "items:int", "done:int",
@@ -162,8 +162,8 @@ def _names(report: ProgressReport) -> dict[str, str]:
 def _overdue(report: ProgressReport, lang: Lang) -> tuple[list[Column], list[list[Cell]]]:
     names = _names(report)
     rows: list[list[Cell]] = [
-        [names.get(o.owner, o.owner), o.item, label(lang, f"kind.{o.kind}"), label(lang, f"disposition.{o.disposition}"),
-         o.deadline, o.days]
+        [names.get(o.owner, o.owner), o.item, label(lang, f"kind.{o.kind}"),
+         label(lang, f"disposition.{o.disposition}"), o.deadline, o.days]
         for o in report.overdue
     ]  # fmt: skip
     return _cols(lang, "department", "item", "kind", "disposition", "deadline:date", "days:int"), rows
@@ -196,4 +196,6 @@ def _notes(report: ProgressReport, lang: Lang) -> tuple[list[Column], list[list[
     end = report.month.end - timedelta(minutes=1)
     period = t("note.period").format(start=office_time(report.month.start), end=office_time(end))
     keys = ("connection", "items", "violations", "rank", "rate", "source")
-    return [Column(t("col.note"))], [[period], *([t(f"note.{k}")] for k in keys)]
+    rows: list[list[Cell]] = [[period]]
+    rows += [[t(f"note.{k}")] for k in keys]
+    return [Column(t("col.note"))], rows
