@@ -211,3 +211,125 @@ def reason(lang: str, text: str) -> str:
             fields |= {f"e{i}": ERROR_WORDS_ZH.get(g, g) for i, g in enumerate(groups)}
             return template.format(*groups, **fields)
     return text
+
+
+# The monthly supervision report (report.progress): its sections, columns and words, in both languages.
+PROGRESS_LABELS: dict[str, dict[str, str]] = {
+    "zh": {
+        "progress.title": "政务外网迁移工作督查月报",
+        "progress.month": "{year}年{month}月",
+        "progress.partial": "（本月尚未结束，统计至 {day}）",
+        "section.summary": "汇总", "section.levels": "层级", "section.kinds": "迁移",
+        "section.kind_states": "迁移状态", "section.departments": "部门", "section.department_states": "部门状态",
+        "section.overdue": "逾期", "section.violations": "违规", "section.trend": "趋势", "section.notes": "说明",
+        "title.summary": "一、总体情况", "title.levels": "二、各层级连通与双栈就绪",
+        "title.kinds": "三、迁移事项进度（对照计划）", "title.kind_states": "四、迁移事项状态分布",
+        "title.departments": "五、各部门进度与排名", "title.department_states": "六、各部门事项状态",
+        "title.overdue": "七、逾期事项", "title.violations": "八、违规事项", "title.trend": "九、近三个月趋势",
+        "title.notes": "十、说明",
+        "col.metric": "指标", "col.value": "数值", "col.level": "层级", "col.departments": "部门数",
+        "col.probed": "已探测", "col.connected": "已接入", "col.dual_stack": "双栈", "col.rate": "双栈就绪率",
+        "col.kind": "类别", "col.items": "事项", "col.done": "已完成", "col.share": "完成率",
+        "col.due": "截至月末应完成", "col.due_done": "其中已完成", "col.overdue": "逾期",
+        "col.rank": "排名", "col.dept_id": "部门编码", "col.department": "部门", "col.connection": "连通状态",
+        "col.violations": "违规", "col.item": "事项", "col.disposition": "处置", "col.deadline": "截止日期",
+        "col.days": "逾期天数", "col.violation": "违规类型", "col.detail": "说明", "col.note": "说明",
+        "col.trend_done": "{month} 已完成", "col.trend_connection": "{month} 连通",
+        "metric.region": "地区", "metric.month": "月份", "metric.period": "统计期（UTC+8）",
+        "metric.run": "探测批次", "metric.departments": "部门总数", "metric.connected": "已接入部门",
+        "metric.dual_stack": "双栈部门", "metric.rate": "双栈就绪率", "metric.items": "迁移事项",
+        "metric.done": "已完成事项", "metric.due": "截至月末应完成", "metric.due_done": "其中已完成",
+        "metric.overdue": "逾期事项", "metric.violations": "违规事项",
+        "run.line": "#{id}（{finished} 完成）", "run.none": "本月无完成的全量探测",
+        "kind.network": "业务专网", "kind.system": "信息系统", "kind.exit": "自建互联网出口",
+        "kind.connection": "部门接入", "kind.all": "合计",
+        "state.planned": "规划中", "state.scheduled": "已排期", "state.in-progress": "实施中",
+        "state.cut-over": "已割接", "state.verified": "已验证", "state.closed": "已到位", "state.retired": "已关停",
+        "state.exempted": "已豁免",
+        "disposition.internal": "迁入电子政务内网", "disposition.cloud": "迁移上云",
+        "disposition.extranet-public": "并入外网公用区", "disposition.extranet-vpn": "并入外网专用区",
+        "disposition.retire": "清理关停", "disposition.merge": "整合", "disposition.withdraw": "撤销自建出口",
+        "disposition.connect": "接入外网", "disposition.exempt": "豁免", "disposition.keep": "保持",
+        "violation.classified-placement": "涉密系统或网络不在电子政务内网",
+        "violation.exit-not-withdrawn": "自建互联网出口逾期未撤销",
+        "violation.zombie-not-retired": "僵尸系统逾期未关停", "violation.not-on-cloud": "非涉密系统逾期未上云",
+        "progress.summary_connection": "截至{day}，{region}清单内{departments}个部门中，已接入政务外网{connected}个，"
+                                       "双栈就绪{dual_stack}个，双栈就绪率{rate}。",
+        "progress.summary_items": "迁移事项共{items}项，已完成{done}项；按计划截至月末应完成{due}项，其中已完成"
+                                  "{due_done}项；逾期{overdue}项，违规{violations}项。",
+        "progress.empty": "无",
+        "note.period": "统计期：{start} 至 {end}（北京时间 UTC+8）；本月尚未结束时统计至当日。",
+        "note.connection": "连通情况取本月内最后一次完成的全量探测批次；本月无批次的部门记为“未探测”；"
+                           "已接入指至少一种地址族可达。",
+        "note.items": "事项状态取月末前记录的状态变更（track 记录）；逾期按本月最后一天判断。",
+        "note.violations": "违规：涉密系统或网络不在电子政务内网；自建互联网出口、僵尸系统、非涉密系统上云"
+                           "逾期未完成。每个事项只计一项违规，涉密部署优先。",
+        "note.rank": "排名：先按完成率（已验证、已到位、已关停、已豁免事项 ÷ 全部事项）从高到低，再按逾期事项"
+                     "少者在前，再按连通状态（双栈最优，未探测最后），最后按部门编码。",
+        "note.rate": "双栈就绪率 = 双栈部门数 ÷ 清单内部门数。",
+        "note.source": "本报告仅根据清单（inventory/）和数据库记录生成，同一月份重复生成结果相同。",
+    },
+    "en": {
+        "progress.title": "Extranet migration supervision report",
+        "progress.month": "{year}-{month:02d}",
+        "progress.partial": " (month not over: figures up to {day})",
+        "section.summary": "Summary", "section.levels": "Levels", "section.kinds": "Migrations",
+        "section.kind_states": "Migration states", "section.departments": "Departments",
+        "section.department_states": "Department states", "section.overdue": "Overdue",
+        "section.violations": "Violations", "section.trend": "Trend", "section.notes": "Notes",
+        "title.summary": "1. Summary", "title.levels": "2. Connection and dual-stack readiness by level",
+        "title.kinds": "3. Migrations against the plan", "title.kind_states": "4. Migrations by state",
+        "title.departments": "5. Departments by rank", "title.department_states": "6. Departments' items by state",
+        "title.overdue": "7. Overdue items", "title.violations": "8. Violations",
+        "title.trend": "9. Trend over three months", "title.notes": "10. Notes",
+        "col.metric": "Figure", "col.value": "Value", "col.level": "Level", "col.departments": "Departments",
+        "col.probed": "Probed", "col.connected": "Connected", "col.dual_stack": "Dual-stack",
+        "col.rate": "Readiness", "col.kind": "Kind", "col.items": "Items", "col.done": "Done",
+        "col.share": "Done share", "col.due": "Due by month end", "col.due_done": "Due and done",
+        "col.overdue": "Overdue", "col.rank": "Rank", "col.dept_id": "Id", "col.department": "Department",
+        "col.connection": "Connection", "col.violations": "Violations", "col.item": "Item",
+        "col.disposition": "Disposition", "col.deadline": "Deadline", "col.days": "Days overdue",
+        "col.violation": "Violation", "col.detail": "Detail", "col.note": "Note",
+        "col.trend_done": "{month} done", "col.trend_connection": "{month} connection",
+        "metric.region": "Region", "metric.month": "Month", "metric.period": "Period (UTC+8)",
+        "metric.run": "Probe run", "metric.departments": "Departments", "metric.connected": "Connected",
+        "metric.dual_stack": "Dual-stack", "metric.rate": "Dual-stack readiness", "metric.items": "Items",
+        "metric.done": "Done", "metric.due": "Due by month end", "metric.due_done": "Due and done",
+        "metric.overdue": "Overdue", "metric.violations": "Violations",
+        "run.line": "#{id} (finished {finished})", "run.none": "no full probe run finished this month",
+        "kind.network": "private networks", "kind.system": "systems", "kind.exit": "own Internet exits",
+        "kind.connection": "connections", "kind.all": "total",
+        "state.planned": "planned", "state.scheduled": "scheduled", "state.in-progress": "in progress",
+        "state.cut-over": "cut over", "state.verified": "verified", "state.closed": "closed",
+        "state.retired": "retired", "state.exempted": "exempted",
+        "disposition.internal": "to the internal network", "disposition.cloud": "to the cloud",
+        "disposition.extranet-public": "to the extranet (public)", "disposition.extranet-vpn": "to the extranet (VPN)",
+        "disposition.retire": "retire", "disposition.merge": "merge", "disposition.withdraw": "withdraw the exit",
+        "disposition.connect": "connect", "disposition.exempt": "exempt", "disposition.keep": "keep",
+        "violation.classified-placement": "classified system or network outside the internal network",
+        "violation.exit-not-withdrawn": "own Internet exit not withdrawn by its deadline",
+        "violation.zombie-not-retired": "zombie system not retired by its deadline",
+        "violation.not-on-cloud": "unclassified system not on the cloud by its deadline",
+        "progress.summary_connection": "On {day}, of the {departments} departments of {region} in the inventory, "
+                                       "{connected} are connected to the extranet and {dual_stack} dual-stack "
+                                       "(readiness {rate}).",
+        "progress.summary_items": "{done} of {items} migration items are done; {due} were due by the month's end, "
+                                  "{due_done} of them done; {overdue} are overdue and {violations} violations.",
+        "progress.empty": "none",
+        "note.period": "Period: {start} to {end} (UTC+8); a month not over is counted up to today.",
+        "note.connection": "Connection: the last full probe run finished within the month; a department without "
+                           "one is 'not probed'; connected means reachable over at least one address family.",
+        "note.items": "Item states: the changes recorded (track) before the month's end; overdue is judged on the "
+                      "month's last day.",
+        "note.violations": "Violations: a classified system or network outside the internal network; an own "
+                           "Internet exit, a zombie, an unclassified system's move to the cloud past its deadline. "
+                           "One violation per item, the classified placement first.",
+        "note.rank": "Rank: by share of items done (verified, closed, retired, exempted ÷ all its items), highest "
+                     "first; then fewer overdue items; then connection (dual-stack best, not probed last); then id.",
+        "note.rate": "Readiness = dual-stack departments ÷ departments in the inventory.",
+        "note.source": "Made only from the inventory (inventory/) and the database: the same month gives the same "
+                       "report.",
+    },
+}  # fmt: skip
+for _lang, _words in PROGRESS_LABELS.items():
+    LABELS[_lang].update(_words)
