@@ -57,6 +57,10 @@ demo: venv system-packages
 	  && $(BIN)/extranet report connections --format md --lang zh | head -40 \
 	  && { $(BIN)/extranet track advance --all --runs 1 | grep -v ' stays '; } \
 	  && $(BIN)/extranet track show exit:jyj \
+	  && for f in xlsx docx pdf; do $(BIN)/extranet report progress --month $$(date -u -d '+8 hours' +%Y-%m) --format $$f \
+	       -o var/reports/progress.$$f || exit 1; done \
+	  && $(BIN)/extranet report progress --month $$(date -u -d '+8 hours' +%Y-%m) | head -30 \
+	  && $(BIN)/extranet census export --format xlsx -o var/reports/census.xlsx \
 	  && $(BIN)/extranet report connections --format html --output var/reports/connections.html \
 	  && git -C var/history log --stat -3 -- '*.cfg' && $(BIN)/extranet audit verify; rc=$$?; \
 	  $(BIN)/extranet lab down; exit $$rc; \
