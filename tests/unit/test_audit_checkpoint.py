@@ -201,7 +201,7 @@ def test_the_signing_key_never_lives_in_the_workspace(workspace: Path, tmp_path:
 
 SYSLOG = re.compile(r'^<(?P<pri>\d{1,3})>1 \d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z \S+ extranet - '
                     r'(?P<msgid>[!-~]{1,32}) \[extranet@32473'
-                    r'(?: [a-z]+="(?:[^"\\\]]|\\["\\\]])*")+\] \ufeff.+$')  # fmt: skip
+                    r'(?: [a-z_]+="(?:[^"\\\]]|\\["\\\]])*")+\] \ufeff.+$')  # fmt: skip
 
 
 def test_events_stream_to_a_siem_as_json_lines_and_rfc_5424(workspace: Path) -> None:

@@ -48,7 +48,8 @@ def test_log_gives_who_when_why_and_how_it_ended(workspace: Path) -> None:
         ("alice", "CHG-1", "3", "change", "planned"),
         ("alice", "CHG-1", "3", "backup", "baseline"),
     ]
-    assert set(found[0]) == {"commit", "at", "operator", "ticket", "run", "action", "result", "attribution"}
+    assert set(found[0]) == {"commit", "at", "operator", "ticket", "run", "action", "result", "attribution",
+                             "os_user", "ssh_client"}
     table = cli(workspace, "log", "core1", "-n", "1")
     assert "bob" in table.stdout and "alice" not in table.stdout
 

@@ -55,6 +55,8 @@ def log(
                         "detail",
                         "prev_hash",
                         "hash",
+                        "os_user",
+                        "ssh_client",
                     )
                 }
                 for e in events

@@ -37,7 +37,8 @@ def attribution(entry: HistoryEntry, first: bool = False) -> str:
 def as_json(entry: HistoryEntry, first: bool = False) -> dict[str, Any]:
     return {"commit": entry.sha, "at": entry.date, "operator": entry.operator, "ticket": entry.ticket,
             "run": entry.run, "action": entry.action, "result": entry.result,
-            "attribution": attribution(entry, first)}  # fmt: skip
+            "attribution": attribution(entry, first), "os_user": entry.os_user or None,
+            "ssh_client": entry.ssh_client or None}  # fmt: skip
 
 
 def _history() -> ConfigHistory:

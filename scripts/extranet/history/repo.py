@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..actor import actor
 from ..files import write_atomically
 from .scrub import scrub
 
@@ -44,6 +45,19 @@ RECORD, FIELD = "\x1e", "\x1f"
 LOG_FORMAT = f"--format=%H{FIELD}%aI{FIELD}%s{FIELD}%(trailers:only,unfold){RECORD}"
 
 
+SIGNING_VARIABLE = "EXTRANET_HISTORY_SIGNING_KEY"  # an SSH private key file: commits are signed with it (git's ssh)
+
+
+def signing() -> tuple[str, ...]:
+    """git options that sign every commit with the SSH key $EXTRANET_HISTORY_SIGNING_KEY names, when it is set."""
+    key = os.environ.get(SIGNING_VARIABLE, "")
+    if not key:
+        return ()
+    if not Path(key).is_file():
+        raise HistoryError(f"${SIGNING_VARIABLE}: {key} is not a file (an SSH private key, e.g. ssh-keygen -t ed25519)")
+    return ("-c", "gpg.format=ssh", "-c", f"user.signingKey={Path(key).absolute()}", "-c", "commit.gpgSign=true")
+
+
 class HistoryError(RuntimeError):
     """git failed on the config history; the message carries git's own words (its stderr)."""
 
@@ -66,6 +80,8 @@ class HistoryEntry:
     result: str
     subject: str
     platform: str = ""
+    os_user: str = ""  # the operating-system login behind the operator (Os-User trailer)
+    ssh_client: str = ""  # the SSH client's address it came from (Ssh-Client trailer)
 
 
 def config_file(device: str) -> str:
@@ -95,9 +111,12 @@ def commit_message(
     """Subject ``<device>: <action> <result>`` and one trailer per fact; absent ticket or run, no trailer."""
     if action not in ACTIONS:
         raise ValueError(f"action must be one of {', '.join(ACTIONS)}, got {action!r}")
+    login, client = actor()
     trailers = {
         "Device": device,
         "Operator": operator,
+        "Os-User": login,
+        "Ssh-Client": client,
         "Ticket": ticket,
         "Run": run_id,
         "Action": action,
@@ -138,6 +157,8 @@ def _parse_entry(record: str) -> HistoryEntry:
         result=trailers.get("Result", ""),
         subject=subject,
         platform=trailers.get("Platform", ""),
+        os_user=trailers.get("Os-User", ""),
+        ssh_client=trailers.get("Ssh-Client", ""),
     )
 
 
@@ -298,7 +319,7 @@ class ConfigHistory:
         self, args: list[str], *, repo: bool = True, stdin: str | None = None, ok: tuple[int, ...] = (0,)
     ) -> subprocess.CompletedProcess[str]:
         location = [f"--git-dir={self.git_dir}", f"--work-tree={self.path}"] if repo else []
-        command = ["git", *GIT_OPTIONS, *location, *args]
+        command = ["git", *GIT_OPTIONS, *signing(), *location, *args]
         try:
             done = subprocess.run(
                 command,

@@ -28,7 +28,8 @@ def as_dict(e: AuditEvent) -> dict[str, Any]:
     at = e.at if e.at.tzinfo else e.at.replace(tzinfo=UTC)
     return {"id": e.id, "at": at.astimezone(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z"),
             "run": e.run_id, "operator": e.operator, "action": e.action, "target": e.target, "outcome": e.outcome,
-            "reason": e.reason, "detail": e.detail, "prev_hash": e.prev_hash, "hash": e.hash}  # fmt: skip
+            "reason": e.reason, "detail": e.detail, "prev_hash": e.prev_hash, "hash": e.hash,
+            "os_user": e.os_user, "ssh_client": e.ssh_client}  # fmt: skip
 
 
 def json_line(e: AuditEvent) -> str:
@@ -49,7 +50,8 @@ def syslog_line(e: AuditEvent, hostname: str | None = None) -> str:
     severity = WARNING if str(e.outcome) in BAD_OUTCOMES else INFO
     run = e.run_id if e.run_id is not None else ""
     params = {"id": e.id, "hash": e.hash, "prev": e.prev_hash, "operator": e.operator, "target": e.target,
-              "outcome": e.outcome, "run": run, "reason": e.reason or ""}  # fmt: skip
+              "outcome": e.outcome, "run": run, "reason": e.reason or "", "os_user": e.os_user or "",
+              "ssh_client": e.ssh_client or ""}  # fmt: skip
     data = " ".join(f'{key}="{escape_param(str(value))}"' for key, value in params.items())
     host = msgid(hostname or socket.gethostname() or "-")[:255]
     message = f"{e.action} {e.target}: {e.outcome}" + (f" ({e.reason})" if e.reason else "")

@@ -29,6 +29,7 @@ from sqlalchemy.exc import (
 )
 from sqlalchemy.orm import Session, object_session, sessionmaker
 
+from ..actor import actor
 from .schema import AuditEvent, DepartmentStatus, DeviceResult, ProbeResult, Run, TrackEvent
 
 if TYPE_CHECKING:
@@ -40,7 +41,7 @@ GENESIS = "0" * 64
 MIGRATIONS = Path(__file__).parent / "migrations"
 # The newest migration's revision. Kept here so that a current database is recognised without importing
 # Alembic (half a second at every start); tests pin it to Alembic's own head.
-SCHEMA_HEAD = "0004"
+SCHEMA_HEAD = "0005"
 APPEND_ATTEMPTS = 50
 AUDIT_LOCK_KEY = 0x657874726E6574  # "extrnet": the advisory lock that serialises audit appends on PostgreSQL
 CONNECT_TIMEOUT = 10  # seconds
@@ -402,6 +403,7 @@ class Store:
         if s.get_bind().dialect.name == "postgresql":  # one appender at a time, across processes
             s.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": AUDIT_LOCK_KEY})
         last = s.scalars(select(AuditEvent).order_by(AuditEvent.id.desc()).limit(1)).first()
+        login, client = actor()  # who is at the keyboard, beside the declared operator
         record = AuditEvent(
             at=_now(),
             run_id=run_id,
@@ -412,6 +414,8 @@ class Store:
             detail=detail or {},
             reason=reason,
             prev_hash=last.hash if last else GENESIS,
+            os_user=login,
+            ssh_client=client,
         )
         record.hash = event_hash(record)
         s.add(record)
@@ -512,6 +516,8 @@ def event_hash(record: AuditEvent) -> str:
         "reason": record.reason,
         "prev_hash": record.prev_hash,
     }
+    # who acted beside the operator (migration 0005): in the hash when recorded, so older events keep theirs
+    body |= {k: v for k, v in (("os_user", record.os_user), ("ssh_client", record.ssh_client)) if v is not None}
     canonical = json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
     return hashlib.sha256(canonical.encode()).hexdigest()
 

@@ -43,6 +43,8 @@ class AuditEvent(Base):
     prev_hash: Mapped[str] = mapped_column(String(64), unique=True)
     hash: Mapped[str] = mapped_column(String(64), unique=True)
     reason: Mapped[str | None] = mapped_column(Text)
+    os_user: Mapped[str | None] = mapped_column(String(128))  # the login behind the declared operator
+    ssh_client: Mapped[str | None] = mapped_column(String(64))  # the address it came from over SSH
 
 
 class DeviceResult(Base):
