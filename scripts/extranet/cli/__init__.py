@@ -14,7 +14,23 @@ from ..inputs import InputError, operator_from_environment
 from ..inventory import InventoryError
 from ..lab.state import StateError
 from ..store import StoreError, database_error, database_url
-from . import audit, census, db, device, evidence, history, inventory, lab, plan, probe, push, report, run, track
+from . import (
+    audit,
+    census,
+    compliance,
+    db,
+    device,
+    evidence,
+    history,
+    inventory,
+    lab,
+    plan,
+    probe,
+    push,
+    report,
+    run,
+    track,
+)
 from .output import error, errors, print_problems
 
 app = typer.Typer(
@@ -39,6 +55,7 @@ app.add_typer(census.app, name="census")
 app.command("run")(run.run)
 app.command("probe")(probe.probe)
 app.command("evidence")(evidence.evidence)
+app.command("compliance")(compliance.compliance)
 
 
 def _version(value: bool) -> None:
