@@ -79,7 +79,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     in_lab = [item.path.parent.name == "lab" for item in items]
     # the moves integrate a private network (they restore the departments' routers and the legacy line), the
     # rollout leaves the routers dual-stack: last
-    order = {"test_lifecycle.py": 0, "test_moves.py": 1.5, "test_rollout.py": 2}
+    order = {"test_lifecycle.py": 0, "test_moves.py": 1.5, "test_rollout.py": 2, "test_audit_trail.py": 3}
     items[:] = [
         item
         for _, _, item in sorted(

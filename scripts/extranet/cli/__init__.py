@@ -16,6 +16,7 @@ from ..lab.state import StateError
 from ..store import StoreError, database_error, database_url
 from . import (
     audit,
+    backup,
     census,
     compliance,
     db,
@@ -56,6 +57,7 @@ app.command("run")(run.run)
 app.command("probe")(probe.probe)
 app.command("evidence")(evidence.evidence)
 app.command("compliance")(compliance.compliance)
+app.command("backup")(backup.backup)
 
 
 def _version(value: bool) -> None:

@@ -29,6 +29,8 @@ DeviceArgument = typer.Argument(..., help="A device name (inventory), or edge-DE
 def attribution(entry: HistoryEntry, first: bool = False) -> str:
     """Who made the change: a run of ours (``planned``), nobody we know of (``unattributed``: a backup found the
     config changed since the last record); the device's first record changes nothing (``baseline``)."""
+    if entry.attribution:  # what `extranet backup` found in the device's command log
+        return entry.attribution
     if entry.action in ("change", "rollback") and entry.run:
         return "planned"
     return "baseline" if first else "unattributed"

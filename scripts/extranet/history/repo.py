@@ -80,6 +80,7 @@ class HistoryEntry:
     result: str
     subject: str
     platform: str = ""
+    attribution: str = ""  # what a backup found: out-of-band:USER (Attribution trailer), "" when not said
     os_user: str = ""  # the operating-system login behind the operator (Os-User trailer)
     ssh_client: str = ""  # the SSH client's address it came from (Ssh-Client trailer)
 
@@ -106,7 +107,8 @@ def _check_line(field: str, value: str) -> str:
 
 
 def commit_message(
-    device: str, platform: str, *, operator: str, ticket: str | None, run_id: str | None, action: str, result: str
+    device: str, platform: str, *, operator: str, ticket: str | None, run_id: str | None, action: str, result: str,
+    attribution: str | None = None,
 ) -> str:
     """Subject ``<device>: <action> <result>`` and one trailer per fact; absent ticket or run, no trailer."""
     if action not in ACTIONS:
@@ -122,6 +124,7 @@ def commit_message(
         "Action": action,
         "Result": result,
         "Platform": platform,
+        "Attribution": attribution,
     }
     body = [f"{key}: {_check_line(key, value)}" for key, value in trailers.items() if value is not None]
     return f"{device}: {action} {result}\n\n" + "\n".join(body) + "\n"
@@ -157,6 +160,7 @@ def _parse_entry(record: str) -> HistoryEntry:
         result=trailers.get("Result", ""),
         subject=subject,
         platform=trailers.get("Platform", ""),
+        attribution=trailers.get("Attribution", ""),
         os_user=trailers.get("Os-User", ""),
         ssh_client=trailers.get("Ssh-Client", ""),
     )
@@ -204,6 +208,7 @@ class ConfigHistory:
         run_id: str | None,
         action: str,
         result: str,
+        attribution: str | None = None,
     ) -> str | None:
         """Store the device's configuration, scrubbed, and commit it alone; the new commit's sha.
 
@@ -211,7 +216,8 @@ class ConfigHistory:
         """
         name = config_file(device)
         message = commit_message(
-            device, platform, operator=operator, ticket=ticket, run_id=run_id, action=action, result=result
+            device, platform, operator=operator, ticket=ticket, run_id=run_id, action=action, result=result,
+            attribution=attribution,
         )
         text = scrub(config, platform)
         with self._serialised():

@@ -118,8 +118,12 @@ sysName {router.name}
 """
 
 
+SESSIONS_LOG = "log/sessions.log"  # in a router's directory: its logins, the lab's stand-in for a command log
 VTYSH_SHELL = """\
 #!/bin/sh
-# The lab login shell: the router's own vtysh (LAB_DIR comes from sshd's SetEnv).
+# The lab login shell: the router's own vtysh (LAB_DIR comes from sshd's SetEnv). Every login is recorded first in
+# the router's log/sessions.log (when, who, from where), as a device's log records a configuration session.
+printf '%s %s vtysh[%s]: user=%s client=%s command=""\\n' "$(date -u +%Y-%m-%dT%H:%M:%S+00:00)" "$(hostname)" \\
+  "$$" "$(id -un)" "${SSH_CLIENT%% *}" >> "$LAB_DIR/log/sessions.log" 2>/dev/null
 exec /usr/bin/vtysh --vty_socket "$LAB_DIR/run" --config_dir "$LAB_DIR/etc" "$@"
 """

@@ -200,6 +200,8 @@ def router_files(bdir: Path, router: Router, topo: Topology, creds: Credentials)
     for name, text in (("frr.conf", files.frr_conf(router)), ("vtysh.conf", files.vtysh_conf(router))):
         write_text(bdir / "etc" / name, text, 0o664)
         shutil.chown(bdir / "etc" / name, "frr", "frrvty")
+    write_text(bdir / files.SESSIONS_LOG, "", 0o664)  # the login shell appends to it as the lab's user
+    shutil.chown(bdir / files.SESSIONS_LOG, "frr", "frrvty")
     write_text(bdir / "sshd_config", files.sshd_config(router, bdir, Path(bdir).parents[1], creds.user))
     write_text(bdir / "snmpd.conf", files.snmpd_conf(router, topo.mgmt_net, creds), 0o600)
 
