@@ -17,11 +17,15 @@ from typing import Any, Protocol
 NEGATIONS = ("no ", "undo ", "delete ")
 
 
-class Logged(Protocol):
-    at: datetime | None
-    user: str
-    client: str
-    command: str
+class Logged(Protocol):  # history.cmdlog.Command (read-only fields)
+    @property
+    def at(self) -> datetime | None: ...
+    @property
+    def user(self) -> str: ...
+    @property
+    def client(self) -> str: ...
+    @property
+    def command(self) -> str: ...
 
 
 @dataclass
