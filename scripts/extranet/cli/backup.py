@@ -136,7 +136,7 @@ def _one(device: str, target: Any, log: str | None, history: ConfigHistory, stor
                              attribution=result["attribution"] or None)  # fmt: skip
         result["commit"] = sha or ""
         if previous is not None:
-            store.audit("backup.out-of-band", device, result["attribution"], {"hunks": result["hunks"],
-                        "commit": result["commit"]}, run_id=run_id, reason=ticket)  # fmt: skip
+            detail = {"attribution": result["attribution"], "hunks": result["hunks"], "commit": result["commit"]}
+            store.audit("backup.out-of-band", device, "out-of-band", detail, run_id=run_id, reason=ticket)
     store.save_device_result(run_id, device, 1, result["status"], detail={k: result[k] for k in ("hunks", "commit")})
     return result
