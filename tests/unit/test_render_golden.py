@@ -170,7 +170,25 @@ def test_every_platform_has_the_frr_template_set_and_no_orphan_template() -> Non
         assert env.loader is not None
         source = env.loader.get_source(env, f"{platform}/dual_stack.j2")[0]
         included = set(jinja2.meta.find_referenced_templates(env.parse(source)))
-        assert included == {f"{platform}/{name}" for name in files if name != "dual_stack.j2"}, platform
+        assert included == {f"{platform}/{name}" for name in files if name not in ENTRIES}, platform
+
+
+ENTRIES = ("dual_stack.j2", "integrate_private_network.j2")  # each a change of its own, not a feature of another
+
+
+@pytest.mark.parametrize("platform", sorted(PLATFORMS))
+def test_every_platform_renders_a_private_networks_integration(platform: str) -> None:
+    from extranet.rollout.moves import integration_data
+
+    inv = load_inventory(REPO / "inventory")
+    net = inv.private_networks["nyj-nongye"]
+    context = dataclasses.replace(ContextBuilder(inv, read_lock(REPO / "netplan" / "allocations.yml"),
+                                                 snmp=None).build("yl-agg-01"), platform=platform,
+                                  move=integration_data(net, {}))  # fmt: skip
+    lines = Renderer(TEMPLATES).render(context, "integrate_private_network.j2").splitlines()
+    assert any("GigabitEthernet1/0/26" in line or "ge-" in line for line in lines), lines
+    assert any("203.0.113.160" in line and "198.18.3.18" in line for line in lines), lines  # the route to it
+    assert any("198.18.3.17" in line for line in lines), lines  # the router's end of the hand-off
 
 
 @dataclasses.dataclass(frozen=True)
