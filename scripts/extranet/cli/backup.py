@@ -23,13 +23,13 @@ from ..inputs import check_ticket
 from ..inventory import load_inventory
 from ..lab.files import SESSIONS_LOG
 from ..lab.state import lab_dir, load_state
+from ..rollout.setup import HISTORY
 from ..rollout.targets import KNOWN_HOSTS, TargetError, device_targets, lab_targets
 from ..store import open_store, operator_name
 from .inventory import InventoryOption
 from .output import console, error, print_json
 from .push import LIMIT_HELP, select
 
-HISTORY = Path("var") / "history"
 KIND = "backup"
 
 

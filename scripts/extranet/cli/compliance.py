@@ -13,11 +13,10 @@ from ..lab.state import lab_dir
 from ..plan.lock import DEFAULT_LOCK, read_lock
 from ..render import ContextBuilder, Renderer
 from ..render.engine import DEFAULT_TEMPLATES
+from ..rollout.setup import HISTORY
 from ..rollout.targets import TargetError, lab_targets
 from .inventory import InventoryOption
 from .output import console, error, print_json
-
-HISTORY = Path("var") / "history"
 
 
 def compliance(

@@ -12,10 +12,10 @@ from ..history import ConfigHistory
 from ..history.checkpoint import KEY_VARIABLE, VERIFIER_VARIABLE, CheckpointError, signing_key
 from ..history.evidence import Pack, build, config_around, verify
 from ..history.siem import as_dict
+from ..rollout.setup import HISTORY
 from .inventory import InventoryOption
 from .output import console, error
 
-HISTORY = Path("var") / "history"
 FINISHED = ("ok", "problems")
 
 

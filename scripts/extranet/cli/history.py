@@ -9,18 +9,18 @@ for a difference a backup found that no run made.
 
 import re
 from datetime import date, datetime, time, timedelta, timezone
-from pathlib import Path
 from typing import Any
 
 import typer
 from rich.table import Table
 
 from ..history import ConfigHistory, HistoryEntry, HistoryError
+from ..rollout.setup import HISTORY
 from .output import console, error, errors, print_json
 
 app = typer.Typer(help="Who changed which device, when, why, with what result (the config history).",
                   no_args_is_help=True)  # fmt: skip
-HISTORY = Path("var") / "history"
+
 OFFICE_TIME = timezone(timedelta(hours=8), "UTC+8")
 COMMIT = re.compile(r"^[0-9a-f]{7,40}$")
 DeviceArgument = typer.Argument(..., help="A device name (inventory), or edge-DEPT for a department's own router.")

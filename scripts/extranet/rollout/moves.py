@@ -131,7 +131,6 @@ def integration_data(net: PrivateNetwork, names: dict[str, str]) -> dict[str, An
 class Integrate(Rollout):
     kind = INTEGRATE_KIND
     template = "integrate_private_network.j2"
-    net: PrivateNetwork
 
     def _post_checks(self, s: Session) -> list[str]:
         """Every prefix routed to the hand-off peer, no route the router had lost (waits for convergence)."""
