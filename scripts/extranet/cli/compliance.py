@@ -6,7 +6,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from ..compliance import DeviceCompliance, judge_device, judge_exit, latest
+from ..compliance import DeviceCompliance, judge_all, record
 from ..history import ConfigHistory
 from ..inventory import load_inventory
 from ..lab.state import lab_dir
@@ -23,6 +23,8 @@ def compliance(
     devices: list[str] = typer.Option(None, "--device", "-d", help="Only these devices (repeat); default all."),
     lab: bool = typer.Option(False, "--lab", help="The history was recorded from the lab (FRR, Linux names)."),
     as_json: bool = typer.Option(False, "--json", help='{"devices": [{"device", "features": [{"feature", …}]}]}'),
+    record_it: bool | None = typer.Option(None, "--record/--no-record", help="Keep the judgement in the database "
+                                          "(the reports' compliance over time); default: when every device is judged."),
     inventory: Path | None = InventoryOption,
 ) -> None:
     """Each device's last recorded config (var/history) against the intent the plan renders, per feature
@@ -44,31 +46,12 @@ def compliance(
         error(str(exc))
         raise typer.Exit(2) from exc
     builder = ContextBuilder(inv, read_lock(DEFAULT_LOCK), snmp=None)
-    renderer = Renderer(DEFAULT_TEMPLATES)
-    results: list[DeviceCompliance] = []
-    for device in chosen:
-        record = latest(history, device)
-        if record is None:
-            results.append(DeviceCompliance(device, "", "", problem="no recorded config (run backup.yml)"))
-            continue
-        sha, at, config, recorded = record
-        context = builder.build(device, names.get(device), lab=lab)
-        if recorded and recorded != context.platform:
-            hint = "without --lab" if lab else "with --lab" if recorded == "frr" else "on its own platform"
-            results.append(DeviceCompliance(device, sha, at, problem=f"recorded as {recorded}, judged as "
-                                            f"{context.platform}: run it {hint}"))  # fmt: skip
-            continue
-        try:
-            results.append(DeviceCompliance(device, sha, at, judge_device(device, context, renderer, config)))
-        except Exception as exc:  # a config the platform's parser cannot read is that device's problem
-            results.append(DeviceCompliance(device, sha, at, problem=f"cannot read its config: {exc}"))
-    if not devices:  # departments' own routers the history knows (the lab's, after withdraw_exit.yml)
-        for entry in {e.device for e in history.log() if e.device.startswith("edge-")}:
-            record = latest(history, entry)
-            if record is not None:
-                results.append(DeviceCompliance(entry, record[0], record[1],
-                                                [judge_exit(inv, entry.removeprefix("edge-"), record[2])]))  # fmt: skip
-    results.sort(key=lambda r: r.device)
+    results = judge_all(inv, history, chosen, lambda d: builder.build(d, names.get(d), lab=lab),
+                        Renderer(DEFAULT_TEMPLATES), lab=lab, edges=not devices)  # fmt: skip
+    if record_it or (record_it is None and not devices):
+        from ..store import open_store
+
+        record(open_store(), results)
     failing = [r for r in results if not r.compliant]
     if as_json:
         print_json({"devices": [r.as_json() for r in results]})

@@ -8,6 +8,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from ..compliance import point, sentence
 from ..devices.cli import CliDriver
 from ..devices.saved import saved_configs
 from ..history import ConfigHistory
@@ -18,7 +19,7 @@ from ..inventory.load import inventory_dir
 from ..plan.lock import DEFAULT_LOCK
 from ..render import DEFAULT_TEMPLATES, RenderError
 from ..rollout.engine import Options, Outcome, ResumeError, Rollout
-from ..rollout.setup import HISTORY, prepare
+from ..rollout.setup import HISTORY, prepare, record_compliance
 from ..rollout.targets import TargetError
 from ..rollout.waves import WaveError, check_timers, failure_budget, parse_sizes
 from ..store import open_store
@@ -120,15 +121,27 @@ def dual_stack(
     if not dry_run:  # a dry run records nothing in the history: no need to create it
         history.init()
     factory = saved_configs(running) if running is not None else CliDriver
+    judged: list[int] = []
+
+    def after_wave(run_id: int, wave: int) -> None:  # compliance with intent, kept for the reports
+        judged.append(record_compliance(store, history, inv, prepared.names, lab=lab, lock=lock, templates=templates,
+                                        run_id=run_id, wave=wave, ticket=ticket))  # fmt: skip
+
     with RolloutProgress(len(prepared.targets), as_json, "dual-stack") as (on_event, _):
         rollout = Rollout(inv, prepared.targets, prepared.contexts, prepared.renderer, store, history,
-                          options, on_event, factory)  # fmt: skip
+                          options, on_event, factory, None if running is not None else after_wave)  # fmt: skip
         try:
             outcomes = rollout.run()
         except ResumeError as exc:
             raise fail(str(exc)) from exc
     title = f"dual-stack rollout #{rollout.run_id}" if running is None else f"dual-stack plan against {running}"
     report_table(outcomes, title, rollout.run_id, rollout.resumed_from, as_json, show_diff or dry_run)
+    if judged and not as_json:
+        found = store.get_run(judged[-1])
+        if found is not None:
+            console.print(sentence(point(found)), highlight=False, markup=False)
+    for note in rollout.notes:
+        error(note)
     # An offline plan is the answer asked for: pending changes are its result, not problems (exit 0); a
     # dry run against the devices says "they differ" with exit 1, as `extranet plan` does.
     pending = () if running is not None else ("would-change",)

@@ -15,9 +15,10 @@ from ..devices.base import DeviceError
 from ..devices.cli import CliDriver
 from ..history import ConfigHistory
 from ..inventory import load_inventory
+from ..render import Names
 from ..store import open_store, operator_name
 from .engine import DONE, KIND, Options, Outcome, Rollout
-from .setup import HISTORY, prepare
+from .setup import HISTORY, prepare, record_compliance
 from .targets import device_targets, lab_targets
 from .waves import batches, core_device
 
@@ -54,6 +55,28 @@ def dual_stack(params: dict[str, Any], check_mode: bool = False) -> dict[str, An
     done_in = params["resumed_from"] if device in done else None
     outcome = rollout.one(device, wave, run_id, finished | done | set(waves[wave - 1]), done_in)
     return result(outcome)
+
+
+def compliance(params: dict[str, Any]) -> dict[str, Any]:
+    """After a batch: judge every host of the play against the intent, kept under the run (the module's result)."""
+    from ..compliance import point, sentence
+
+    _workspace(params)
+    inv = load_inventory(Path(params["inventory"]))
+    hosts = list(params["play_hosts"])
+    waves = batches(hosts, [str(size) for size in params["serial"]])
+    batch = set(params["batch"])
+    wave = next((number for number, found in enumerate(waves, 1) if batch & set(found)), len(waves))
+    names: dict[str, Names | None] = dict.fromkeys(hosts)
+    if params["lab"]:
+        names = {d: n for d, (_, n) in lab_targets(inv, Path(params["lab_dir"]), hosts).items()}
+    store = open_store()
+    judged = record_compliance(store, ConfigHistory(HISTORY), inv, names, lab=params["lab"], lock=Path(params["lock"]),
+                               templates=Path(params["templates"]), run_id=int(params["run_id"]), wave=wave,
+                               ticket=params["ticket"])  # fmt: skip
+    found = store.get_run(judged)
+    message = sentence(point(found)) if found is not None else f"compliance #{judged}"
+    return {"changed": False, "failed": False, "msg": message, "extranet": {"compliance_run": judged, "wave": wave}}
 
 
 def result(outcome: Outcome) -> dict[str, Any]:
@@ -99,4 +122,4 @@ def backup(params: dict[str, Any]) -> dict[str, Any]:
     return answer
 
 
-__all__ = ["BACKUP_KIND", "KIND", "backup", "dual_stack", "result"]
+__all__ = ["BACKUP_KIND", "KIND", "backup", "compliance", "dual_stack", "result"]

@@ -27,6 +27,7 @@ from .waves import batches, check_timers, core_device, core_outwards, neighbours
 KIND = "push dual-stack"
 DONE = ("ok", "unchanged")
 Event = Callable[[str, "Outcome"], None]  # (phase, outcome): the front door shows progress from these
+WaveHook = Callable[[int, int], object]  # (run id, wave number): after each wave (compliance with intent)
 
 
 @dataclass
@@ -94,11 +95,14 @@ class Rollout:
 
     def __init__(self, inv: Inventory, targets: dict[str, Target], contexts: dict[str, DeviceContext],
                  renderer: Renderer, store: Store, history: ConfigHistory, options: Options,
-                 on_event: Event | None = None, driver_factory: DriverFactory = CliDriver) -> None:  # fmt: skip
+                 on_event: Event | None = None, driver_factory: DriverFactory = CliDriver,
+                 after_wave: WaveHook | None = None) -> None:  # fmt: skip
         self.inv, self.targets, self.contexts = inv, targets, contexts
         self.driver_factory = driver_factory
         self.renderer, self.store, self.history, self.options = renderer, store, history, options
         self.on_event = on_event or (lambda phase, outcome: None)
+        self.after_wave = after_wave
+        self.notes: list[str] = []  # what went wrong beside the devices (a judgement after a wave that failed)
         self.graph = neighbours(inv)
         self.core = core_device(inv)
         self.dual: set[str] = set()  # devices known to run dual-stack (done now or in the resumed run)
@@ -128,6 +132,11 @@ class Rollout:
             else:
                 self._wave(todo)
             outcomes += [s.outcome for s in sessions]
+            if self.after_wave is not None and not self.options.dry_run and todo:
+                try:
+                    self.after_wave(self.run_id, number)
+                except Exception as exc:  # judging records; it never stops or fails the rollout
+                    self.notes.append(f"compliance after wave {number} not recorded: {_reason(exc)}")
         self.finish(outcomes)
         return outcomes
 

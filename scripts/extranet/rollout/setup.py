@@ -5,15 +5,17 @@ connect the same way and push the same lines.
 """
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..devices.base import Target
+from ..history import ConfigHistory
 from ..inputs import MANAGER, SNMP_KEY, SNMP_NAME, checked
 from ..inventory import Inventory
 from ..lab.state import lab_dir
 from ..plan.lock import read_lock
 from ..render import ContextBuilder, DeviceContext, Names, Renderer, Snmp
+from ..store import Store
 from .targets import KNOWN_HOSTS, TargetError, device_targets, lab_targets, offline_targets, profile_variable
 
 HISTORY = Path("var") / "history"
@@ -24,6 +26,7 @@ class Prepared:
     targets: dict[str, Target]
     contexts: dict[str, DeviceContext]
     renderer: Renderer
+    names: dict[str, Names | None] = field(default_factory=dict)  # the lab's interface names per device
 
 
 def snmp_secrets() -> Snmp | None:
@@ -57,7 +60,22 @@ def prepare(inv: Inventory, devices: list[str], *, lab: bool, lock: Path, templa
     renderer = Renderer(templates)
     for context in contexts.values():
         renderer.render(context)
-    return Prepared({name: target for name, (target, _) in found.items()}, contexts, renderer)
+    return Prepared({name: target for name, (target, _) in found.items()}, contexts, renderer,
+                    {name: names for name, (_, names) in found.items()})  # fmt: skip
+
+
+def record_compliance(store: Store, history: ConfigHistory, inv: Inventory, names: dict[str, Names | None], *,
+                      lab: bool, lock: Path, templates: Path, run_id: int, wave: int,
+                      ticket: str | None) -> int:  # fmt: skip
+    """After a rollout's wave: judge each of the rollout's devices (``names``' keys) on its last recorded config
+    against the intent, as `extranet compliance` does (no SNMP secrets: the history holds none), and keep the
+    judgement under the rollout's run. Returns the judgement's run id."""
+    from ..compliance import judge_all, record
+
+    builder = ContextBuilder(inv, read_lock(lock), snmp=None)
+    results = judge_all(inv, history, list(names), lambda d: builder.build(d, names.get(d), lab=lab),
+                        Renderer(templates), lab=lab, edges=False)  # fmt: skip
+    return record(store, results, after_run=run_id, wave=wave, ticket=ticket)
 
 
 def _targets(inv: Inventory, devices: list[str], *, lab: bool, trust_new_hosts: bool, lab_path: Path | None,
