@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from extranet.compliance import DeviceCompliance, Feature, record
 from extranet.history import ConfigHistory
 from extranet.store import open_store
 
@@ -47,6 +48,9 @@ def pack(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, Path, i
     db.save_device_result(run, "core1", 1, "ok", detail={"lines": [" ipv6 address 2001:db8:ab00::1/128"],
                                                          "checks": ["OSPFv3 Full with 1 neighbour(s)"]})  # fmt: skip
     db.audit("push dual-stack", "core1", "ok", {"wave": 1}, run_id=run, reason="CHG-7")
+    judged = [DeviceCompliance("core1", "0" * 40, "2026-11-28", [Feature("interfaces", True),
+                               Feature("ospfv3", False, ["interface lo", " ipv6 ospf6 area 0"], [])])]  # fmt: skip
+    record(db, judged, after_run=run, wave=1, ticket="CHG-7")
     db.finish_run(run, "ok", {})
     probe_after = db.start_run("probe")
     db.finish_run(probe_after, "ok", {})
@@ -71,7 +75,15 @@ def test_a_pack_holds_the_run_and_verifies_offline(pack: tuple[Path, Path, int],
         assert "+ ipv6 address 2001:db8:ab00::1/128" in z.read("devices/core1/diff.patch").decode()
         assert json.loads(z.read("run.json"))["ticket"] == "CHG-7"
         manifest = json.loads(z.read("manifest.json"))
-        assert "compliance after the run: not recorded by this version" in manifest["missing"]
+        assert not any(m.startswith("compliance") for m in manifest["missing"])
+        after = json.loads(z.read("compliance/after.json"))
+        assert (after["trigger"], after["compliant"], after["devices"]) == (f"rollout #{run} wave 1", 0, 1)
+        assert after["features"] == {"interfaces": {"compliant": 1, "judged": 1},
+                                     "ospfv3": {"compliant": 0, "judged": 1}}
+        [device] = after["results"]
+        assert device["features"][1]["missing"] == ["interface lo", " ipv6 ospf6 area 0"]
+        events = [json.loads(line) for line in z.read("audit/events.jsonl").decode().splitlines()]
+        assert [e["action"] for e in events] == ["push dual-stack", "compliance"]  # both under the run, with proofs
     elsewhere = tmp_path / "auditor"  # offline: no workspace, no database
     elsewhere.mkdir()
     proc = cli(elsewhere, "evidence", "verify", str(out), "--verifier", str(verifier))

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from extranet.compliance import after, sentence, trend
 from extranet.devices.cli import CliDriver
 from extranet.devices.diff import change, differences
 from extranet.history import ConfigHistory
@@ -17,7 +18,6 @@ from extranet.inventory import Inventory, load_inventory
 from extranet.plan.lock import read_lock
 from extranet.platforms import get
 from extranet.render import ContextBuilder, Names, Renderer, Snmp
-from extranet.compliance import after, sentence, trend
 from extranet.rollout.engine import Options, Outcome, Rollout
 from extranet.rollout.setup import record_compliance
 from extranet.store import open_store

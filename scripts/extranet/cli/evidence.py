@@ -7,6 +7,7 @@ from typing import Any
 import typer
 from rich.markup import escape
 
+from ..compliance import after as compliance_after
 from ..files import check_output, read_limited, write_atomically
 from ..history import ConfigHistory
 from ..history.checkpoint import KEY_VARIABLE, VERIFIER_VARIABLE, CheckpointError, signing_key
@@ -94,7 +95,13 @@ def collect(db: Any, run: Any) -> Pack:
     pack.leaves = [e.hash for e in events]
     pack.positions = {e.id: index for index, e in enumerate(events)}
     pack.events = [as_dict(e) for e in events if e.run_id == run.id]
-    pack.missing.append("compliance after the run: not recorded by this version")
+    judged = compliance_after(db, run.id)
+    if judged is None:
+        pack.missing.append(f"compliance/after.json: no judgement recorded after run #{run.id} (a rollout records "
+                            "one after each wave)")  # fmt: skip
+    else:
+        pack.compliance = {"run": judged.id, "finished_at": judged.finished_at, "status": judged.status,
+                           **judged.summary}  # fmt: skip
     return pack
 
 

@@ -8,6 +8,8 @@ offline (issue 15 item 4).
     devices/DEV/diff.patch
     probes/before.json             the last full probe run finished before the run started, the first after it
     probes/after.json              ended: each department's status and reasons
+    compliance/after.json          the judgement against the intent recorded after the run's last wave: per device
+                                   and feature compliant or not, with the missing and the extra lines
     audit/events.jsonl             the run's audit events
     audit/proofs.json              the Merkle tree head of the whole log when packed, and each event's RFC 9162
                                    inclusion proof against it
@@ -65,6 +67,7 @@ class Pack:
     run: dict[str, Any]
     devices: dict[str, dict[str, Any]] = field(default_factory=dict)  # device -> result, before, after, diff
     probes: dict[str, Any] = field(default_factory=dict)  # before / after -> probe run summary
+    compliance: dict[str, Any] | None = None  # the judgement recorded after the run (compliance with intent)
     events: list[dict[str, Any]] = field(default_factory=list)  # the run's audit events (with their hash)
     leaves: list[str] = field(default_factory=list)  # every event's chain hash, in order (the whole log)
     positions: dict[int, int] = field(default_factory=dict)  # event id -> leaf index
@@ -80,6 +83,8 @@ def build(pack: Pack, key: Ed25519PrivateKey, name: str) -> bytes:
                 members[f"devices/{device}/{part}"] = str(found[part]).encode()
     for when, probe in sorted(pack.probes.items()):
         members[f"probes/{when}.json"] = dump(probe)
+    if pack.compliance is not None:
+        members["compliance/after.json"] = dump(pack.compliance)
     members["audit/events.jsonl"] = "".join(json.dumps(e, ensure_ascii=False, sort_keys=True, default=str) + "\n"
                                             for e in pack.events).encode()  # fmt: skip
     leaves = [leaf_hash(bytes.fromhex(h)) for h in pack.leaves]
