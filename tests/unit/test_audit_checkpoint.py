@@ -7,6 +7,7 @@ import re
 import shutil
 import subprocess
 import sys
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -136,10 +137,14 @@ def test_a_checkpoint_proves_the_log_grew_and_catches_a_consistent_rewrite(
     assert taken.returncode == 0, taken.stderr
     lines = cp.read_text().splitlines()
     assert lines[:2] == ["extranet.yunling/audit", "5"] and lines[-1].startswith("\u2014 extranet.yunling/audit ")
+    given = open_store(history=None).audit_events()[-1]  # the log says a checkpoint was given out, and where
+    assert (given.id, given.action, given.outcome, given.target) == (6, "audit.checkpoint", "signed", "5 events")
+    assert given.detail["note"] == cp.read_text() and given.detail["written_to"] == str(cp)
+    assert given.detail["root"] == lines[2] and given.detail["last_id"] == 5
     events(workspace, 3)  # the log grows after the checkpoint
     ok = cli(workspace, "audit", "verify", "--checkpoint", str(cp), "--verifier", str(keys / "audit.key.pub"))
     assert ok.returncode == 0, ok.stdout + ok.stderr
-    assert "today's log (8 events) extends the checkpoint of 5 events" in ok.stdout
+    assert "today's log (9 events) extends the checkpoint of 5 events" in ok.stdout
 
     rewrite_consistently(workspace, 3)
     shutil.rmtree(workspace / "var" / "history")  # the attacker removes the heads too: only the checkpoint is left
@@ -217,3 +222,30 @@ def test_events_stream_to_a_siem_as_json_lines_and_rfc_5424(workspace: Path) -> 
     assert 'reason="a \\"quoted\\" \\] reason"' in syslog[1]
     bad = cli(workspace, "audit", "export", "--format", "xml")
     assert bad.returncode == 2 and "allowed: jsonl, syslog" in bad.stderr
+
+
+def test_events_older_than_180_days_are_never_pruned(workspace: Path, tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+    """China's Cybersecurity Law (art. 21) asks for network logs kept six months at least: nothing the tool does
+    removes an old event — not appending, upgrading, checkpointing, exporting or verifying."""
+    import extranet.store as store_module
+
+    monkeypatch.chdir(workspace)
+    today = datetime.now(UTC)
+    for days in (400, 181):
+        monkeypatch.setattr(store_module, "_now", lambda days=days: today - timedelta(days=days))
+        open_store().audit("track.override", "exit:zjj", "ok", {"days_ago": days}, reason="old")
+    monkeypatch.undo()
+    monkeypatch.chdir(workspace)
+    key = tmp_path / "audit.key"
+    events(workspace, 2)
+    for args in (["db", "upgrade"], ["audit", "keygen", "-o", str(key)], ["audit", "checkpoint", "--key", str(key),
+                 "-o", str(tmp_path / "cp.txt")], ["audit", "verify"]):  # fmt: skip
+        done = cli(workspace, *args)
+        assert done.returncode == 0, done.stdout + done.stderr
+    exported = cli(workspace, "audit", "export", "-f", "jsonl")
+    kept = [json.loads(line) for line in exported.stdout.splitlines()]
+    assert [e["id"] for e in kept] == [1, 2, 3, 4, 5]  # two old, two overrides, the checkpoint
+    ages = [(today - datetime.fromisoformat(e["at"]).replace(tzinfo=UTC)).days for e in kept[:2]]
+    assert ages == [400, 181]
+    assert "audit chain intact: 5 events" in cli(workspace, "audit", "verify").stdout

@@ -1,5 +1,6 @@
 """``extranet audit``: the append-only, hash-chained record of every action."""
 
+import base64
 import os
 import sys
 from pathlib import Path
@@ -10,6 +11,7 @@ from rich.table import Table
 
 from ..files import check_output, read_limited, write_atomically
 from ..history.checkpoint import (
+    CHECKPOINT_ACTION,
     KEY_VARIABLE,
     VERIFIER_VARIABLE,
     Checkpoint,
@@ -156,15 +158,22 @@ def checkpoint_cmd(
     except CheckpointError as exc:
         error(str(exc))
         raise typer.Exit(2) from exc
-    events = store.open_store(create=False).audit_events()
+    db = store.open_store(create=False)
+    events = db.audit_events()
     last = events[-1] if events else None
     head = make(name, [leaf_hash(bytes.fromhex(e.hash)) for e in events], last.id if last else None,
                 last.hash if last else None)  # fmt: skip
     note = sign(head, signer, name)
+    if out is not None:
+        write_atomically(out, [note], shared=True)
+    # the log itself says a checkpoint was given out (the monthly report prints the latest): the next event
+    db.audit(CHECKPOINT_ACTION, f"{head.size} events", "signed",
+             {"size": head.size, "root": base64.b64encode(head.root).decode(), "key": name,
+              "last_id": last.id if last else None, "written_to": str(out.absolute()) if out else "stdout",
+              "note": note})  # fmt: skip
     if out is None:
         sys.stdout.write(note)
         return
-    write_atomically(out, [note], shared=True)
     console.print(f"wrote {out}: checkpoint of {head.size} events, root {head.text().splitlines()[2]}",
                   highlight=False, markup=False)  # fmt: skip
 

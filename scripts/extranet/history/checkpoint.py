@@ -46,6 +46,8 @@ class CheckpointError(ValueError):
     """A key or checkpoint that cannot be used: say which and why (exit 2)."""
 
 
+CHECKPOINT_ACTION = "audit.checkpoint"  # the audit event that says a signed tree head was given out
+
 def key_id(name: str, public: bytes) -> bytes:
     """SHA-256(key name || 0x0A || 0x01 || public key)[:4] (c2sp.org/signed-note)."""
     return hashlib.sha256(name.encode() + b"\n" + ED25519 + public).digest()[:4]
