@@ -141,6 +141,7 @@ class Point:
     at: datetime  # UTC
     trigger: str  # "manual", or "rollout #N wave W"
     after_run: int | None  # the rollout it followed
+    wave: int | None  # after that rollout's wave
     devices: int  # devices in scope
     compliant: int  # devices compliant in every feature
     not_judged: int  # no recorded config, another platform, unreadable
@@ -148,7 +149,7 @@ class Point:
 
     def as_json(self) -> dict[str, Any]:
         return {"run": self.run, "at": self.at.isoformat(), "trigger": self.trigger, "after_run": self.after_run,
-                "devices": self.devices, "compliant": self.compliant, "not_judged": self.not_judged,
+                "wave": self.wave, "devices": self.devices, "compliant": self.compliant, "not_judged": self.not_judged,
                 "features": {f: {"compliant": s.compliant, "judged": s.judged, "rate": s.rate}
                              for f, s in self.features.items()}}  # fmt: skip
 
@@ -187,7 +188,7 @@ def point(run: Any) -> Point:
     summary = run.summary or {}
     at = run.finished_at or run.started_at
     return Point(run=run.id, at=at if at.tzinfo else at.replace(tzinfo=UTC), trigger=str(summary.get("trigger", "")),
-                 after_run=summary.get("after_run"), devices=int(summary.get("devices", 0)),
+                 after_run=summary.get("after_run"), wave=summary.get("wave"), devices=int(summary.get("devices", 0)),
                  compliant=int(summary.get("compliant", 0)), not_judged=int(summary.get("not_judged", 0)),
                  features={f: Share(int(v["compliant"]), int(v["judged"]))
                            for f, v in (summary.get("features") or {}).items()})  # fmt: skip

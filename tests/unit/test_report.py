@@ -312,3 +312,36 @@ def test_cli_without_a_probe_run_says_what_to_do(tmp_path: Path) -> None:
     result = run(db=tmp_path / "empty.db")
     assert result.returncode == 1
     assert "no probe run yet: run `extranet probe` first" in result.stderr and result.stdout == ""
+
+
+def test_compliance_per_feature_over_the_period(seeded: tuple[Store, Path], monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 15: the connections report shows the judgements against the intent of its period, per feature, in
+    JSON, Markdown and HTML; a period without one shows the last before it."""
+    import extranet.store as store_module
+    from extranet.compliance import DeviceCompliance, Feature, record
+
+    store = seeded[0]
+
+    def judged(*acl: bool) -> list[DeviceCompliance]:
+        return [DeviceCompliance(f"r{i}", "0" * 40, "", [Feature("interfaces", True), Feature("acl", ok)])
+                for i, ok in enumerate(acl)]  # fmt: skip
+
+    rollout = store.start_run("push dual-stack", "CHG-9")
+    for days, acl, run in ((45, (False, False), None), (20, (True, False), rollout), (19, (True, True), rollout)):
+        monkeypatch.setattr(store_module, "_now", lambda days=days: NOW - timedelta(days=days))
+        record(store, judged(*acl), after_run=run, wave=None if run is None else 30 - days - 9)
+    monkeypatch.undo()
+    inv = load_inventory(REPO / "inventory")
+    document = json.loads(render(build(store, inv, NOW - timedelta(days=30), NOW), Format.JSON, Lang.EN))
+    points = document["compliance"]
+    assert [(p["trigger"], p["compliant"], p["devices"]) for p in points] == [
+        (f"rollout #{rollout} wave 1", 1, 2), (f"rollout #{rollout} wave 2", 2, 2)]  # not the one 45 days ago
+    assert [p["features"]["acl"]["rate"] for p in points] == [0.5, 1.0]
+    assert points[0]["features"]["interfaces"] == {"compliant": 2, "judged": 2, "rate": 1.0}
+    quiet = build(store, inv, NOW - timedelta(days=10), NOW)  # nothing judged in the last ten days
+    assert [p.run for p in quiet.compliance] == [points[-1]["run"]]
+    markdown = render(build(store, inv, NOW - timedelta(days=30), NOW), Format.MD, Lang.ZH)
+    assert "## 设备配置合规（对照规划意图）" in markdown and f"第{rollout}次推送第1批后" in markdown
+    assert "| 1 / 2 | 0 | 100.0% | 50.0% |" in markdown
+    html = render(build(store, inv, NOW - timedelta(days=30), NOW), Format.HTML, Lang.EN)
+    assert 'id="compliance"' in html and '<td class="num" data-feature="acl">50.0%</td>' in html

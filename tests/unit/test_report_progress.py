@@ -2,6 +2,7 @@
 items, overdue, violations, trend and rank, in Excel, Word, PDF, HTML, Markdown and JSON, the same every time."""
 
 import hashlib
+import io
 import json
 import os
 import shutil
@@ -248,3 +249,59 @@ def test_the_office_formats_open_as_readers_open_them(workspace: Path) -> None:
     assert "云岭县政务外网迁移工作督查月报（2026年10月）" in text.replace(" ", "")
     assert "部门总数 31" in text and "五、各部门进度与排名" in text and "sfj =HYPERLINK(" in text  # shown, never run
     first_page_png(pdf, "progress-pdf")
+
+
+def test_compliance_per_feature_and_the_latest_checkpoint_are_printed(
+    workspace: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 15: the percentage per feature over the trend's month ends (the last judgement before each), and the
+    last signed checkpoint of the audit log given out before the cut-off — what a second party should hold."""
+    import extranet.store as store_module
+    from extranet.compliance import DeviceCompliance, Feature, record
+
+    store = open_store(f"sqlite:///{workspace / 'extranet.db'}")
+
+    def at(moment: datetime) -> None:
+        monkeypatch.setattr(store_module, "_now", lambda: moment)
+
+    def judged(*ospf: bool) -> list[DeviceCompliance]:
+        return [DeviceCompliance(f"r{i}", "0" * 40, "", [Feature("interfaces", True), Feature("ospfv3", ok)])
+                for i, ok in enumerate(ospf)]  # fmt: skip
+
+    at(datetime(2026, 9, 12, 2, 0, tzinfo=UTC))
+    record(store, judged(False, False, False, False))
+    at(datetime(2026, 10, 12, 2, 0, tzinfo=UTC))
+    record(store, judged(True, False, False, False), after_run=7, wave=1)
+    at(datetime(2026, 10, 12, 3, 0, tzinfo=UTC))
+    record(store, judged(True, True, True, False), after_run=7, wave=2)
+    at(datetime(2026, 10, 20, 2, 0, tzinfo=UTC))
+    note = "extranet.yunling/audit\n12\nUm9vdA==\n\n— sig\n"
+    store.audit("audit.checkpoint", "12 events", "signed", {"size": 12, "root": "Um9vdA==", "note": note,
+                "key": "extranet.yunling/audit", "written_to": "/srv/audit/2026-10.txt"})  # fmt: skip
+    at(datetime(2026, 11, 2, 2, 0, tzinfo=UTC))  # November's: not in October's report
+    record(store, judged(True, True, True, True))
+    store.audit("audit.checkpoint", "15 events", "signed", {"size": 15, "root": "TmV3", "key": "k", "written_to": "x",
+                                                            "note": "n"})  # fmt: skip
+    monkeypatch.undo()
+    october = as_json(workspace, Month(2026, 10))
+    points = {p["month"]: p["judgement"] for p in october["compliance"]}
+    assert points["2026-08"] is None
+    assert points["2026-09"]["features"]["ospfv3"] == {"compliant": 0, "judged": 4, "rate": 0.0}
+    assert points["2026-10"]["trigger"] == "rollout #7 wave 2"  # the last before the month's end
+    assert points["2026-10"]["features"]["ospfv3"]["rate"] == 0.75
+    assert points["2026-10"]["features"]["interfaces"]["rate"] == 1.0
+    assert october["checkpoint"]["size"] == 12 and october["checkpoint"]["written_to"] == "/srv/audit/2026-10.txt"
+    assert october["checkpoint"]["at"] == "2026-10-20T02:00:00+00:00"
+    markdown = render_progress(report_of(workspace, Month(2026, 10)), ProgressFormat.MD, Lang.ZH).decode()
+    assert "## 十、设备配置合规（对照规划意图）" in markdown and "| 2026-10 | \\#" in markdown
+    assert "第7次推送第2批后" in markdown and "75.0%" in markdown
+    assert "## 十一、审计日志检查点" in markdown and "/srv/audit/2026-10.txt" in markdown and "Um9vdA==" in markdown
+    november = render_progress(report_of(workspace, Month(2026, 11)), ProgressFormat.JSON, Lang.EN)
+    assert json.loads(november)["checkpoint"]["size"] == 15
+    book = load_workbook(io.BytesIO(render_progress(report_of(workspace, Month(2026, 10)), ProgressFormat.XLSX,
+                                                    Lang.ZH)))  # fmt: skip
+    sheet = book["配置合规"]
+    header = [c.value for c in sheet[1]]
+    assert header[:5] == ["月份", "合规检查", "设备数", "全部合规", "未能检查"]
+    assert sheet.cell(row=4, column=header.index("ospfv3 合规率") + 1).value == 0.75  # a number, shown as a percent
+    assert "审计检查点" in book.sheetnames

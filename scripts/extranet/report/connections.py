@@ -6,10 +6,12 @@ did not probe is shown as ``not-probed``; one probed but no longer in the invent
 """
 
 from collections import Counter, defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from ..compliance import Point
+from ..compliance import trend as compliance_trend
 from ..inventory import Inventory
 from ..inventory.models import ADMINISTRATIVE_RANK, SiteLevel
 from ..store import Store
@@ -113,6 +115,8 @@ class ConnectionsReport:
     changes: list[Change]
     outages: list[Outage]
     trend: list[TrendPoint]
+    compliance: list[Point] = field(default_factory=list)  # judgements against the intent in the period (at least
+    # the last one), oldest first
 
     def counts(self) -> dict[str, int]:
         """Departments per status, every status listed (zero included), in severity order."""
@@ -153,7 +157,15 @@ def build(store: Store, inv: Inventory, since: datetime, now: datetime | None = 
         changes=changes(before, {d: s.status for d, s in now_rows.items()}, names) if previous else [],
         outages=outages(history, names),
         trend=trend(window, history, set(inv.departments)),
+        compliance=compliance_points(store, since),
     )
+
+
+def compliance_points(store: Store, since: datetime) -> list[Point]:
+    """The judgements recorded since ``since``; the last one before it when none was (a quiet period)."""
+    found = compliance_trend(store)
+    inside = [p for p in found if p.at >= since]
+    return inside or found[-1:]
 
 
 def run_info(run: Run) -> RunInfo:

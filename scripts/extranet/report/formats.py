@@ -11,7 +11,9 @@ JSON (for scripts): one object with the run's metadata and ``departments``, a li
                       "ipv4", "ipv6", "reasons": [...], "probed_at", "metrics": {"ipv4_loss", "ipv4_rtt_ms", …}}],
      "changes": [{"department", "name", "change": "changed" | "new" | "removed", "before", "after"}],
      "outages": [{"department", "name", "start", "end", "ongoing", "duration_seconds"}],
-     "trend": [{"run", "at", "dual_stack", "probed", "rate"}]}
+     "trend": [{"run", "at", "dual_stack", "probed", "rate"}],
+     "compliance": [{"run", "at", "trigger", "after_run", "wave", "devices", "compliant", "not_judged",
+                     "features": {"interfaces": {"compliant", "judged", "rate"}, …}}]}
 
 ``status`` is one of dual-stack, ipv4-only, ipv6-only, degraded, down, unknown, not-probed (then ipv4, ipv6,
 probed_at are null); ``group`` is the township the department is listed under (the county for county-level ones,
@@ -30,6 +32,7 @@ from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
+from ..compliance import ALL_FEATURES
 from ..spreadsheet import text_cell
 from .charts import bar_chart, line_chart
 from .connections import ConnectionsReport, DepartmentRow, RunInfo
@@ -92,6 +95,7 @@ def as_json(report: ConnectionsReport, lang: Lang) -> dict[str, Any]:
             {"run": p.run, "at": p.at.isoformat(), "dual_stack": p.dual_stack, "probed": p.probed, "rate": p.rate}
             for p in report.trend
         ],
+        "compliance": [p.as_json() for p in report.compliance],
     }
 
 
@@ -151,6 +155,9 @@ def _context(report: ConnectionsReport, lang: Lang) -> dict[str, Any]:
         "counts": counts,
         "zone": datetime.now().astimezone().strftime("UTC%z"),
         "reach": reach,
+        "features": [f for f in ALL_FEATURES if any(f in p.features for p in report.compliance)],
+        "trigger": lambda p: t("compliance.manual") if p.after_run is None else t("compliance.after").format(
+            run=p.after_run, wave=p.wave),
         "status_chart": bar_chart(
             [(t(f"status.{s}"), n, str(n), s) for s, n in counts.items()], max(counts.values(), default=0)
         ),

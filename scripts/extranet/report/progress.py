@@ -21,9 +21,12 @@ Numbers come only from the inventory and the database, so the same month gives t
 import re
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta, timezone
 
+from ..compliance import Point
+from ..compliance import trend as compliance_trend
+from ..history.checkpoint import CHECKPOINT_ACTION
 from ..inventory import Inventory
 from ..store import Store
 from ..store.schema import Run, TrackEvent
@@ -204,6 +207,19 @@ class DepartmentProgress:
 
 
 @dataclass(frozen=True)
+class Given:
+    """A checkpoint of the audit log given out (``audit checkpoint``), as the log recorded it."""
+
+    at: datetime
+    operator: str
+    size: int  # events covered
+    root: str  # the Merkle tree head, base64
+    key: str  # the key's name
+    written_to: str
+    note: str  # the signed note itself
+
+
+@dataclass(frozen=True)
 class ProgressReport:
     region: str
     cutoff: Cutoff
@@ -214,6 +230,8 @@ class ProgressReport:
     violations: list[Violation]
     departments: list[DepartmentProgress]  # by rank
     months: list[str]  # the trend's months, oldest first
+    compliance: list[Point | None] = field(default_factory=list)  # per trend month: the last judgement before its end
+    checkpoint: Given | None = None  # the last signed checkpoint of the audit log given out before the cut-off
 
     @property
     def month(self) -> Month:
@@ -231,7 +249,18 @@ def build(store: Store, inv: Inventory, month: Month, now: datetime) -> Progress
     for row in store.department_statuses(wanted) if wanted else []:
         statuses[row.run_id][row.department] = row.status
     shots = [snapshot(inv, c, chosen[c.month], statuses, events) for c in cutoffs]
-    return assemble(inv, shots)
+    judged = compliance_trend(store)
+    at = cutoffs[-1].at.astimezone(UTC)
+    found = store.last_audit_event(CHECKPOINT_ACTION, at)
+    given = None if found is None else Given(utc(found.at), found.operator, int(found.detail.get("size", 0)),
+                                             str(found.detail.get("root", "")), str(found.detail.get("key", "")),
+                                             str(found.detail.get("written_to", "")), str(found.detail.get("note", "")))
+    return replace(assemble(inv, shots), checkpoint=given,
+                   compliance=[_last([p for p in judged if p.at < c.at.astimezone(UTC)]) for c in cutoffs])
+
+
+def _last(points: list[Point]) -> Point | None:
+    return points[-1] if points else None
 
 
 def trend_months(month: Month) -> list[Month]:

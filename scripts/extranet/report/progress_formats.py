@@ -80,6 +80,10 @@ def as_json(report: ProgressReport, lang: Lang) -> dict[str, Any]:
         "violations": [_violation(asdict(v)) for v in report.violations],
         "departments": [_department(d) for d in report.departments],
         "months": report.months,
+        "compliance": [{"month": month, "judgement": None if found is None else found.as_json()}
+                       for month, found in zip(report.months, report.compliance, strict=True)],
+        "checkpoint": None if report.checkpoint is None else {**asdict(report.checkpoint),
+                                                              "at": report.checkpoint.at.isoformat()},
         "notes": [row[0] for row in tables(report, lang)[-1].rows],
     }  # fmt: skip
 

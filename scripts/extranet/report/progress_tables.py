@@ -6,13 +6,14 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import partial
 
+from ..compliance import ALL_FEATURES
 from ..track.state import STATES
 from .labels import Lang, label
 from .progress import OFFICE_TIME, ProgressReport
 
 Cell = str | int | float | date | None
 SECTIONS = ("summary", "levels", "kinds", "kind_states", "departments", "department_states", "overdue",
-            "violations", "trend", "notes")  # fmt: skip
+            "violations", "trend", "compliance", "checkpoint", "notes")  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -70,7 +71,8 @@ def tables(report: ProgressReport, lang: Lang) -> list[Table]:
     makers = {
         "summary": _summary, "levels": _levels, "kinds": _kinds, "kind_states": _kind_states,
         "departments": _departments, "department_states": _department_states, "overdue": _overdue,
-        "violations": _violations, "trend": _trend, "notes": _notes,
+        "violations": _violations, "trend": _trend, "compliance": _compliance, "checkpoint": _checkpoint,
+        "notes": _notes,
     }  # fmt: skip
     made = []
     for key in SECTIONS:
@@ -189,6 +191,39 @@ def _trend(report: ProgressReport, lang: Lang) -> tuple[list[Column], list[list[
         for d in sorted(report.departments, key=lambda d: d.id)
     ]
     return columns, rows
+
+
+def _compliance(report: ProgressReport, lang: Lang) -> tuple[list[Column], list[list[Cell]]]:
+    """Per month of the trend, the last judgement recorded before its end: devices, compliant, rate per feature."""
+    t = partial(label, lang)
+    features = [f for f in ALL_FEATURES if any(p is not None and f in p.features for p in report.compliance)]
+    columns = [*_cols(lang, "month", "judgement", "devices:int", "compliant:int", "not_judged:int"),
+               *(Column(t("col.feature").format(feature=f), "rate") for f in features)]  # fmt: skip
+    rows: list[list[Cell]] = []
+    for month, found in zip(report.months, report.compliance, strict=True):
+        if found is None:
+            rows.append([month, t("compliance.none"), None, None, None, *(None for _ in features)])
+            continue
+        trigger = (t("compliance.manual") if found.after_run is None
+                   else t("compliance.after").format(run=found.after_run, wave=found.wave))  # fmt: skip
+        line = t("compliance.line").format(id=found.run, at=office_time(found.at), trigger=trigger)
+        shares = [found.features[f].rate if f in found.features else None for f in features]
+        rows.append([month, line, found.devices, found.compliant, found.not_judged, *shares])
+    return columns, rows
+
+
+def _checkpoint(report: ProgressReport, lang: Lang) -> tuple[list[Column], list[list[Cell]]]:
+    """The last signed checkpoint of the audit log given out before the cut-off: what a second party holds."""
+    t = partial(label, lang)
+    given = report.checkpoint
+    columns = [Column(t("col.metric")), Column(t("col.value"), "mixed")]
+    if given is None:
+        return columns, [[t("checkpoint.none"), None]]
+    return columns, [
+        [t("checkpoint.at"), office_time(given.at)], [t("checkpoint.operator"), given.operator],
+        [t("checkpoint.size"), given.size], [t("checkpoint.root"), given.root], [t("checkpoint.key"), given.key],
+        [t("checkpoint.written_to"), given.written_to], [t("checkpoint.note"), given.note],
+    ]  # fmt: skip
 
 
 def _notes(report: ProgressReport, lang: Lang) -> tuple[list[Column], list[list[Cell]]]:

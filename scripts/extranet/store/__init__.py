@@ -471,6 +471,16 @@ class Store:
             s.expunge_all()
         return sorted(events, key=lambda e: e.id)
 
+    def last_audit_event(self, action: str, before: datetime | None = None) -> AuditEvent | None:
+        """The newest event of ``action`` (recorded before ``before`` when given), None when there is none."""
+        query = select(AuditEvent).where(AuditEvent.action == action)
+        if before is not None:
+            query = query.where(AuditEvent.at < before.astimezone(UTC))
+        with self.reading() as s:
+            found = s.scalars(query.order_by(AuditEvent.id.desc()).limit(1)).first()
+            s.expunge_all()
+        return found
+
     def verify_audit_chain(self) -> list[str]:
         """Every break in the chain: an edited, deleted or reordered row; with a config history, also rows
         missing at the end or rewritten since their head was kept there. Empty when intact."""
