@@ -15,11 +15,13 @@ from pathlib import Path
 
 import pytest
 
+from extranet.compliance import sentence, trend
 from extranet.inventory import load_inventory
 from extranet.lab import wait_converged
 from extranet.lab.state import LabState
 from extranet.plan.lock import read_lock
 from extranet.plan.pairs import pairs
+from extranet.store import open_store
 
 from ..conftest import REPO
 from .conftest import EXTRANET, run_cli
@@ -161,6 +163,20 @@ def test_history_and_audit_record_every_change(workspace: Path, lab_state: LabSt
     assert verify.returncode == 0, verify.stdout + verify.stderr
 
 
+def test_compliance_is_judged_after_each_wave(workspace: Path, lab_state: LabState) -> None:
+    """Issue 15 item 3: the first rollout (waves 1, 10%, 100%) judged every device against the intent after each
+    wave; after the last, every device complies in every feature."""
+    store = open_store(f"sqlite:///{workspace / 'var' / 'extranet.db'}")
+    rollout = store.runs("push dual-stack")[0].id
+    judged = [p for p in trend(store) if p.after_run == rollout]
+    devices = len(load_inventory(REPO / "inventory").devices)
+    assert [p.wave for p in judged] == [1, 2, 3]
+    assert judged[0].compliant < judged[-1].compliant == judged[-1].devices == devices, [sentence(p) for p in judged]
+    assert all(share.rate == 1.0 for share in judged[-1].features.values()), sentence(judged[-1])
+    audited = [e for e in store.audit_events() if e.action == "compliance" and e.run_id == rollout]
+    assert [e.outcome for e in audited][-1] == "compliant" and len(audited) == 3
+
+
 def test_second_rollout_changes_nothing(workspace: Path, lab_state: LabState) -> None:
     proc = push(workspace, lab_state, "--json")
     assert proc.returncode == 0, proc.stderr[-2000:]
@@ -188,6 +204,9 @@ def test_playbook_front_door_sees_the_same_state(workspace: Path, lab_state: Lab
     assert {d["status"] for d in outcome.values()} == {"unchanged"}
     run = json.loads(proc.stdout)["run"]
     assert list((workspace / "var" / "ansible" / f"run-{run}" / "artifacts").glob("*/job_events/*.json"))
+    # the playbook judges compliance once per batch too (run_once), under the same run
+    judged = [p for p in trend(open_store(f"sqlite:///{workspace / 'var' / 'extranet.db'}")) if p.after_run == run]
+    assert judged and judged[-1].compliant == judged[-1].devices == len(outcome), [sentence(p) for p in judged]
 
 
 def test_backup_playbook_commits_what_changed_by_hand(workspace: Path, lab_state: LabState) -> None:
