@@ -138,9 +138,9 @@ def merged_statuses(
         return {s.department: s for s in statuses if runs and s.run_id == runs[0].id}, {}
     vantage_of = {run.id: name(run.vantage) for run in runs}
     by_department: dict[str, list[DepartmentStatus]] = defaultdict(list)
-    for status in statuses:
-        if status.run_id in vantage_of:
-            by_department[status.department].append(status)
+    for row in statuses:
+        if row.run_id in vantage_of:
+            by_department[row.department].append(row)
     merged: dict[str, DepartmentStatus] = {}
     sights: dict[str, tuple[Sight, ...]] = {}
     for department, seen in by_department.items():
