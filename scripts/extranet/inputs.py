@@ -8,6 +8,7 @@ it may be a secret, or hold escape sequences meant for the terminal.
 import ipaddress
 import os
 import re
+import socket
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -72,6 +73,9 @@ TICKET = Kind(
     ascii_only=False,
     forbidden=("{{", "{%", "{#"),
 )
+# A probe run's vantage: the probing host's name (or "lab"), one word as hostnames are.
+VANTAGE = Kind("1 to 64 letters, digits, '.', '-' and '_', starting with a letter or digit", 64,
+               pattern=r"[A-Za-z0-9][A-Za-z0-9._-]*")  # fmt: skip
 DNS_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
 DNS_NAME = Kind(
     "a DNS name of two or more labels (letters, digits and '-', at most 63 each, not starting or ending with "
@@ -111,3 +115,17 @@ def check_ticket(value: str | None) -> str | None:
 def check_name_servers(values: list[str] | None) -> list[str] | None:
     """``--ns`` (a typer callback): each a DNS name, as written into the zone files' NS records."""
     return [checked("--ns", value, DNS_NAME) for value in values] if values else values
+
+
+def vantage_name(given: str | None, lab: bool) -> str:
+    """A probe run's vantage: ``--vantage`` (or $EXTRANET_VANTAGE) when given, else ``lab`` for the lab, else
+    this host's name — the name under which the reports say which probing host saw what.
+
+    >>> vantage_name("probe-east", lab=False), vantage_name(None, lab=True)
+    ('probe-east', 'lab')
+    """
+    if given is not None:
+        return checked("--vantage", given, VANTAGE)
+    if lab:
+        return "lab"
+    return checked("the host name (give --vantage NAME)", socket.gethostname(), VANTAGE)

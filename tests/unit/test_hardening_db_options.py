@@ -199,6 +199,7 @@ def test_an_older_extranet_database_is_still_upgraded(workspace: Path) -> None:
     url = _current(workspace)
     _sql(workspace, "DROP TABLE track_events", "DROP TABLE probe_results", "DROP TABLE department_status",
          "ALTER TABLE audit_events DROP COLUMN os_user", "ALTER TABLE audit_events DROP COLUMN ssh_client",
+         "ALTER TABLE runs DROP COLUMN vantage",
          "UPDATE alembic_version SET version_num = '0002'")  # fmt: skip
     proc = extranet(workspace, "db", "status", EXTRANET_DB_URL=url)
     assert proc.returncode == 1 and f"revision 0002, code head {store.SCHEMA_HEAD}" in proc.stdout

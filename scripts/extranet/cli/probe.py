@@ -8,6 +8,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from ..inputs import vantage_name
 from ..inventory import Inventory, load_inventory
 from ..inventory.load import inventory_dir
 from ..lab.files import Credentials
@@ -68,8 +69,13 @@ def probe(
     dept: str | None = typer.Option(None, "--dept", help="Departments (ids, comma-separated)."),
     site: str | None = typer.Option(None, "--site", help="Departments of a site and the sites under it."),
     family: str = typer.Option("both", "--family", help="4, 6 or both."),
-    vantage: str | None = typer.Option(
+    origin: str | None = typer.Option(
         None, "--from", help="core or department (default: department in the lab, core otherwise)."
+    ),
+    vantage: str | None = typer.Option(
+        None, "--vantage", envvar="EXTRANET_VANTAGE", show_envvar=False,
+        help="This probing host's name in the database, beside other vantages' (default: the host name; "
+        "lab in the lab); also $EXTRANET_VANTAGE.",
     ),
     settings_file: Path | None = typer.Option(
         None, "--settings", help="Probe settings (default playbooks/group_vars/all/probe.yml)."
@@ -81,9 +87,10 @@ def probe(
     families = {"4": (4,), "6": (6,), "both": (4, 6)}.get(family)
     if families is None:
         raise fail(f"--family {family!r}: give 4, 6 or both")
-    vantage = vantage or ("department" if lab else "core")
-    if vantage not in ("core", "department"):
-        raise fail(f"--from {vantage!r}: give core or department")
+    origin = origin or ("department" if lab else "core")
+    if origin not in ("core", "department"):
+        raise fail(f"--from {origin!r}: give core or department")
+    vantage = vantage_name(vantage, lab)
     settings = load_settings(settings_file)
     inv = load_inventory(inventory)
     chosen = departments(inv, dept, site)
@@ -97,9 +104,9 @@ def probe(
         if snmp is None:  # EXTRANET_SNMP_* set by hand win over the lab's own (to rehearse wrong credentials)
             creds = Credentials.load(Path(state.dir) / "credentials.json")
             snmp = SnmpV3User(creds.snmp_user, creds.snmp_auth, creds.snmp_priv)
-    elif vantage == "department":
+    elif origin == "department":
         raise fail("--from department needs the lab (--lab): on a real network the probes run from this host")
-    planner = Planner(inv, read_lock(lock), state, vantage, [str(r) for r in settings.resolvers])
+    planner = Planner(inv, read_lock(lock), state, origin, [str(r) for r in settings.resolvers])
     plans = [planner.plan(inv.departments[d]) for d in chosen]
     if not lab:
         refused = refuse_lab_only([c.address or "" for p in plans for c in p.checks], "probe")
@@ -107,9 +114,9 @@ def probe(
             raise fail(refused)
     full = len(chosen) == len(inv.departments) and len(families) == 2
     store = open_store()
-    summary = {"vantage": vantage, "lab": lab, "families": list(families), "departments": len(chosen)}
+    summary = {"vantage": origin, "lab": lab, "families": list(families), "departments": len(chosen)}
     run_id = store.start_run(KIND if full else PARTIAL, digest=inventory_digest(inventory_dir(inventory)),
-                             summary=summary)  # fmt: skip
+                             summary=summary, vantage=vantage)  # fmt: skip
     saver = Saver(store, run_id)
     bar = Progress(TextColumn("probe"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=errors,
                    transient=True, disable=as_json)  # fmt: skip
@@ -133,21 +140,23 @@ def probe(
     good = "dual-stack" if len(families) == 2 else "ok"
     problems = any(p.verdict.status != good for p in probed)
     store.finish_run(run_id, "problems" if problems else "ok", {**summary, "by_status": counts})
-    _show(inv, probed, run_id, counts, as_json)
+    _show(inv, probed, run_id, vantage, counts, as_json)
     if problems:
         raise typer.Exit(1)
 
 
-def _show(inv: Inventory, probed: list[Probed], run_id: int, counts: dict[str, int], as_json: bool) -> None:
-    if as_json:
-        print_json({"run": run_id, "by_status": counts, "departments": [
+def _show(
+    inv: Inventory, probed: list[Probed], run_id: int, vantage: str, counts: dict[str, int], as_json: bool
+) -> None:
+    if as_json:  # "vantage": the probing host's name; each department's "vantage": where in the network it was from
+        print_json({"run": run_id, "vantage": vantage, "by_status": counts, "departments": [
             {"id": p.plan.department, "name": inv.departments[p.plan.department].name, "site":
              inv.departments[p.plan.department].site, "status": p.verdict.status, "ipv4": p.verdict.ipv4,
              "ipv6": p.verdict.ipv6, "vantage": p.plan.vantage, "reasons": p.verdict.reasons,
              "results": [{"family": r.family, "kind": r.kind, "target": r.target, "address": r.address, "ok": r.ok,
                           "error": r.error, **r.detail} for r in p.results]} for p in probed]})  # fmt: skip
         return
-    table = Table(title=f"connections, probe run #{run_id}")
+    table = Table(title=escape(f"connections, probe run #{run_id} from {vantage}"))
     for column in ("department", "name", "status", "IPv4", "IPv6", "gateway loss / RTT v4 · v6", "reasons"):
         table.add_column(column)
     for p in probed:

@@ -6,7 +6,7 @@ did not probe is shown as ``not-probed``; one probed but no longer in the invent
 """
 
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -16,7 +16,9 @@ from ..inventory import Inventory
 from ..inventory.models import ADMINISTRATIVE_RANK, SiteLevel
 from ..store import Store
 from ..store.schema import DepartmentStatus, ProbeResult, Run
+from . import vantages
 from .history import Change, Outage, TrendPoint, changes, outages, status_history, trend, utc
+from .vantages import Sight
 
 FINISHED = ("ok", "problems")  # a running or failed run is not a picture of the network
 NOT_PROBED = "not-probed"
@@ -41,6 +43,7 @@ class RunInfo:
     started_at: datetime
     finished_at: datetime | None
     summary: dict[str, Any]  # the probe's own totals, as it recorded them
+    vantage: str = vantages.UNNAMED  # the probing host it ran from
 
 
 @dataclass(frozen=True)
@@ -78,6 +81,7 @@ class DepartmentRow:
     reasons: tuple[str, ...]
     probed_at: datetime | None
     metrics: Metrics
+    vantages: tuple[Sight, ...] = ()  # what each vantage saw, when the report has several
 
 
 @dataclass(frozen=True)
@@ -115,6 +119,7 @@ class ConnectionsReport:
     changes: list[Change]
     outages: list[Outage]
     trend: list[TrendPoint]
+    vantages: list[RunInfo] = field(default_factory=list)  # each vantage's latest run, merged into ``rows``
     compliance: list[Point] = field(default_factory=list)  # judgements against the intent in the period (at least
     # the last one), oldest first
 
@@ -132,20 +137,31 @@ class ConnectionsReport:
 
 
 def build(store: Store, inv: Inventory, since: datetime, now: datetime | None = None) -> ConnectionsReport:
-    """The report of the latest finished probe run, with history from ``since``; NoProbeRun when there is none."""
+    """The report of the latest finished probe run, with history from ``since``; NoProbeRun when there is none.
+    Several vantages (probing hosts) are merged per department (report/vantages.py)."""
     since = since.astimezone(UTC)  # SQLite compares the stored UTC wall clock
     window = store.runs("probe", since=since, statuses=FINISHED)
     recent = window if len(window) >= 2 else store.runs("probe", statuses=FINISHED)  # quiet period: look further
     if not recent:
         raise NoProbeRun()
     latest, previous = recent[-1], (recent[-2] if len(recent) >= 2 else None)
-    statuses = store.department_statuses([latest.id] + ([previous.id] if previous else []))
-    now_rows = {s.department: s for s in statuses if s.run_id == latest.id}
-    before = {s.department: s.status for s in statuses if previous and s.run_id == previous.id}
+    # each vantage's latest run, now and before the newest (one vantage: the latest and the previous run)
+    current, before_runs = vantages.current_runs(recent), vantages.current_runs(recent[:-1])
+    statuses = store.department_statuses(sorted({run.id for run in current + before_runs}))
+    now_rows, sights = vantages.merged_statuses(statuses, current)
+    before = {d: s.status for d, s in vantages.merged_statuses(statuses, before_runs)[0].items()}
     places = {site: place_of(inv, site) for site in inv.sites}
-    rows = department_rows(inv, places, now_rows, results_by_department(store.probe_results(latest.id)))
+    if len(current) == 1:
+        results = results_by_department(store.probe_results(latest.id))
+    else:  # each department's figures from the run its status comes from
+        per_run = {run.id: results_by_department(store.probe_results(run.id)) for run in current}
+        results = {dept: per_run[s.run_id].get(dept, []) for dept, s in now_rows.items()}
+    rows = department_rows(inv, places, now_rows, results)
+    if len(current) > 1:
+        rows = [replace(row, vantages=sights.get(row.id, ())) for row in rows]
     names = {row.id: row.name for row in rows}
-    history = status_history(store, [run.id for run in window])
+    ids = [run.id for run in window]
+    history = vantages.merged_history(store, window) if vantages.several(window) else status_history(store, ids)
     return ConnectionsReport(
         region=inv.region.name,
         run=run_info(latest),
@@ -157,6 +173,7 @@ def build(store: Store, inv: Inventory, since: datetime, now: datetime | None = 
         changes=changes(before, {d: s.status for d, s in now_rows.items()}, names) if previous else [],
         outages=outages(history, names),
         trend=trend(window, history, set(inv.departments)),
+        vantages=[run_info(run) for run in current],
         compliance=compliance_points(store, since),
     )
 
@@ -170,7 +187,8 @@ def compliance_points(store: Store, since: datetime) -> list[Point]:
 
 def run_info(run: Run) -> RunInfo:
     finished = utc(run.finished_at) if run.finished_at else None
-    return RunInfo(run.id, run.status, run.operator, utc(run.started_at), finished, dict(run.summary or {}))
+    return RunInfo(run.id, run.status, run.operator, utc(run.started_at), finished, dict(run.summary or {}),
+                   vantages.name(run.vantage))  # fmt: skip
 
 
 def place_of(inv: Inventory, site_id: str) -> Place:

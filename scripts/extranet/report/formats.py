@@ -3,12 +3,14 @@
 JSON (for scripts): one object with the run's metadata and ``departments``, a list of one object per department::
 
     {"report": "connections", "region", "lang", "generated_at", "since",
-     "run": {"id", "status", "operator", "started_at", "finished_at", "summary"}, "previous_run": {…} | null,
+     "run": {"id", "status", "operator", "started_at", "finished_at", "summary", "vantage"},
+     "previous_run": {…} | null, "vantages": [{…run} for each vantage's latest run merged into the departments],
      "counts": {"dual-stack": 20, …, "not-probed": 2},
      "readiness": [{"level": "county" | … | "all", "dual_stack", "probed", "inventory", "rate_probed",
                     "rate_inventory"}],
      "departments": [{"id", "name", "site", "site_name", "level", "group", "group_name", "status", "status_label",
-                      "ipv4", "ipv6", "reasons": [...], "probed_at", "metrics": {"ipv4_loss", "ipv4_rtt_ms", …}}],
+                      "ipv4", "ipv6", "reasons": [...], "probed_at", "metrics": {"ipv4_loss", "ipv4_rtt_ms", …},
+                      "vantages": [{"vantage", "run", "status"}]}],
      "changes": [{"department", "name", "change": "changed" | "new" | "removed", "before", "after"}],
      "outages": [{"department", "name", "start", "end", "ongoing", "duration_seconds"}],
      "trend": [{"run", "at", "dual_stack", "probed", "rate"}],
@@ -17,7 +19,9 @@ JSON (for scripts): one object with the run's metadata and ``departments``, a li
 
 ``status`` is one of dual-stack, ipv4-only, ipv6-only, degraded, down, unknown, not-probed (then ipv4, ipv6,
 probed_at are null); ``group`` is the township the department is listed under (the county for county-level ones,
-null when it is not in the inventory). Times are ISO 8601 in UTC, loss a fraction (0..1), rates 0..1 or null.
+null when it is not in the inventory). With several vantages (probing hosts) a department's status is the best
+they saw per family and ``vantages`` says what each saw; a path problem (down or degraded from one vantage,
+better from another) is one of its reasons. Times are ISO 8601 in UTC, loss a fraction (0..1), rates 0..1 or null.
 CSV has one row per department with the COLUMNS below (reasons joined by "; ").
 """
 
@@ -35,7 +39,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 from ..compliance import ALL_FEATURES
 from ..spreadsheet import text_cell
 from .charts import bar_chart, line_chart
-from .connections import ConnectionsReport, DepartmentRow, RunInfo
+from .connections import NOT_PROBED, ConnectionsReport, DepartmentRow, RunInfo
 from .labels import Lang, label, reason
 
 
@@ -75,7 +79,8 @@ def as_json(report: ConnectionsReport, lang: Lang) -> dict[str, Any]:
         "readiness": [
             {**asdict(r), "rate_probed": r.rate_probed, "rate_inventory": r.rate_inventory} for r in report.readiness
         ],
-        "departments": [_department(row, lang) for row in report.rows],
+        "vantages": [_run(run) for run in report.vantages],
+        "departments": [_department(row, lang) | {"vantages": _sights(report, row)} for row in report.rows],
         "changes": [
             {"department": c.department, "name": c.name, "change": c.kind, "before": c.before, "after": c.after}
             for c in report.changes
@@ -120,7 +125,17 @@ def _run(run: RunInfo) -> dict[str, Any]:
         "started_at": run.started_at.isoformat(),
         "finished_at": run.finished_at.isoformat() if run.finished_at else None,
         "summary": run.summary,
+        "vantage": run.vantage,
     }
+
+
+def _sights(report: ConnectionsReport, row: DepartmentRow) -> list[dict[str, Any]]:
+    """What each vantage saw of the department (with one vantage: the report's run, when it probed it)."""
+    if row.vantages:
+        return [{"vantage": s.vantage, "run": s.run, "status": s.status} for s in row.vantages]
+    if row.status == NOT_PROBED:
+        return []
+    return [{"vantage": report.run.vantage, "run": report.run.id, "status": row.status}]
 
 
 def _department(row: DepartmentRow, lang: Lang) -> dict[str, Any]:

@@ -21,6 +21,7 @@ LABELS: dict[str, dict[str, str]] = {
         "none": "无",
         "generated": "生成时间",
         "history_since": "历史统计起点",
+        "vantages": "探测观测点",
         "summary": "总体情况",
         "status_counts": "状态分布",
         "readiness": "双栈就绪率",
@@ -97,6 +98,7 @@ LABELS: dict[str, dict[str, str]] = {
         "none": "none",
         "generated": "Generated",
         "history_since": "History since",
+        "vantages": "Vantages",
         "summary": "Summary",
         "status_counts": "Departments by status",
         "readiness": "Dual-stack readiness",
@@ -201,6 +203,8 @@ REASONS_ZH: tuple[tuple[str, str], ...] = (
     (r"^not connected to the extranet yet$", "尚未接入政务外网"),
     (r"^no declared services .*$", "未申报业务系统：未做 TCP 探测"),
     (r"^no namespace in the lab to probe (\S+) from .*$", "实验环境中没有 {0} 的探测位置"),
+    (r"^(IPv[46]): (\w+) from vantage (\S+), (\w+) from (.+): a path problem, not the department$",
+     "{0}：从观测点 {2} 看{f1}，从 {4} 看{f3}：属路径问题，非部门故障"),
 )
 
 
@@ -211,6 +215,8 @@ def reason(lang: str, text: str) -> str:
     'IPv6：网关 2001:db8::1 无应答（网络不可达）'
     >>> reason("zh", "SNMP yl-agg-01 Gi1/0/11: authentication failed"), reason("en", "IPv4: core 198.18.1.1: x")
     ('SNMP yl-agg-01 Gi1/0/11：认证失败', 'IPv4: core 198.18.1.1: x')
+    >>> reason("zh", "IPv4: down from vantage b, ok from a: a path problem, not the department")
+    'IPv4：从观测点 b 看中断，从 a 看正常：属路径问题，非部门故障'
     """
     if lang != Lang.ZH:
         return text
@@ -220,6 +226,7 @@ def reason(lang: str, text: str) -> str:
             groups = found.groups()
             fields = {f"t{i}": TARGETS_ZH.get(g, g) for i, g in enumerate(groups)}
             fields |= {f"e{i}": ERROR_WORDS_ZH.get(g, g) for i, g in enumerate(groups)}
+            fields |= {f"f{i}": LABELS["zh"].get(f"family.{g}", g) for i, g in enumerate(groups)}
             return template.format(*groups, **fields)
     return text
 

@@ -41,7 +41,7 @@ GENESIS = "0" * 64
 MIGRATIONS = Path(__file__).parent / "migrations"
 # The newest migration's revision. Kept here so that a current database is recognised without importing
 # Alembic (half a second at every start); tests pin it to Alembic's own head.
-SCHEMA_HEAD = "0005"
+SCHEMA_HEAD = "0007"
 APPEND_ATTEMPTS = 50
 AUDIT_LOCK_KEY = 0x657874726E6574  # "extrnet": the advisory lock that serialises audit appends on PostgreSQL
 CONNECT_TIMEOUT = 10  # seconds
@@ -232,8 +232,14 @@ class Store:
             yield session
 
     def start_run(
-        self, kind: str, ticket: str | None = None, digest: str | None = None, summary: dict[str, Any] | None = None
+        self,
+        kind: str,
+        ticket: str | None = None,
+        digest: str | None = None,
+        summary: dict[str, Any] | None = None,
+        vantage: str | None = None,
     ) -> int:
+        """A new run (its own transaction: runs of several processes, a probe per vantage, start side by side)."""
         with self.transaction() as s:
             run = Run(
                 kind=kind,
@@ -243,6 +249,7 @@ class Store:
                 status="running",
                 inventory_digest=digest,
                 summary=summary or {},
+                vantage=vantage,
             )
             s.add(run)
             s.flush()

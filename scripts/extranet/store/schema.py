@@ -25,6 +25,8 @@ class Run(Base):
     status: Mapped[str] = mapped_column(String(16))  # running, ok, problems, failed
     inventory_digest: Mapped[str | None] = mapped_column(String(64))
     summary: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # probe runs: where they ran from (a probing host's name, or "lab"), so that several can share a database
+    vantage: Mapped[str | None] = mapped_column(String(64))
 
 
 class AuditEvent(Base):
