@@ -1,9 +1,6 @@
 """The same store on a real PostgreSQL server (EXTRANET_DB_URL), started for the test session."""
 
 import os
-import shutil
-import subprocess
-import tempfile
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,68 +9,19 @@ import pytest
 
 from extranet import store
 
+from ..postgres import postgres_server, unavailable
 from .test_cli import run
-
-
-def _postgres_bin() -> Path | None:
-    versions = sorted(Path("/usr/lib/postgresql").glob("*/bin/postgres"))
-    return versions[-1].parent if versions else None
 
 
 @pytest.fixture(scope="module")
 def postgres_url() -> Iterator[str]:
-    bindir = _postgres_bin()
-    reason = (
-        "no PostgreSQL server (Debian package postgresql; `make test` installs it)"
-        if bindir is None
-        else "needs root to run the server as the postgres user"
-        if os.geteuid() != 0
-        else ""
-    )
+    reason = unavailable()
     if reason:
         if os.environ.get("CI") == "true":
             pytest.fail(f"PostgreSQL tests cannot run under CI: {reason}")
         pytest.skip(reason)
-    assert bindir is not None
-    base = Path(tempfile.mkdtemp(prefix="extranet-pg-"))  # pytest's tmp dirs are closed to the postgres user
-    shutil.chown(base, "postgres")
-    data, sockets = base / "data", base / "run"
-    sockets.mkdir()
-    shutil.chown(sockets, "postgres")
-    as_postgres = ["runuser", "-u", "postgres", "--"]
-    subprocess.run(
-        [*as_postgres, str(bindir / "initdb"), "-D", str(data), "-A", "trust", "-U", "extranet", "--no-sync"],
-        check=True,
-        capture_output=True,
-    )
-    subprocess.run(
-        [
-            *as_postgres,
-            str(bindir / "pg_ctl"),
-            "-D",
-            str(data),
-            "-w",
-            "-l",
-            str(base / "log"),
-            "-o",
-            f"-c listen_addresses='' -k {sockets} -p 54329 -c fsync=off",
-            "start",
-        ],
-        check=True,
-        capture_output=True,
-    )
-    try:
-        subprocess.run(
-            [*as_postgres, str(bindir / "createdb"), "-h", str(sockets), "-p", "54329", "-U", "extranet", "extranet"],
-            check=True,
-            capture_output=True,
-        )
-        yield f"postgresql+psycopg://extranet@/extranet?host={sockets}&port=54329"
-    finally:
-        subprocess.run(
-            [*as_postgres, str(bindir / "pg_ctl"), "-D", str(data), "-m", "fast", "-w", "stop"], capture_output=True
-        )
-        shutil.rmtree(base, ignore_errors=True)
+    with postgres_server(54329) as url:
+        yield url
 
 
 def test_migrations_runs_and_the_audit_chain_work_on_postgresql(postgres_url: str) -> None:
