@@ -9,10 +9,18 @@
   change; ``configure revert now`` (exec) replaces the running config with the checkpoint.
 - ``copy running-config startup-config`` asks ``Destination filename [startup-config]?``.
 - An unknown command: ``% Invalid input detected at '^' marker.``
+- Logging (System Message Guide ``%SYS-5-CONFIG_I``; Configuration Fundamentals, "Configuration Change Notification
+  and Logging": ``archive`` / ``log config`` / ``logging enable`` / ``notify syslog``): each command typed in
+  configuration mode is logged as ``%PARSER-5-CFGLOG_LOGGEDCMD: User:<user>  logged command:<command>``, and
+  leaving configuration mode as ``%SYS-5-CONFIG_I: Configured from console by <user> on vty0 (<address>)``;
+  stamps as ``service timestamps log datetime msec show-timezone`` prints them (UTC). ``show logging`` prints
+  the settings, ``Log Buffer (N bytes):`` and the messages, oldest first (the real captures in
+  scripts/extranet/platforms/cisco_ios/recorded/command-log/).
 - Show output in the form of the real captures kept in scripts/extranet/platforms/cisco_ios/recorded/.
 """
 
 import re
+from datetime import UTC, datetime
 
 from .device import FakeDevice, Handler
 from .ios_like import IosLike
@@ -41,7 +49,25 @@ class CiscoIos(IosLike):
             (r"show ipv6 ospf neighbor", lambda d, m: self.ospfv3(d)),
             (r"ping ipv6 (\S+) source (\S+) repeat (\d+) timeout (\d+)", self.ping),
             (r"show ipv6 interface", lambda d, m: self.ipv6_interfaces(d)),
+            (r"show logging", lambda d, m: self.logging(d)),
         ]
+
+    def record(self, dev: FakeDevice, text: str, configuring: bool) -> None:
+        if not configuring:
+            return
+        user, client = dev.session
+        stamp = datetime.now(UTC).strftime("%b %d %H:%M:%S.%f")[:-3] + " UTC"
+        if dev.views:
+            dev.buffer.append(f"{stamp}: %PARSER-5-CFGLOG_LOGGEDCMD: User:{user}  logged command:{text}")
+        else:  # "end" (or a timer's exit): the configuration session is over
+            dev.buffer.append(f"{stamp}: %SYS-5-CONFIG_I: Configured from console by {user} on vty0 ({client})")
+
+    def logging(self, dev: FakeDevice) -> str:
+        head = ["Syslog logging: enabled (0 messages dropped, 0 messages rate-limited, 0 flushes, 0 overruns, "
+                "xml disabled, filtering disabled)", "", "    Console logging: disabled",
+                f"    Buffer logging:  level debugging, {len(dev.buffer)} messages logged, xml disabled,",
+                "                    filtering disabled", "", "Log Buffer (8192 bytes):"]  # fmt: skip
+        return "\n".join([*head, *dev.buffer])
 
     def revert_timer(self, dev: FakeDevice, match: "re.Match[str]") -> str:
         archive = dev.running.get_child(equals="archive")

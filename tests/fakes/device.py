@@ -5,7 +5,11 @@ platform has two stages, a stack of views with the vendor's prompts, the vendor'
 and error messages; a ``Dialect`` per platform (tests/fakes/<platform>.py) says how, citing the vendor's
 documentation. A ``FakeNetwork`` links the devices as the inventory does, so what they print follows from
 their configurations: OSPFv3 is Full on a link once both ends run it, a ping answers when some device holds
-the address. Every line a device receives is kept in ``log`` (the tests assert the exact sequence).
+the address. Every line a device receives is kept in ``log`` (the tests assert the exact sequence); the
+configuration commands a session types are also written to the device's own log, ``buffer``, in the vendor's
+line format with the session's SSH login user and client address (``Dialect.record``), and printed by the
+vendor's command for it (``display logbuffer``, ``show logging``, ``show log messages``). A server accepts more
+logins than the automation's (``FakeServer.users``): a change typed by hand is someone else's session.
 
 Faults: ``refuse`` (patterns answered with the vendor's error for an unknown command), ``drop_on`` (the
 session is cut when such a command arrives), ``routes_lost_after_commit`` (an IPv4 route disappears once a
@@ -64,6 +68,8 @@ class FakeDevice:
     saved: int = 0
     pending_question: tuple[str, Callable[[str], str]] | None = None
     until_interrupted: str | None = None  # a command that runs until Ctrl-C (vtysh's ping): what ^C prints
+    session: tuple[str, str] = ("", "")  # the SSH login user and client address of the line being handled
+    buffer: list[str] = field(default_factory=list)  # the device's own log lines, oldest first
 
     def __post_init__(self) -> None:
         from . import DIALECTS  # the dialects import this module
@@ -203,7 +209,10 @@ class FakeDevice:
             return ""
         if any(re.search(p, text) for p in self.refuse):
             return self.dialect.unknown(text)
-        return self.dialect.handle(self, text)
+        configuring = bool(self.views)
+        output = self.dialect.handle(self, text)
+        self.dialect.record(self, text, configuring)
+        return output
 
     def ask(self, question: str, answer: Callable[[str], str]) -> str:
         self.pending_question = (question, answer)
@@ -233,6 +242,10 @@ class Dialect:
 
     def legacy_config(self, dev: FakeDevice) -> str:
         raise NotImplementedError
+
+    def record(self, dev: FakeDevice, text: str, configuring: bool) -> None:
+        """Write what the device logs of a command it ran (``configuring``: typed in a configuration view) to
+        ``dev.buffer``; a platform that logs no commands writes nothing."""
 
     def show_running(self, dev: FakeDevice) -> str:
         return dev.config_text()
@@ -278,13 +291,16 @@ def dispatch(table: list[tuple[str, Handler]], dev: FakeDevice, text: str) -> st
 
 # ---- the SSH side -------------------------------------------------------------------------------------------
 class _Auth(paramiko.ServerInterface):
-    def __init__(self, username: str, password: str) -> None:
-        self.username, self.password = username, password
+    def __init__(self, users: dict[str, str]) -> None:
+        self.users = users
+        self.user = ""  # who logged in
         self.shell = threading.Event()
 
     def check_auth_password(self, username: str, password: str) -> int:
-        ok = (username, password) == (self.username, self.password)
-        return paramiko.AUTH_SUCCESSFUL if ok else paramiko.AUTH_FAILED
+        if username in self.users and self.users[username] == password:
+            self.user = username
+            return paramiko.AUTH_SUCCESSFUL
+        return paramiko.AUTH_FAILED
 
     def get_allowed_auths(self, username: str) -> str:
         return "password"
@@ -306,6 +322,7 @@ class FakeServer:
     def __init__(self, device: FakeDevice, host_key: paramiko.PKey, username: str, password: str) -> None:
         self.device, self.host_key = device, host_key
         self.username, self.password = username, password
+        self.users = {username: password}  # every login the device accepts (a test adds a person's)
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self.sock.bind(("127.0.0.1", 0))
@@ -337,20 +354,21 @@ class FakeServer:
     def _session(self, conn: socket.socket) -> None:
         transport = paramiko.Transport(conn)
         transport.add_server_key(self.host_key)
-        auth = _Auth(self.username, self.password)
+        auth = _Auth(self.users)
         try:
+            client = str(conn.getpeername()[0])
             transport.start_server(server=auth)
             channel = transport.accept(10)
             if channel is None or not auth.shell.wait(10):
                 return
             self.sessions += 1
-            self._converse(channel)
+            self._converse(channel, (auth.user, client))
         except (EOFError, OSError, paramiko.SSHException):
             pass
         finally:
             transport.close()
 
-    def _converse(self, channel: Any) -> None:
+    def _converse(self, channel: Any, session: tuple[str, str]) -> None:
         device = self.device
         device.views = []
         channel.sendall(device.dialect.banner().encode() + device.prompt().encode())
@@ -367,6 +385,7 @@ class FakeServer:
             while re.search(r"[\r\n]", buffer):
                 line, _, buffer = re.split(r"(\r\n|\r|\n)", buffer, maxsplit=1)
                 with self._lock:
+                    device.session = session
                     output = device.handle(line)
                 if output is None:
                     channel.close()

@@ -20,6 +20,9 @@ from .huawei import Vrp5
 class Comware(Vrp5):
     platform = "hp_comware"
     unrecognized = "% Unrecognized command found at '^' position."
+    # Comware logs SHELL/6/SHELL_CMD, but hp_comware has no command-log getter (no real "display logbuffer"
+    # capture was found to prove one on), so this fake keeps no log
+    logs_commands = False
 
     def exec_table(self) -> list[tuple[str, Handler]]:
         return [

@@ -12,17 +12,25 @@
   ``Uncommitted configurations found. Are you sure to commit them before exiting? [Y(yes)/N(no)/C(cancel)]:``
   (NE40E command reference: ``commit``, ``commit trial``, ``abort trial``).
 - Errors: ``Error: Unrecognized command found at '^' position.``
+- Every command a user runs is logged as ``SHELL/5/CMDRECORD`` (``display`` commands as DISPLAY_CMDRECORD, not
+  kept here): ``Recorded command information. (Task=, Ip=, VpnName=, User=, AuthenticationMethod=, Command=)``
+  (Huawei log reference, SHELL/5/CMDRECORD); ``display logbuffer`` prints the buffer's header and then the logs,
+  newest first, as the real capture in scripts/extranet/platforms/huawei/recorded/command-log/ does.
 - Show output in the form of the real captures in scripts/extranet/platforms/huawei*/recorded/.
 """
 
 import re
+from datetime import datetime, timedelta, timezone
 
 from .device import FakeDevice, Handler
 from .vrp_like import VrpLike
 
+CHINA = timezone(timedelta(hours=8))
+
 
 class Vrp5(VrpLike):
     platform = "huawei"
+    logs_commands = True
     # AR V200R007 (eNSP captures kept by the Huawei helper's notes): "(y/n)[n]:"
     save_question = "  The current configuration will be written to the device.\n  Are you sure to continue? (y/n)[n]:"
 
@@ -37,11 +45,27 @@ class Vrp5(VrpLike):
         return [
             *super().exec_table(),
             (r"save", self.save),
+            (r"display logbuffer", lambda d, m: self.logbuffer(d)),
             (r"display ip routing-table", lambda d, m: self.routes(d)),
             (r"display ospf peer brief", lambda d, m: self.ospf(d)),
             (r"display ospfv3 peer", lambda d, m: self.ospfv3(d)),
             (r"ping ipv6 -c (\d+) -t (\d+) -a (\S+) (\S+)", self.ping),
         ]
+
+    def record(self, dev: FakeDevice, text: str, configuring: bool) -> None:
+        if not self.logs_commands or text.startswith("display "):
+            return
+        user, client = dev.session
+        stamp = datetime.now(CHINA).strftime("%b %d %Y %H:%M:%S+08:00")
+        dev.buffer.append(f"{stamp} {dev.hostname} %%01SHELL/5/CMDRECORD(s)[{len(dev.buffer)}]:Recorded command "
+                          f"information. (Task=VT0, Ip={client or '**'}, VpnName=, User={user or '**'}, "
+                          f'AuthenticationMethod="Local-user", Command="{text}")')  # fmt: skip
+
+    def logbuffer(self, dev: FakeDevice) -> str:
+        head = ["Logging buffer configuration and contents : enabled", "Allowed max buffer size : 1024",
+                "Actual buffer size : 512", "Channel number : 4 , Channel name : logbuffer", "Dropped messages : 0",
+                "Overwritten messages : 0", f"Current messages : {len(dev.buffer)}", ""]  # fmt: skip
+        return "\n".join([*head, *reversed(dev.buffer)])
 
     def save(self, dev: FakeDevice, match: "re.Match[str]") -> str:
         def answer(text: str) -> str:

@@ -8,12 +8,20 @@
   the last commit into the candidate, which ``commit`` activates (CLI User Guide, "Commit the configuration",
   "rollback"). ``rollback 0`` discards the candidate's edits. There is nothing to save.
 - Operational commands typed in configuration mode without ``run`` are refused (``syntax error.``).
+- The messages file (System Log Explorer, UI_DBASE_LOGIN_EVENT, UI_COMMIT): ``configure`` logs ``User '<user>'
+  entering configuration mode``, a commit ``User '<user>' requested 'commit' operation (comment: none)``, as
+  ``mgd[pid]:`` lines with syslogd's stamp (no year, the device's local time: China Standard Time here);
+  ``show log messages`` prints the file, oldest first, as the real capture in
+  scripts/extranet/platforms/juniper_junos/recorded/command-log/ does.
 - Show output in the form of the real captures in scripts/extranet/platforms/juniper_junos/recorded/.
 """
 
 import re
+from datetime import datetime, timedelta, timezone
 
 from .device import Dialect, FakeDevice, Handler, dispatch
+
+CHINA = timezone(timedelta(hours=8))
 
 USER = "netops"
 
@@ -78,7 +86,20 @@ class Junos(Dialect):
             (r"show ospf3 neighbor", lambda d, m: self.ospfv3(d)),
             (r"ping (\S+) inet6 source (\S+) count (\d+) wait (\d+)", self.ping),
             (r"show interfaces terse", lambda d, m: self.terse(d)),
+            (r"show log messages", lambda d, m: "\n".join(d.buffer)),
         ]
+
+    def record(self, dev: FakeDevice, text: str, configuring: bool) -> None:
+        user = dev.session[0]
+        if text == "configure" and not configuring:
+            message = f"UI_DBASE_LOGIN_EVENT: User '{user}' entering configuration mode"
+        elif configuring and re.fullmatch(r"commit( confirmed \d+)?", text):
+            operation = "commit confirmed" if "confirmed" in text else "commit"
+            message = f"UI_COMMIT: User '{user}' requested '{operation}' operation (comment: none)"
+        else:
+            return
+        now = datetime.now(CHINA)
+        dev.buffer.append(f"{now:%b} {now.day:>2} {now:%H:%M:%S}  {dev.hostname} mgd[4242]: {message}")
 
     def configure(self, dev: FakeDevice, match: "re.Match[str]") -> str:
         dev.views = ["<config>"]

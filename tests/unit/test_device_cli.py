@@ -17,7 +17,8 @@ ROUTES = FRR / "ipv4-routes" / "lab-yl-bs-acc-01-legacy.txt"
 OSPF = FRR / "ospf-neighbors" / "lab-yl-bs-acc-01-legacy.txt"
 PLATFORMS = all_platforms()
 SHAPES = {"ipv4-routes": {"routes"}, "ospf-neighbors": {"neighbors"}, "ospfv3-neighbors": {"neighbors"},
-          "ping": {"sent", "received"}, "ipv6-interfaces": {"interfaces"}, "bgp-neighbors": {"neighbors"}}  # fmt: skip
+          "ping": {"sent", "received"}, "ipv6-interfaces": {"interfaces"}, "bgp-neighbors": {"neighbors"},
+          "command-log": {"commands"}}  # fmt: skip
 
 
 def device(*args: str, stdin: str | None = None) -> Result:

@@ -2,8 +2,11 @@
 
 A config that differs from the device's last record, when no run of ours made the difference, is an out-of-band
 change: recorded (action backup, result out-of-band) with its attribution hunk by hunk from the device's command
-log (``--log DEVICE=FILE``: its log buffer or the syslog file its lines went to), audited, and shown. Exit 0 when
-nothing changed out of band, 1 when something did (or a device could not be read), 2 for bad input.
+log, audited, and shown. The log is, first found: ``--log DEVICE=FILE`` (a saved log buffer or the syslog file its
+lines went to: ``file``), the lab's record of its vtysh sessions (``lab``), or the device's own log read in the
+same SSH session as the running config where the platform has the ``command-log`` getter (``device``); else
+``none``, and the change stays ``unattributed`` with the reason shown. Exit 0 when nothing changed out of band, 1
+when something did (or a device could not be read), 2 for bad input.
 """
 
 from datetime import UTC, datetime, timedelta
@@ -18,6 +21,7 @@ from ..devices.base import DeviceError
 from ..devices.cli import CliDriver
 from ..files import read_limited
 from ..history import ConfigHistory, scrub
+from ..history.cmdlog import Command, parse
 from ..history.oob import attribute, hunks, summary
 from ..inputs import check_ticket
 from ..inventory import load_inventory
@@ -31,6 +35,7 @@ from .output import console, error, print_json
 from .push import LIMIT_HELP, select
 
 KIND = "backup"
+FILE, LAB, DEVICE, NONE = "file", "lab", "device", "none"  # where a device's command log came from
 
 
 def backup(
@@ -46,7 +51,7 @@ def backup(
     """Back every device's running config up into the history and attribute what changed out of band."""
     inv = load_inventory(inventory)
     devices = select(inv, limit)
-    sources = _logs(logs or [], set(inv.devices))
+    sources = {device: (FILE, text) for device, text in _logs(logs or [], set(inv.devices)).items()}
     try:
         targets = (lab_targets(inv, lab_dir(), devices) if lab
                    else device_targets(inv, devices, KNOWN_HOSTS, trust_new_hosts))  # fmt: skip
@@ -58,7 +63,7 @@ def backup(
         for device in devices:
             kept = state.router_dir(device) / SESSIONS_LOG if state else None
             if device not in sources and kept is not None and kept.is_file():
-                sources[device] = read_limited(kept).decode("utf-8", "replace")
+                sources[device] = (LAB, read_limited(kept).decode("utf-8", "replace"))
     store, history = open_store(), ConfigHistory(HISTORY)
     history.init()
     run_id = store.start_run(KIND, ticket, None, {"lab": lab})
@@ -70,10 +75,10 @@ def backup(
     if as_json:
         print_json({"run": run_id, "devices": results})
     else:
-        table = Table("device", "status", "attribution", "hunks", "commit")
+        table = Table("device", "status", "attribution", "log", "hunks", "commit")
         for r in results:
-            table.add_row(escape(r["device"]), r["status"], escape(r["attribution"] or "-"), str(len(r["hunks"])),
-                          r["commit"][:12] or "-")  # fmt: skip
+            table.add_row(escape(r["device"]), r["status"], escape(r["attribution"] or "-"), r["log"],
+                          str(len(r["hunks"])), r["commit"][:12] or "-")  # fmt: skip
         console.print(table)
         for r in results:
             for h in r["hunks"]:
@@ -84,6 +89,9 @@ def backup(
                               highlight=False)  # fmt: skip
             if r["error"]:
                 console.print(f"{escape(r['device'])}: [red]{escape(r['error'])}[/]", highlight=False)
+            if r["log_error"]:
+                console.print(f"{escape(r['device'])}: [yellow]command log not read: {escape(r['log_error'])}[/]",
+                              highlight=False)  # fmt: skip
     if found:
         raise typer.Exit(1)
 
@@ -103,31 +111,46 @@ def _logs(specs: list[str], known: set[str]) -> dict[str, str]:
     return found
 
 
-def _one(device: str, target: Any, log: str | None, history: ConfigHistory, store: Any, run_id: int,
-         ticket: str | None, started: datetime) -> dict[str, Any]:  # fmt: skip
-    result: dict[str, Any] = {"device": device, "status": "", "attribution": "", "hunks": [], "commit": "",
-                              "error": ""}  # fmt: skip
+def _device_log(driver: CliDriver) -> tuple[list[Command] | None, str]:
+    """The device's own command log, read in the open session; None and why when it cannot be read (the
+    backup goes on: the change is then unattributed)."""
+    try:
+        return driver.command_log(), ""
+    except DeviceError as exc:
+        return None, str(exc).removeprefix(f"{driver.device}: ")
+    except Exception as exc:  # a timeout, a session cut while reading the log: the config is already in hand
+        return None, f"{type(exc).__name__}: {exc}"
+
+
+def _one(device: str, target: Any, source: tuple[str, str] | None, history: ConfigHistory, store: Any,
+         run_id: int, ticket: str | None, started: datetime) -> dict[str, Any]:  # fmt: skip
+    result: dict[str, Any] = {"device": device, "status": "", "attribution": "", "log": NONE, "log_error": "",
+                              "hunks": [], "commit": "", "error": ""}  # fmt: skip
+    last = history.log(device, 1)
+    previous = history.show(device, last[0].sha) if last else None
+    commands: list[Command] | None = None
     driver = CliDriver(target)
     try:
         driver.open()
         running = driver.running_config()
+        config = scrub(running, target.platform)
+        if source is not None:
+            result["log"], commands = source[0], parse(source[1])
+        elif previous is not None and previous != config:  # only a change needs its log, read in this session
+            commands, result["log_error"] = _device_log(driver)
+            result["log"] = DEVICE if commands is not None else NONE
     except DeviceError as exc:
         result["status"], result["error"] = "failed", str(exc)
         store.save_device_result(run_id, device, 1, "failed", detail={"error": str(exc)})
         return result
     finally:
         driver.close()
-    config = scrub(running, target.platform)
-    last = history.log(device, 1)
-    previous = history.show(device, last[0].sha) if last else None
     if previous == config:
         result["status"] = "unchanged"
     else:
         found = hunks(previous, config) if previous is not None else []
         if previous is not None:
-            from ..history.cmdlog import parse
-
-            attribute(found, parse(log or ""), datetime.fromisoformat(last[0].date), started)
+            attribute(found, commands or [], datetime.fromisoformat(last[0].date), started)
         result["hunks"] = [h.as_json() for h in found]
         result["attribution"] = summary(found)
         result["status"] = "out-of-band" if previous is not None else "baseline"
@@ -136,7 +159,9 @@ def _one(device: str, target: Any, log: str | None, history: ConfigHistory, stor
                              attribution=result["attribution"] or None)  # fmt: skip
         result["commit"] = sha or ""
         if previous is not None:
-            detail = {"attribution": result["attribution"], "hunks": result["hunks"], "commit": result["commit"]}
+            detail = {"attribution": result["attribution"], "hunks": result["hunks"], "commit": result["commit"],
+                      "log": result["log"], "log_error": result["log_error"]}
             store.audit("backup.out-of-band", device, "out-of-band", detail, run_id=run_id, reason=ticket)
-    store.save_device_result(run_id, device, 1, result["status"], detail={k: result[k] for k in ("hunks", "commit")})
+    store.save_device_result(run_id, device, 1, result["status"],
+                             detail={k: result[k] for k in ("hunks", "commit", "log", "log_error")})  # fmt: skip
     return result

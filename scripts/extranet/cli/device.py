@@ -22,7 +22,7 @@ app = typer.Typer(help="Try the device layer offline: parse saved outputs, show 
 
 # the key a getter's list of results is printed under (a single result, ping's, is printed as it is)
 LIST_KEYS = {"ipv4-routes": "routes", "ospf-neighbors": "neighbors", "ospfv3-neighbors": "neighbors",
-             "ipv6-interfaces": "interfaces", "bgp-neighbors": "neighbors"}  # fmt: skip
+             "ipv6-interfaces": "interfaces", "bgp-neighbors": "neighbors", "command-log": "commands"}  # fmt: skip
 STDIN = "-"
 
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
+from ..history.cmdlog import Command
 from ..platforms.base import Platform
 from ..platforms.results import Ipv6Interface, Neighbor, Ping, Route
 
@@ -37,6 +38,10 @@ class Target:
 
     def __repr__(self) -> str:  # a Target in a traceback or log must not show the password
         return f"Target({self.device!r}, {self.platform!r}, {self.host!r}, user={self.username!r})"
+
+
+class NotSupported(DeviceError):
+    """The platform has no such getter (``platform.parsers`` lacks it): nothing was sent."""
 
 
 class Driver(Protocol):
@@ -77,6 +82,11 @@ class Driver(Protocol):
     def ipv6_interfaces(self) -> list[Ipv6Interface]:
         """Where the platform has the getter (``platform.parsers``): interfaces with their IPv6 addresses and
         their duplicate-address-detection state."""
+        ...
+
+    def command_log(self) -> list[Command]:
+        """Who typed which configuration command, from the device's own log (a log buffer, its messages file);
+        NotSupported where the platform has no ``command-log`` getter."""
         ...
 
 

@@ -10,10 +10,11 @@ import paramiko  # type: ignore[import-untyped]
 from netmiko import BaseConnection, ConnectHandler
 from netmiko.exceptions import NetmikoAuthenticationException, NetmikoTimeoutException
 
+from ..history.cmdlog import Command
 from ..platforms import get
 from ..platforms.base import Platform
 from ..platforms.results import Ipv6Interface, Neighbor, ParseError, Ping, Route
-from .base import DeviceError, Target
+from .base import DeviceError, NotSupported, Target
 
 _known_hosts_lock = threading.Lock()
 BATCH = 40  # configuration lines per write (a terminal's input buffer takes a few kilobytes)
@@ -153,6 +154,11 @@ class CliDriver:
 
     def ipv6_interfaces(self) -> list[Ipv6Interface]:
         return list(self._get("ipv6-interfaces"))
+
+    def command_log(self) -> list[Command]:
+        if "command-log" not in self.platform.parsers:
+            raise NotSupported(self.device, f"{self.platform.name} has no command-log getter: its log is not read")
+        return list(self._get("command-log"))
 
     def _get(self, getter: str, **fields: str) -> Any:
         command = self.platform.commands[getter].format(**fields)

@@ -8,6 +8,7 @@ the getters have nothing to read, so they answer empty, and every command that w
 from pathlib import Path
 
 from ..files import read_limited
+from ..history.cmdlog import Command
 from ..platforms import get
 from ..platforms.results import Ipv6Interface, Neighbor, Ping, Route
 from .base import DeviceError, Driver, DriverFactory, Target
@@ -82,6 +83,9 @@ class SavedConfig:
         return Ping(0, 0)
 
     def ipv6_interfaces(self) -> list[Ipv6Interface]:
+        return []
+
+    def command_log(self) -> list[Command]:
         return []
 
 

@@ -5,7 +5,8 @@ the lab's vtysh sessions).
 
 A hunk is ``out-of-band:USER`` when a command logged after the last record adds one of its lines or removes one
 (``no …`` / ``undo …`` / ``delete …``), else when a configuration session was logged after the last record (IOS
-CONFIG_I, a Junos commit) by USER; ``unattributed`` when the log says nothing of it.
+CONFIG_I, a Junos commit) by USER; ``unattributed`` when the log says nothing of it. A command logged without its
+client takes the address of the same user's session logged when it ended (IOS: CFGLOG, then CONFIG_I).
 """
 
 import difflib
@@ -82,9 +83,17 @@ def attribute(found: list[Hunk], commands: Sequence[Logged], since: datetime | N
         if who is None or not who.user:
             continue
         hunk.attribution = f"out-of-band:{who.user}"
-        hunk.by, hunk.client, hunk.command = who.user, who.client, who.command
+        hunk.by, hunk.client, hunk.command = who.user, who.client or _client(who, recent), who.command
         hunk.at = who.at.isoformat() if who.at else ""
     return found
+
+
+def _client(command: Logged, recent: Sequence[Logged]) -> str:
+    """Where a command logged without its client (IOS CFGLOG) came from: the same user's configuration session
+    logged when it ended (IOS CONFIG_I ``on vty0 (address)``), the first at or after the command."""
+    after = [c for c in recent if c.user == command.user and c.client and c.at is not None and command.at is not None
+             and c.at >= command.at]  # fmt: skip
+    return min(after, key=lambda c: c.at.timestamp() if c.at else 0.0).client if after else ""
 
 
 def summary(found: list[Hunk]) -> str:

@@ -5,6 +5,7 @@ A parser that cannot read its output raises ``ParseError`` with the 1-based line
 """
 
 from dataclasses import asdict, dataclass
+from datetime import datetime
 from enum import StrEnum
 from ipaddress import ip_address, ip_network
 from typing import Any
@@ -83,7 +84,9 @@ class BgpNeighbor:
     state: str  # lower case: "established", "idle", "active", "connect", "opensent", "openconfirm"
 
 
-GETTERS = ("ipv4-routes", "ospf-neighbors", "ospfv3-neighbors", "ping", "ipv6-interfaces", "bgp-neighbors")
+# "command-log": who typed which configuration command, read from the device's own log (history.cmdlog.Command)
+GETTERS = ("ipv4-routes", "ospf-neighbors", "ospfv3-neighbors", "ping", "ipv6-interfaces", "bgp-neighbors",
+           "command-log")
 
 
 def canonical_prefix(text: str, mask: str | None = None) -> str:
@@ -137,5 +140,7 @@ def as_json(value: object) -> Any:
         return [as_json(v) for v in value]
     if isinstance(value, StrEnum):
         return value.value
+    if isinstance(value, datetime):
+        return value.isoformat()
     return value
 

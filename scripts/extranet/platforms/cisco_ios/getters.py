@@ -26,6 +26,8 @@ import re
 from collections.abc import Callable, Iterator
 from ipaddress import IPv4Network, ip_address
 
+from extranet.history.cmdlog import Command
+from extranet.platforms.command_log import command_log as read_command_log
 from extranet.platforms.results import (
     AddressState,
     BgpNeighbor,
@@ -50,6 +52,10 @@ COMMANDS: dict[str, str] = {
     # Not "brief": only the full form prints the [TEN]/[DUP] duplicate-address-detection flags.
     "ipv6-interfaces": "show ipv6 interface",
     "bgp-neighbors": "show bgp ipv6 unicast summary",
+    # the logging buffer: %SYS-5-CONFIG_I always, %PARSER-5-CFGLOG_LOGGEDCMD where "archive / log config /
+    # logging enable / notify syslog" is configured. Chosen over "show archive log config all": the buffer's
+    # output is published from real devices (genieparser, ntc-templates), the archive log's is not.
+    "command-log": "show logging",
 }
 
 Line = tuple[int, str]  # (1-based line number in the output, text without the line end)
@@ -497,6 +503,19 @@ def bgp_neighbors(output: str) -> list[BgpNeighbor]:
     return neighbors
 
 
+# --- show logging -----------------------------------------------------------------------------------------
+
+# genieparser ShowLogging / ntc-templates cisco_ios_show_logging: the logging settings, then "Log Buffer (N bytes):"
+# and the buffered messages, oldest first
+LOG_BUFFER = re.compile(r"^\s*Log Buffer \(\d+ bytes\):")
+
+
+def command_log(output: str, year: int | None = None) -> list[Command]:
+    """``show logging``: the configuration sessions (SYS-5-CONFIG_I) and commands (PARSER-5-CFGLOG_LOGGEDCMD) its
+    buffer holds; the settings above ``Log Buffer`` are not read."""
+    return read_command_log(output, "cisco_ios", LOG_BUFFER, "show logging's 'Log Buffer (N bytes):' line", year)
+
+
 PARSERS: dict[str, Callable[[str], object]] = {
     "ipv4-routes": ipv4_routes,
     "ospf-neighbors": ospf_neighbors,
@@ -504,4 +523,5 @@ PARSERS: dict[str, Callable[[str], object]] = {
     "ping": ping,
     "ipv6-interfaces": ipv6_interfaces,
     "bgp-neighbors": bgp_neighbors,
+    "command-log": command_log,
 }

@@ -35,6 +35,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from ipaddress import ip_address
 
+from ...history.cmdlog import Command
+from ..command_log import command_log as read_command_log
 from ..results import (
     AddressState,
     BgpNeighbor,
@@ -58,6 +60,9 @@ COMMANDS: dict[str, str] = {
     "ping": "ping {target} inet6 source {source} count 3 wait 1",
     "ipv6-interfaces": "show interfaces terse",
     "bgp-neighbors": "show bgp summary",
+    # the messages file, where the default syslog configuration sends UI_COMMIT (and UI_CMDLINE_READ_LINE when
+    # "interactive-commands" is logged there)
+    "command-log": "show log messages",
 }
 
 # --- shared line handling ---------------------------------------------------------------------------------------
@@ -434,8 +439,23 @@ def bgp_neighbors(output: str) -> list[BgpNeighbor]:
 
 
 # getters proven on fewer than three real samples, and why (tests/unit/platforms/test_registry.py reads this)
+# --- show log messages ------------------------------------------------------------------------------------
+
+# the file as syslogd wrote it, no header: "Mar  5 14:47:45  sr_hktGCS001 mgd[91373]: UI_COMMIT: User 'user' ..."
+# (genieparser ShowLogFilename); the output starts at its first such line
+LOG_LINE = re.compile(r"^\s*(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)\s+\d{1,2}\s+\d\d:\d\d:\d\d\s+\S+\s+\S")
+
+
+def command_log(output: str, year: int | None = None) -> list[Command]:
+    """``show log messages``: the commits (UI_COMMIT) and typed lines (UI_CMDLINE_READ_LINE) the file records."""
+    return read_command_log(output, "juniper_junos", LOG_LINE, "a syslog line 'Mon DD HH:MM:SS host process: ...'",
+                            year)  # fmt: skip
+
+
 SCARCE = {
     "ipv6-interfaces": "two citable `show interfaces terse` captures with inet6 (genieparser vMX, a vQFX lab)",
+    "command-log": "one citable `show log messages` capture holding UI_COMMIT (genieparser ShowLogFilename, an MX); "
+    "more real UI_COMMIT / UI_CMDLINE_READ_LINE lines in tests/unit/recorded/cmdlog/juniper_junos.log",
 }
 
 
@@ -446,4 +466,5 @@ PARSERS: dict[str, Callable[[str], object]] = {
     "ping": ping,
     "ipv6-interfaces": ipv6_interfaces,
     "bgp-neighbors": bgp_neighbors,
+    "command-log": command_log,
 }
