@@ -57,13 +57,20 @@ demo: venv system-packages
 	  && $(BIN)/extranet report connections --format md --lang zh | head -40 \
 	  && { $(BIN)/extranet track advance --all --runs 1 | grep -v ' stays '; } \
 	  && $(BIN)/extranet track show exit:jyj \
+	  && { $(BIN)/extranet compliance --lab; echo "(compliance with intent: exit $$?)"; } \
+	  && mkdir -p var/reports && keys=$$(mktemp -d) && $(BIN)/extranet audit keygen -o $$keys/audit.key \
+	  && $(BIN)/extranet audit checkpoint --key $$keys/audit.key -o var/reports/audit-checkpoint.txt \
 	  && for f in xlsx docx pdf; do $(BIN)/extranet report progress --month $$(date -u -d '+8 hours' +%Y-%m) --format $$f \
 	       -o var/reports/progress.$$f || exit 1; done \
 	  && $(BIN)/extranet report progress --month $$(date -u -d '+8 hours' +%Y-%m) | head -30 \
 	  && $(BIN)/extranet census export --format xlsx -o var/reports/census.xlsx \
 	  && $(BIN)/extranet report connections --format html --output var/reports/connections.html \
-	  && git -C var/history log --stat -3 -- '*.cfg' && $(BIN)/extranet audit verify; rc=$$?; \
-	  $(BIN)/extranet lab down; exit $$rc; \
+	  && git -C var/history log --stat -3 -- '*.cfg' \
+	  && rollout=$$($(BIN)/python -c "from extranet.store import open_store; print(open_store(create=False).runs('push dual-stack')[0].id)") \
+	  && $(BIN)/extranet evidence $$rollout -o var/reports/evidence-run$$rollout.zip --key $$keys/audit.key \
+	  && $(BIN)/extranet evidence verify var/reports/evidence-run$$rollout.zip --verifier $$keys/audit.key.pub \
+	  && $(BIN)/extranet audit verify --checkpoint var/reports/audit-checkpoint.txt --verifier $$keys/audit.key.pub; rc=$$?; \
+	  rm -rf "$$keys"; $(BIN)/extranet lab down; exit $$rc; \
 	else echo "lab: skipped (it needs root for network namespaces)"; fi
 
 bench: venv system-packages
