@@ -81,7 +81,7 @@ def test_garbage_names_the_file_and_the_line(tmp_path: Path) -> None:
     garbage = tmp_path / "show-ip-route.txt"
     garbage.write_text("% Unknown command.\nyl-bs-acc-01# \n", encoding="utf-8")
     said = refused("parse", "frr", "ipv4-routes", str(garbage))
-    assert said == f"error: {garbage}:1: expected vtysh's JSON (an object)"
+    assert said == f"error: {garbage}:1: expected vtysh's JSON (an object), read '% Unknown command.'"
 
 
 def test_a_cut_off_output_names_the_line_it_stopped_at(tmp_path: Path) -> None:

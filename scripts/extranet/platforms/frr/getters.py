@@ -24,7 +24,8 @@ def _json(output: str) -> Any:
     text = output.lstrip()
     if not text.startswith("{"):
         line = output[: len(output) - len(text)].count("\n") + 1
-        raise ParseError(line, "expected vtysh's JSON (an object)")
+        seen = text.partition("\n")[0][:60] or "nothing"
+        raise ParseError(line, f"expected vtysh's JSON (an object), read {seen!r}")
     try:
         return json.loads(output.rstrip())  # leading blank lines kept: the error's line is the file's line
     except json.JSONDecodeError as exc:
