@@ -19,6 +19,8 @@ IFNAME = r"^[A-Za-z][A-Za-z0-9/.:_-]*( [0-9][A-Za-z0-9/.:_-]*)?$"
 
 
 def _no_control_characters(value: str) -> str:
+    if value.isprintable():  # no Cc, Cf, Zl or Zp (nor Cs, Co, Cn, Zs but the space): one C call for most values
+        return value
     for char in value:
         if unicodedata.category(char) in ("Cc", "Cf", "Zl", "Zp"):
             raise ValueError(
