@@ -40,7 +40,7 @@ class FlatLayout:
     def line_of(self, path: PathKey) -> int:
         """What composing the file would give: the line of ``path``, or of its nearest ancestor, else 1.
 
-        >>> layout = flat_layout('a:\\n  - {b: 1}\\n  - {b: 2}\\n', {"a": [{"b": 1}, {"b": 2}]})
+        >>> layout = flat_layout('a:\\n  - {b: 1}\\n  - {b: 2}\\n', [("a", 2)])
         >>> layout.line_of(("a", 1, "b")), layout.line_of(("a", 5)), layout.line_of(("z",))
         (3, 1, 1)
         """
@@ -53,9 +53,24 @@ class FlatLayout:
         return section.line
 
 
-def flat_layout(text: str, data: Any) -> FlatLayout | None:
-    """The layout of ``text`` (parsed as ``data``) when it is written one item per line, else ``None``."""
-    if not isinstance(data, dict) or any(mark in text for mark in _OTHER_BREAKS):
+Outline = list[tuple[str, int]]
+
+
+def outline(data: Any) -> Outline | None:
+    """What the layout is checked against: each top-level key and how many items its value has (a list's length,
+    0 for an empty value, -1 for anything else); ``None`` when the data is not a mapping.
+
+    >>> outline({"region": {"id": "x"}, "sites": [{}, {}], "links": None})
+    [('region', -1), ('sites', 2), ('links', 0)]
+    """
+    if not isinstance(data, dict):
+        return None
+    return [(str(key), len(value) if isinstance(value, list) else 0 if value is None else -1) for key, value in data.items()]
+
+
+def flat_layout(text: str, shape: Outline | None) -> FlatLayout | None:
+    """The layout of ``text`` (its data outlined as ``shape``) when it is written one item per line, else ``None``."""
+    if shape is None or any(mark in text for mark in _OTHER_BREAKS):
         return None
     sections: dict[str, Section] = {}
     current: Section | None = None
@@ -79,11 +94,8 @@ def flat_layout(text: str, data: Any) -> FlatLayout | None:
         value = header.group(2) or ""
         current, indent = Section(number, bool(value) and not value.startswith("#"), []), -1
         sections[header.group(1)] = current
-    if list(sections) != [str(key) for key in data]:
+    if list(sections) != [key for key, _ in shape]:
         return None
-    for key, value in data.items():
-        section = sections[str(key)]
-        listed = isinstance(value, list) and len(value) == len(section.items)
-        if not section.inline and not listed and not (value is None and not section.items):
-            return None
+    if any(not sections[key].inline and len(sections[key].items) != count for key, count in shape):
+        return None
     return FlatLayout(sections)

@@ -1,5 +1,6 @@
 """Load the inventory from the YAML files of a directory, validating each object and then the whole."""
 
+import gc
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -83,7 +84,7 @@ class Inventory:
     def warnings(self) -> list[Problem]:
         """The warnings by file and line."""
         if self._warnings is None:
-            self._warnings = sorted(warning.located() for warning in self.unlocated)
+            self._warnings = sorted((warning.located() for warning in self.unlocated), key=Problem.order)
         return self._warnings
 
     def origin(self, kind: str, key: str) -> Origin:
@@ -127,7 +128,11 @@ def inventory_files(root: Path) -> list[Path]:
 def load_inventory(root: Path | str | None = None) -> Inventory:
     """Load and validate; raise InventoryError listing every problem found (not just the first)."""
     with without_gc():
-        return _load(inventory_dir(root))
+        inventory = _load(inventory_dir(root))
+        # Kept for the rest of the command and holding no cycles: out of the collector's sight, or its first runs
+        # after the load would walk these millions of objects again and again (seconds at province scale).
+        gc.freeze()
+    return inventory
 
 
 def _load(root: Path) -> Inventory:
@@ -143,6 +148,8 @@ def _load(root: Path) -> Inventory:
         if doc is not None:
             docs.append(doc)
     region, objects, broken = _collect(docs, problems)
+    for doc in docs:
+        doc.release()
     if region is None:
         if not any(p.path.startswith("region") for p in problems):
             problems.append(Problem(display_path(root), 0, "", "no `region:` found in any inventory file"))
@@ -202,6 +209,7 @@ def _collect(
                         objects.append((key, item_model, origin))
                     elif isinstance(item, dict):
                         broken.add((key, str(item.get("name" if key == "devices" else "id"))))
+                    value[index] = None  # the raw item is done with: freed now, not with its file (peak memory)
             else:
                 problems.append(doc.problem((str(key),), f"unknown section; allowed: {', '.join(ALLOWED_KEYS)}"))
     return region, objects, broken

@@ -19,6 +19,11 @@ class Problem:
         where = f"{self.file}:{self.line}" if self.line else self.file
         return f"{where}: {self.path}: {self.message}" if self.path else f"{where}: {self.message}"
 
+    def order(self) -> tuple[str, int, str, str]:
+        """The fields its ordering compares, as one tuple: a sort by this key compares tuples in C, not problems
+        through the generated ``__lt__`` (seconds for the 100,000 warnings of a province)."""
+        return self.file, self.line, self.path, self.message
+
 
 class InventoryError(Exception):
     """The inventory cannot be used; ``problems`` says where and why (exit code 2)."""
@@ -26,7 +31,7 @@ class InventoryError(Exception):
     subject = "inventory"
 
     def __init__(self, problems: list[Problem]) -> None:
-        self.problems = sorted(problems)
+        self.problems = sorted(problems, key=Problem.order)
         super().__init__("\n".join(str(p) for p in self.problems))
 
 

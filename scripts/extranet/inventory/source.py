@@ -16,7 +16,7 @@ import yaml_rs
 
 from ..files import RefusedPath, read_limited
 from .fields import SECRET_KEY
-from .layout import FlatLayout, PathKey, flat_layout
+from .layout import FlatLayout, Outline, PathKey, flat_layout, outline
 from .problems import Problem, display_path
 
 _Base: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -67,6 +67,12 @@ class SourceDocument:
     may_hold_secrets: bool = True  # False when no key in the text looks like a secret: no need to walk it
     _layout: FlatLayout | None = field(default=None, repr=False)
     _layout_read: bool = field(default=False, repr=False)
+    _outline: Outline | None = field(default=None, repr=False)  # of the data, once released
+
+    def release(self) -> None:
+        """Drop the parsed data once the models are built from it (hundreds of MiB at province scale); its
+        outline stays, for reading lines from the layout."""
+        self._outline, self.data = outline(self.data), None
 
     @property
     def lines(self) -> dict[PathKey, int]:
@@ -83,7 +89,8 @@ class SourceDocument:
         """The line of ``path``, or of its nearest recorded ancestor."""
         if self._lines is None and self.text:
             if not self._layout_read:  # a file written one item per line needs no parser for its lines
-                self._layout, self._layout_read = flat_layout(self.text, self.data), True
+                shape = self._outline if self.data is None else outline(self.data)
+                self._layout, self._layout_read = flat_layout(self.text, shape), True
             if self._layout is not None:
                 return self._layout.line_of(path)
         lines = self.lines
