@@ -65,7 +65,13 @@ def outline(data: Any) -> Outline | None:
     """
     if not isinstance(data, dict):
         return None
-    return [(str(key), len(value) if isinstance(value, list) else 0 if value is None else -1) for key, value in data.items()]
+    return [(str(key), _count(value)) for key, value in data.items()]
+
+
+def _count(value: Any) -> int:
+    if isinstance(value, list):
+        return len(value)
+    return 0 if value is None else -1
 
 
 def flat_layout(text: str, shape: Outline | None) -> FlatLayout | None:

@@ -2,6 +2,7 @@
 
 import os
 from dataclasses import dataclass, field
+from operator import attrgetter
 from pathlib import Path
 
 
@@ -19,10 +20,10 @@ class Problem:
         where = f"{self.file}:{self.line}" if self.line else self.file
         return f"{where}: {self.path}: {self.message}" if self.path else f"{where}: {self.message}"
 
-    def order(self) -> tuple[str, int, str, str]:
-        """The fields its ordering compares, as one tuple: a sort by this key compares tuples in C, not problems
-        through the generated ``__lt__`` (seconds for the 100,000 warnings of a province)."""
-        return self.file, self.line, self.path, self.message
+
+# The fields a Problem's ordering compares: sorting by ``attrgetter(*ORDER)`` compares tuples in C, not problems
+# through the generated ``__lt__`` (a second for the 100,000 warnings of a province).
+ORDER = ("file", "line", "path", "message")
 
 
 class InventoryError(Exception):
@@ -31,7 +32,7 @@ class InventoryError(Exception):
     subject = "inventory"
 
     def __init__(self, problems: list[Problem]) -> None:
-        self.problems = sorted(problems, key=Problem.order)
+        self.problems = sorted(problems, key=attrgetter(*ORDER))
         super().__init__("\n".join(str(p) for p in self.problems))
 
 

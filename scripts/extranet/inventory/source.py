@@ -41,6 +41,7 @@ _Loader.add_implicit_resolver(
     list("-+0123456789"),
 )
 
+
 def format_path(path: PathKey) -> str:
     """``('devices', 3, 'platform')`` → ``devices[3].platform``.
 
