@@ -169,11 +169,11 @@ def _load(root: Path) -> Inventory:
             continue
         collection[key] = obj
         inventory.origins[(kind, key)] = origin
-    for found in check_inventory(inventory):
-        if isinstance(found, Unlocated):
-            inventory.unlocated.append(found)
-        elif found.ref is None or found.ref not in broken:  # a broken object is reported once, not per reference
-            problems.append(found)
+    for finding in check_inventory(inventory):
+        if isinstance(finding, Unlocated):
+            inventory.unlocated.append(finding)
+        elif finding.ref is None or finding.ref not in broken:  # a broken object is reported once, not per reference
+            problems.append(finding)
     if problems:
         raise InventoryError(problems)
     return inventory

@@ -16,7 +16,8 @@ import yaml_rs
 
 from ..files import RefusedPath, read_limited
 from .fields import SECRET_KEY
-from .layout import FlatLayout, Outline, PathKey, flat_layout, outline
+from .layout import FlatLayout, Outline, flat_layout, outline
+from .layout import PathKey as PathKey  # where paths are told; errors and load take it from here
 from .problems import Problem, display_path
 
 _Base: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
