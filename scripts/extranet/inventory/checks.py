@@ -7,11 +7,12 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from ipaddress import IPv4Network
 
-from .load import Inventory, Origin
+from .load import Inventory, Origin, Unlocated
 from .models import (
     ADMINISTRATIVE_RANK,
     Classification,
     HostKind,
+    Interface,
     PrivateNetwork,
     PrivateNetworkTarget,
     SiteLevel,
@@ -19,10 +20,10 @@ from .models import (
 )
 from .problems import Problem
 
-Rule = Callable[[Inventory], Iterable[Problem]]
+Rule = Callable[[Inventory], Iterable[Problem | Unlocated]]
 
 
-def check_inventory(inv: Inventory) -> list[Problem]:
+def check_inventory(inv: Inventory) -> list[Problem | Unlocated]:
     return [problem for rule in RULES for problem in rule(inv)]
 
 
@@ -73,7 +74,8 @@ def check_sites(inv: Inventory) -> Iterator[Problem]:
             )
 
 
-def check_departments(inv: Inventory) -> Iterator[Problem]:
+def check_departments(inv: Inventory) -> Iterator[Problem | Unlocated]:
+    ports = _ports(inv)
     for dept_id, dept in inv.departments.items():
         origin = inv.origin("departments", dept_id)
         if dept.site not in inv.sites:
@@ -92,11 +94,12 @@ def check_departments(inv: Inventory) -> Iterator[Problem]:
             )
         if dept.uplink is None:
             by = f" (deadline {dept.connect_by})" if dept.connect_by else ""
-            yield origin.problem(f"not yet connected to the extranet{by}", "uplink", severity="warning")
+            yield origin.warning(f"not yet connected to the extranet{by}", "uplink")
         else:
-            yield from _check_attachment(inv, origin, dept.uplink.device, dept.uplink.interface, "uplink")
+            yield from _check_attachment(inv, origin, dept.uplink.device, dept.uplink.interface, "uplink", ports=ports)
         names: set[str] = set()
         vlans: set[int] = set()
+        zones = dept.effective_zones
         for index, lan in enumerate(dept.lans):
             if lan.name in names:
                 yield origin.problem(f"duplicate LAN name {lan.name!r}", "lans", index, "name")
@@ -104,27 +107,36 @@ def check_departments(inv: Inventory) -> Iterator[Problem]:
                 yield origin.problem(f"VLAN {lan.vlan} used twice in this department", "lans", index, "vlan")
             names.add(lan.name)
             vlans.add(lan.vlan) if lan.vlan is not None else None
-            if lan.zone not in dept.effective_zones:
+            if lan.zone not in zones:
                 yield origin.problem(
-                    f"zone {lan.zone!s} is not used by class {cls} departments "
-                    f"({', '.join(sorted(dept.effective_zones))})",
+                    f"zone {lan.zone!s} is not used by class {cls} departments ({', '.join(sorted(zones))})",
                     "lans",
                     index,
                     "zone",
                 )
             if lan.gateway is not None:
                 yield from _check_attachment(
-                    inv, origin, lan.gateway.device, lan.gateway.interface, "lans", index, "gateway"
+                    inv, origin, lan.gateway.device, lan.gateway.interface, "lans", index, "gateway", ports=ports
                 )
 
 
+def _ports(inv: Inventory) -> dict[str, dict[str, Interface]]:
+    """Each device's interfaces by name (the first of a name listed twice): looked up, not scanned."""
+    return {name: {i.name: i for i in reversed(dev.interfaces)} for name, dev in inv.devices.items()}
+
+
 def _check_attachment(
-    inv: Inventory, origin: Origin, device: str, interface: str, *path: str | int
+    inv: Inventory,
+    origin: Origin,
+    device: str,
+    interface: str,
+    *path: str | int,
+    ports: dict[str, dict[str, Interface]] | None = None,
 ) -> Iterator[Problem]:
     dev = inv.devices.get(device)
     if dev is None:
         yield origin.problem(_unknown(inv, "devices", "device", device), *path, "device", ref=("devices", device))
-    elif interface not in {i.name for i in dev.interfaces}:
+    elif interface not in (ports[device] if ports is not None else {i.name for i in dev.interfaces}):
         yield origin.problem(
             f"device {device!r} has no interface {interface!r}; it has: {_listing(i.name for i in dev.interfaces)}",
             *path,
@@ -177,6 +189,7 @@ def check_default_routes(inv: Inventory) -> Iterator[Problem]:
 
 
 def check_links(inv: Inventory) -> Iterator[Problem]:
+    ports = _ports(inv)
     used: dict[tuple[str, str], tuple[str, Origin]] = {}
     for key, link in inv.links.items():
         origin = inv.origin("links", key)
@@ -186,7 +199,7 @@ def check_links(inv: Inventory) -> Iterator[Problem]:
             continue
         addresses = []
         for side, end in ends:
-            broken = list(_check_attachment(inv, origin, end.device, end.interface, side))
+            broken = list(_check_attachment(inv, origin, end.device, end.interface, side, ports=ports))
             yield from broken
             if broken:
                 continue
@@ -196,7 +209,7 @@ def check_links(inv: Inventory) -> Iterator[Problem]:
                     f"{end.device} {end.interface} is already an endpoint of link {first[0]!r} ({first[1]})", side
                 )
             used[(end.device, end.interface)] = (key, origin)
-            iface = next(i for i in inv.devices[end.device].interfaces if i.name == end.interface)
+            iface = ports[end.device][end.interface]
             if iface.ipv4 is not None:
                 addresses.append(iface.ipv4)
         if len(addresses) == 2 and addresses[0].network != addresses[1].network:
@@ -322,7 +335,7 @@ _HOST_KINDS = {
 }
 
 
-def check_systems(inv: Inventory) -> Iterator[Problem]:
+def check_systems(inv: Inventory) -> Iterator[Problem | Unlocated]:
     for sys_id, system in inv.systems.items():
         origin = inv.origin("systems", sys_id)
         if system.owner not in inv.departments:
@@ -346,10 +359,8 @@ def check_systems(inv: Inventory) -> Iterator[Problem]:
                     "target",
                 )
             if system.runs_at.kind != HostKind.INTERNAL:
-                yield origin.problem(
-                    "classified (涉密) system runs outside the internal network: 涉密信息不上网, move it now",
-                    "runs_at",
-                    severity="warning",
+                yield origin.warning(
+                    "classified (涉密) system runs outside the internal network: 涉密信息不上网, move it now", "runs_at"
                 )
 
 
@@ -369,15 +380,13 @@ def _check_hosting(inv: Inventory, origin: Origin, kind: HostKind, ref: str | No
         yield origin.problem(f"site {ref!r} is a {target.level} site, not a {level} site", "runs_at", "ref")
 
 
-def check_region_space(inv: Inventory) -> Iterator[Problem]:
+def check_region_space(inv: Inventory) -> Iterator[Unlocated]:
     """Department subnets outside the region's IPv4 space are legacy addressing: worth a warning."""
     space = inv.region.ipv4
     for claim in _lan_claims(inv):
         if not any(claim.network.subnet_of(net) for net in space):
-            yield claim.origin.problem(
-                f"{claim.network} lies outside the region's IPv4 space ({', '.join(map(str, space))})",
-                *claim.path,
-                severity="warning",
+            yield claim.origin.warning(
+                f"{claim.network} lies outside the region's IPv4 space ({', '.join(map(str, space))})", *claim.path
             )
 
 

@@ -6,7 +6,10 @@ characters, bounded length, so no description or name can inject configuration l
 
 import ipaddress
 import re
+import socket
 import unicodedata
+from collections.abc import Callable
+from ipaddress import IPv4Address, IPv4Interface, IPv4Network
 from typing import Annotated, TypeVar
 
 from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints
@@ -19,6 +22,8 @@ IFNAME = r"^[A-Za-z][A-Za-z0-9/.:_-]*( [0-9][A-Za-z0-9/.:_-]*)?$"
 
 
 def _no_control_characters(value: str) -> str:
+    if value.isprintable():  # no Cc, Cf, Zl or Zp (nor Cs, Co, Cn, Zs but the space): one C call for most values
+        return value
     for char in value:
         if unicodedata.category(char) in ("Cc", "Cf", "Zl", "Zp"):
             raise ValueError(
@@ -80,6 +85,51 @@ def _ospf_area(value: object) -> str:
 
 
 OspfArea = Annotated[str, BeforeValidator(_ospf_area)]
+
+
+def _dotted_quad(text: str) -> int | None:
+    """A dotted-quad IPv4 address as the C library reads it (as strictly as ``ipaddress``: four decimal octets,
+    no leading zeros), about ten times faster than ``ipaddress``'s own parser; ``None`` for anything else.
+
+    >>> _dotted_quad("198.51.100.7"), _dotted_quad("198.51.100.07"), _dotted_quad("1.2.3")
+    (3325256711, None, None)
+    """
+    try:
+        return int.from_bytes(socket.inet_pton(socket.AF_INET, text), "big")
+    except (OSError, ValueError):  # not an address; ValueError: a NUL in it
+        return None
+
+
+def _read_ipv4(kind: type[IPv4Address | IPv4Interface | IPv4Network]) -> Callable[[object], object]:
+    """Read ``address`` or ``address/length`` text fast into ``kind``; anything else (other forms, host bits set in
+    a network) is left as it came, for pydantic to accept or refuse with its own words. A province's devices
+    carry some 100,000 addresses: parsed by ``ipaddress`` alone they took a second."""
+
+    def read(value: object) -> object:
+        if not isinstance(value, str):
+            return value
+        text, slash, length = value.partition("/")
+        if slash and not (length.isascii() and length.isdigit() and len(length) <= 2 and int(length) <= 32):
+            return value
+        if bool(slash) == (kind is IPv4Address):  # an address has no length; networks and interfaces have one here
+            return value
+        number = _dotted_quad(text)
+        if number is None:
+            return value
+        if kind is IPv4Address:
+            return IPv4Address(number)
+        try:
+            return kind((number, int(length)))
+        except ValueError:  # host bits set in a network
+            return value
+
+    return read
+
+
+Ipv4Address = Annotated[IPv4Address, BeforeValidator(_read_ipv4(IPv4Address))]
+Ipv4Interface = Annotated[IPv4Interface, BeforeValidator(_read_ipv4(IPv4Interface))]
+Ipv4Network = Annotated[IPv4Network, BeforeValidator(_read_ipv4(IPv4Network))]
+"""IPv4 as pydantic takes it (same values, same refusals), read faster."""
 
 MAPPED = ipaddress.IPv6Network("::ffff:0:0/96")  # IPv4-mapped addresses (RFC 4291 §2.5.5.2)
 

@@ -2,7 +2,7 @@
 
 from datetime import date
 from enum import StrEnum
-from ipaddress import IPv4Address, IPv4Interface, IPv4Network
+from ipaddress import IPv4Address
 from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -15,6 +15,9 @@ from .fields import (
     DnsName,
     Hostname,
     InterfaceName,
+    Ipv4Address,
+    Ipv4Interface,
+    Ipv4Network,
     Ipv6Address,
     Ipv6Interface,
     Ipv6Network,
@@ -115,7 +118,7 @@ class Region(Model):
     id: Slug
     name: Text
     code: AdminCode
-    ipv4: list[IPv4Network] = Field(min_length=1)
+    ipv4: list[Ipv4Network] = Field(min_length=1)
     ipv6: Ipv6Network
     unified_exit: Slug | None = None
     notes: Notes | None = None
@@ -138,10 +141,10 @@ class Attachment(Model):
 class Lan(Model):
     name: Slug
     vlan: Vlan | None = None
-    ipv4: IPv4Network | None = None  # None: an IPv6-only LAN
+    ipv4: Ipv4Network | None = None  # None: an IPv6-only LAN
     ipv6: Ipv6Network | None = None  # a manual pin; otherwise the plan gives one
     zone: Zone = Zone.PUBLIC
-    nat: IPv4Network | None = None  # legacy overlap: the extranet-side prefix this LAN is NATed to
+    nat: Ipv4Network | None = None  # legacy overlap: the extranet-side prefix this LAN is NATed to
     gateway: Attachment | None = None  # the device interface (e.g. Vlanif100) that routes this LAN
 
 
@@ -169,13 +172,13 @@ class Department(Model):
 class Interface(Model):
     name: InterfaceName
     description: ConfigText | None = None
-    ipv4: IPv4Interface | None = None
+    ipv4: Ipv4Interface | None = None
     ipv6: Ipv6Interface | None = None  # a manual pin; otherwise the plan gives one
     shutdown: bool = False
 
 
 class Routing(Model):
-    router_id: IPv4Address | None = None
+    router_id: Ipv4Address | None = None
     ospf_process: int = Field(default=1, ge=1, le=65535)
     ospf_area: OspfArea | None = None
     bgp_as: AsNumber | None = None
@@ -195,10 +198,10 @@ class Device(Model):
     platform: PlatformName
     role: DeviceRole
     site: Slug
-    mgmt: IPv4Address
+    mgmt: Ipv4Address
     mgmt6: Ipv6Address | None = None
     model: ConfigText | None = None
-    loopback: IPv4Address | None = None
+    loopback: Ipv4Address | None = None
     routing: Routing | None = None
     credentials: Slug = "default"  # a credential profile, resolved from the environment or ansible-vault
     interfaces: list[Interface] = Field(default_factory=list)
@@ -248,15 +251,15 @@ class Integration(Model):
     the legacy line it leaves (the carrier's or the department's legacy router), which must fall silent."""
 
     attach: Attachment
-    handoff: IPv4Interface  # the extranet router's end, e.g. 198.18.3.17/30: the private network takes the peer
-    legacy_gateway: IPv4Address | None = None
+    handoff: Ipv4Interface  # the extranet router's end, e.g. 198.18.3.17/30: the private network takes the peer
+    legacy_gateway: Ipv4Address | None = None
 
 
 class PrivateNetwork(Model):
     id: Slug
     name: Text
     owner: Slug
-    prefixes: list[IPv4Network] = Field(min_length=1)
+    prefixes: list[Ipv4Network] = Field(min_length=1)
     classification: Classification
     target: PrivateNetworkTarget
     exemption: Exemption | None = None

@@ -2,6 +2,7 @@
 
 import os
 from dataclasses import dataclass, field
+from operator import attrgetter
 from pathlib import Path
 
 
@@ -20,13 +21,18 @@ class Problem:
         return f"{where}: {self.path}: {self.message}" if self.path else f"{where}: {self.message}"
 
 
+# The fields a Problem's ordering compares: sorting by ``attrgetter(*ORDER)`` compares tuples in C, not problems
+# through the generated ``__lt__`` (a second for the 100,000 warnings of a province).
+ORDER = ("file", "line", "path", "message")
+
+
 class InventoryError(Exception):
     """The inventory cannot be used; ``problems`` says where and why (exit code 2)."""
 
     subject = "inventory"
 
     def __init__(self, problems: list[Problem]) -> None:
-        self.problems = sorted(problems)
+        self.problems = sorted(problems, key=attrgetter(*ORDER))
         super().__init__("\n".join(str(p) for p in self.problems))
 
 
