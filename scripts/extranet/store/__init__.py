@@ -41,7 +41,7 @@ GENESIS = "0" * 64
 MIGRATIONS = Path(__file__).parent / "migrations"
 # The newest migration's revision. Kept here so that a current database is recognised without importing
 # Alembic (half a second at every start); tests pin it to Alembic's own head.
-SCHEMA_HEAD = "0005"
+SCHEMA_HEAD = "0006"
 APPEND_ATTEMPTS = 50
 AUDIT_LOCK_KEY = 0x657874726E6574  # "extrnet": the advisory lock that serialises audit appends on PostgreSQL
 CONNECT_TIMEOUT = 10  # seconds
