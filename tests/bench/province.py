@@ -35,6 +35,8 @@ ICMP_OK = {"sent": 3, "received": 3, "loss": 0.0, "rtt_min": 0.8, "rtt_avg": 1.2
 ICMP_SLOW = {**ICMP_OK, "loss": 0.6667, "received": 1}
 ICMP_LOST = {"sent": 3, "received": 0, "loss": 1.0, "rtt_min": None, "rtt_avg": None, "rtt_max": None,
              "jitter": None}  # fmt: skip
+STORIES = {"dual-stack": (ICMP_OK, ICMP_OK), "ipv4-only": (ICMP_OK, ICMP_LOST), "degraded": (ICMP_SLOW, ICMP_OK),
+           "down": (ICMP_LOST, ICMP_LOST)}  # fmt: skip  # (IPv4, IPv6) pings per status
 
 
 def workspace_store(workspace: Path, db_url: str | None = None) -> Store:
@@ -58,8 +60,7 @@ def _plan(dept: str, n: int) -> DepartmentPlan:
 
 def _results(plan: DepartmentPlan, story: str, rng: random.Random) -> list[Result]:
     """Check results that make the classifier say ``story``."""
-    families = {"dual-stack": (ICMP_OK, ICMP_OK), "ipv4-only": (ICMP_OK, ICMP_LOST),
-                "degraded": (ICMP_SLOW, ICMP_OK), "down": (ICMP_LOST, ICMP_LOST)}.get(story, (ICMP_OK, ICMP_OK))  # fmt: skip
+    families = STORIES.get(story, (ICMP_OK, ICMP_OK))
     found = []
     for check in plan.checks:
         if check.kind == "icmp":
@@ -75,9 +76,10 @@ def _results(plan: DepartmentPlan, story: str, rng: random.Random) -> list[Resul
         elif story == "unknown":
             found.append(Result(4, "snmp", "uplink", check.address, None, {}, "no answer (timeout)"))
         else:
+            rates = {"in_bps": rng.randrange(10**4, 10**8), "out_bps": rng.randrange(10**4, 10**8)}
+            oper = "down" if story == "down" else "up"
             found.append(Result(4, "snmp", "uplink", check.address, True,
-                                {"oper_status": "down" if story == "down" else "up", "in_errors": 0, "out_errors": 0,
-                                 "in_bps": rng.randrange(10**4, 10**8), "out_bps": rng.randrange(10**4, 10**8)}))  # fmt: skip
+                                {"oper_status": oper, "in_errors": 0, "out_errors": 0, **rates}))  # fmt: skip
     return found
 
 
@@ -163,7 +165,8 @@ def _save(store: Store, run_id: int, probed: list[Probed], at: datetime) -> None
                 "target": r.target[:256], "address": r.address, "ok": r.ok, "detail": r.detail, "error": r.error}
                for p in probed for r in p.results]  # fmt: skip
     statuses = [{"run_id": run_id, "department": p.plan.department, "at": at, "status": p.verdict.status,
-                 "ipv4": p.verdict.ipv4, "ipv6": p.verdict.ipv6, "reasons": p.verdict.reasons} for p in probed]  # fmt: skip
+                 "ipv4": p.verdict.ipv4, "ipv6": p.verdict.ipv6, "reasons": p.verdict.reasons}
+                for p in probed]  # fmt: skip
     with store.transaction() as s:
         s.execute(insert(ProbeResult.__table__), results)
         s.execute(insert(DepartmentStatus.__table__), statuses)

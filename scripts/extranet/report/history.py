@@ -76,8 +76,8 @@ def down_history(store: Store, run_ids: list[int]) -> list[Sample]:
     window = set(run_ids)
     found = []
     with store.reading() as s:
-        down = list(s.scalars(select(DepartmentStatus.department).distinct()
-                              .where(DepartmentStatus.run_id.in_(run_ids), DepartmentStatus.status == "down")))  # fmt: skip
+        downs = select(DepartmentStatus.department).distinct()
+        down = list(s.scalars(downs.where(DepartmentStatus.run_id.in_(run_ids), DepartmentStatus.status == "down")))
         for start in range(0, len(down), CHUNK):  # by department alone: SQLite would rather scan the runs' rows
             query = select(*columns).where(DepartmentStatus.department.in_(down[start : start + CHUNK]))
             found += [row for row in s.execute(query).tuples() if row[1] in window]

@@ -41,12 +41,9 @@ class Metrics:
 
 def classified(store: Store, run_id: int) -> dict[str, Classified]:
     """Each department's classification in the run (a department saved twice: the later row)."""
-    query = (
-        select(DepartmentStatus.department, DepartmentStatus.status, DepartmentStatus.ipv4, DepartmentStatus.ipv6,
+    columns = (DepartmentStatus.department, DepartmentStatus.status, DepartmentStatus.ipv4, DepartmentStatus.ipv6,
                DepartmentStatus.reasons, DepartmentStatus.at)  # fmt: skip
-        .where(DepartmentStatus.run_id == run_id)
-        .order_by(DepartmentStatus.id)
-    )
+    query = select(*columns).where(DepartmentStatus.run_id == run_id).order_by(DepartmentStatus.id)
     with store.reading() as s:
         return {dept: Classified(status, v4, v6, tuple(reasons or ()), at) for dept, status, v4, v6, reasons, at in
                 s.execute(query)}  # fmt: skip
