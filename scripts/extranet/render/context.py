@@ -10,7 +10,7 @@ from typing import Any
 
 from .. import platforms
 from ..inventory import Inventory, Problem
-from ..inventory.models import Device
+from ..inventory.models import Device, LinkEnd
 from ..plan.lock import Lock, PlanError
 from ..plan.pairs import Pair, pairs
 from ..plan.planner import LINK_OFFSET
@@ -198,7 +198,8 @@ def _device_area(device: Device) -> str:
 
 
 class ContextBuilder:
-    """Builds every device's context from one inventory and one lock (index the plan's pairs once)."""
+    """Builds every device's context from one inventory and one lock: the plan's pairs, the LAN gateways, the link
+    ends and the iBGP peers are indexed once, not for every device (10^4 devices, 10^5 departments)."""
 
     def __init__(self, inv: Inventory, lock: Lock, snmp: Snmp | None = None, mgmt_network: str = "") -> None:
         self.inv = inv
@@ -215,6 +216,21 @@ class ContextBuilder:
                 self.lans[(pair.owner, pair.name)] = pair
             else:
                 self.by_port[(pair.device, pair.interface)] = pair
+        self.gateways = {  # (device, interface) -> the department and LAN it is the gateway of
+            (lan.gateway.device, lan.gateway.interface): (dept.id, lan.name)
+            for dept in inv.departments.values()
+            for lan in dept.lans
+            if lan.gateway is not None
+        }
+        self.ends: dict[tuple[str, str], tuple[str, LinkEnd, int]] = {}  # a link end -> the link, the far end
+        for key, link in inv.links.items():
+            self.ends[(link.a.device, link.a.interface)] = (key, link.b, LINK_OFFSET + 1)
+            self.ends[(link.b.device, link.b.interface)] = (key, link.a, LINK_OFFSET)
+        self.speakers = [  # iBGP: every device with an AS and a loopback, by name
+            (name, device.routing.bgp_as, str(IPv6Interface(self.loopbacks[name].ipv6).ip))
+            for name, device in sorted(inv.devices.items())
+            if device.routing is not None and device.routing.bgp_as is not None and name in self.loopbacks
+        ]
         layout = lock.layout or {}
         self.infra = Infrastructure.model_validate(layout.get("infrastructure", {"index": 0}))
         self.class_bits = int(layout.get("class_bits", 4))
@@ -288,16 +304,7 @@ class ContextBuilder:
         )  # fmt: skip
 
     def _ports(self, device: Device, names: Names, area: str) -> list[Port]:
-        gateways = {
-            (lan.gateway.device, lan.gateway.interface): (dept.id, lan.name)
-            for dept in self.inv.departments.values()
-            for lan in dept.lans
-            if lan.gateway is not None
-        }
-        ends = {}
-        for key, link in self.inv.links.items():
-            ends[(link.a.device, link.a.interface)] = (key, link.b, LINK_OFFSET + 1)
-            ends[(link.b.device, link.b.interface)] = (key, link.a, LINK_OFFSET)
+        gateways, ends = self.gateways, self.ends
         ports = []
         for iface in device.interfaces:
             where = (device.name, iface.name)
@@ -331,15 +338,12 @@ class ContextBuilder:
         asn = device.routing.bgp_as if device.routing else None
         if asn is None:
             return None
-        neighbors = []
-        for name, other in sorted(self.inv.devices.items()):
-            other_as = other.routing.bgp_as if other.routing else None
-            pair = self.loopbacks.get(name)
-            if name == device.name or other_as != asn or pair is None:
-                continue
-            address = str(IPv6Interface(pair.ipv6).ip)
-            neighbors.append(BgpNeighbor(address, asn, f"iBGP {name}", loopback))
-        return Bgp(asn, router_id, tuple(neighbors))
+        neighbors = tuple(
+            BgpNeighbor(address, asn, f"iBGP {name}", loopback)
+            for name, other_as, address in self.speakers
+            if name != device.name and other_as == asn
+        )
+        return Bgp(asn, router_id, neighbors)
 
     def _statics(self, device: Device, interfaces: tuple[Port, ...]) -> list[StaticRoute]:
         via = device.routing.ipv6_default_via if device.routing else None

@@ -15,17 +15,27 @@ from ..compliance import trend as compliance_trend
 from ..inventory import Inventory
 from ..inventory.models import ADMINISTRATIVE_RANK, SiteLevel
 from ..store import Store
-from ..store.schema import DepartmentStatus, ProbeResult, Run
+from ..store.schema import Run
 from . import vantages
-from .history import Change, Outage, TrendPoint, changes, outages, status_history, trend, utc
+from .history import (
+    Change,
+    Outage,
+    TrendPoint,
+    changes,
+    down_history,
+    history_counts,
+    outages,
+    trend,
+    trend_counts,
+    utc,
+)
+from .latest import Classified, Metrics, classified, metrics, statuses
 from .vantages import Sight
 
 FINISHED = ("ok", "problems")  # a running or failed run is not a picture of the network
 NOT_PROBED = "not-probed"
 STATUSES = ("dual-stack", "ipv4-only", "ipv6-only", "degraded", "down", "unknown", NOT_PROBED)
 GROUP_LEVELS = frozenset({SiteLevel.PROVINCE, SiteLevel.CITY, SiteLevel.COUNTY, SiteLevel.TOWNSHIP})
-CORE = "core"  # the probe's label for the ICMP target whose loss and RTT stand for the department's connection
-GATEWAY = "gateway"  # probed from the core, the department's gateway is that target
 
 
 class NoProbeRun(Exception):
@@ -55,19 +65,6 @@ class Place:
     level: str | None
     group: str | None
     group_name: str
-
-
-@dataclass(frozen=True)
-class Metrics:
-    ipv4_loss: float | None = None  # ICMP to the core, 0..1
-    ipv4_rtt_ms: float | None = None
-    ipv6_loss: float | None = None
-    ipv6_rtt_ms: float | None = None
-    services_up: int = 0  # TCP checks of the department's services, both families
-    services_total: int = 0
-    uplink_oper: str | None = None  # SNMP of the uplink port
-    uplink_in_bps: float | None = None
-    uplink_out_bps: float | None = None
 
 
 @dataclass(frozen=True)
@@ -145,23 +142,30 @@ def build(store: Store, inv: Inventory, since: datetime, now: datetime | None = 
     if not recent:
         raise NoProbeRun()
     latest, previous = recent[-1], (recent[-2] if len(recent) >= 2 else None)
-    # each vantage's latest run, now and before the newest (one vantage: the latest and the previous run)
-    current, before_runs = vantages.current_runs(recent), vantages.current_runs(recent[:-1])
-    statuses = store.department_statuses(sorted({run.id for run in current + before_runs}))
-    now_rows, sights = vantages.merged_statuses(statuses, current)
-    before = {d: s.status for d, s in vantages.merged_statuses(statuses, before_runs)[0].items()}
+    current = vantages.current_runs(recent)  # each vantage's latest run (one vantage: the latest run)
     places = {site: place_of(inv, site) for site in inv.sites}
-    if len(current) == 1:
-        results = results_by_department(store.probe_results(latest.id))
-    else:  # each department's figures from the run its status comes from
-        per_run = {run.id: results_by_department(store.probe_results(run.id)) for run in current}
-        results = {dept: per_run[s.run_id].get(dept, []) for dept, s in now_rows.items()}
-    rows = department_rows(inv, places, now_rows, results)
-    if len(current) > 1:
-        rows = [replace(row, vantages=sights.get(row.id, ())) for row in rows]
-    names = {row.id: row.name for row in rows}
-    ids = [run.id for run in window]
-    history = vantages.merged_history(store, window) if vantages.several(window) else status_history(store, ids)
+    window_ids = [run.id for run in window]
+    if len(current) <= 1 and not vantages.several(window):  # one vantage: the database counts and aggregates
+        now_rows = classified(store, latest.id)
+        before = statuses(store, previous.id) if previous else {}
+        rows = department_rows(inv, places, now_rows, metrics(store, latest.id))
+        names = {row.id: row.name for row in rows}
+        found_outages = outages(down_history(store, window_ids), names)
+        counts = trend_counts(store, window_ids, set(inv.departments))
+    else:  # several vantages: merged per department (report/vantages.py), each figure from the run it comes from
+        before_runs = vantages.current_runs(recent[:-1])
+        seen = store.department_statuses(sorted({run.id for run in current + before_runs}))
+        merged, sights = vantages.merged_statuses(seen, current)
+        before = {d: s.status for d, s in vantages.merged_statuses(seen, before_runs)[0].items()}
+        now_rows = {d: Classified(s.status, s.ipv4, s.ipv6, tuple(s.reasons or ()), s.at) for d, s in merged.items()}
+        per_run = {run.id: metrics(store, run.id) for run in current}
+        measured = {d: per_run[s.run_id].get(d, Metrics()) for d, s in merged.items() if s.run_id in per_run}
+        rows = [replace(row, vantages=sights.get(row.id, ()))
+                for row in department_rows(inv, places, now_rows, measured)]  # fmt: skip
+        names = {row.id: row.name for row in rows}
+        history = vantages.merged_history(store, window)
+        found_outages = outages(history, names)
+        counts = history_counts(history, set(inv.departments))
     return ConnectionsReport(
         region=inv.region.name,
         run=run_info(latest),
@@ -171,8 +175,8 @@ def build(store: Store, inv: Inventory, since: datetime, now: datetime | None = 
         rows=rows,
         readiness=readiness(rows),
         changes=changes(before, {d: s.status for d, s in now_rows.items()}, names) if previous else [],
-        outages=outages(history, names),
-        trend=trend(window, history, set(inv.departments)),
+        outages=found_outages,
+        trend=trend(window, counts),
         vantages=[run_info(run) for run in current],
         compliance=compliance_points(store, since),
     )
@@ -213,8 +217,8 @@ def place_of(inv: Inventory, site_id: str) -> Place:
 def department_rows(
     inv: Inventory,
     places: dict[str, Place],
-    statuses: dict[str, DepartmentStatus],
-    results: dict[str, list[ProbeResult]],
+    statuses: dict[str, Classified],
+    measured: dict[str, Metrics],
 ) -> list[DepartmentRow]:
     """Every inventory department (grouped: county first, then townships in inventory order), then any department
     the run probed that the inventory no longer has."""
@@ -229,53 +233,23 @@ def department_rows(
         )
 
     departments = sorted(inv.departments.values(), key=lambda d: position(places[d.site]))
-    rows = [_row(d.id, d.name, places[d.site], statuses.get(d.id), results.get(d.id, [])) for d in departments]
+    rows = [_row(d.id, d.name, places[d.site], statuses.get(d.id), measured.get(d.id)) for d in departments]
     unknown = Place(None, "", None, None, "")
     rows += [
-        _row(dept, dept, unknown, s, results.get(dept, []))
+        _row(dept, dept, unknown, s, measured.get(dept))
         for dept, s in statuses.items()
         if dept not in inv.departments
     ]
     return rows
 
 
-def _row(
-    dept: str, name: str, place: Place, status: DepartmentStatus | None, results: list[ProbeResult]
-) -> DepartmentRow:
+def _row(dept: str, name: str, place: Place, status: Classified | None, measured: Metrics | None) -> DepartmentRow:
     if status is None:
         return DepartmentRow(dept, name, place, NOT_PROBED, None, None, (), None, Metrics())
     return DepartmentRow(
-        dept, name, place, status.status, status.ipv4, status.ipv6, tuple(status.reasons or ()), utc(status.at),
-        metrics(results),
+        dept, name, place, status.status, status.ipv4, status.ipv6, status.reasons, utc(status.at),
+        measured or Metrics(),
     )  # fmt: skip
-
-
-def results_by_department(results: list[ProbeResult]) -> dict[str, list[ProbeResult]]:
-    by_department: dict[str, list[ProbeResult]] = defaultdict(list)
-    for result in results:
-        by_department[result.department].append(result)
-    return by_department
-
-
-def metrics(results: list[ProbeResult]) -> Metrics:
-    """The key figures of one department's checks: loss and RTT between it and the core per family (to the core
-    from inside the department; to its gateway from the core), services, uplink."""
-    pings = [r for r in results if r.kind == "icmp"]
-    core = {r.family: r.detail or {} for r in pings if r.target == GATEWAY}
-    core |= {r.family: r.detail or {} for r in pings if r.target == CORE}
-    services = [r for r in results if r.kind == "tcp"]
-    uplink = next((r.detail or {} for r in results if r.kind == "snmp"), {})
-    return Metrics(
-        ipv4_loss=core.get(4, {}).get("loss"),
-        ipv4_rtt_ms=core.get(4, {}).get("rtt_avg"),
-        ipv6_loss=core.get(6, {}).get("loss"),
-        ipv6_rtt_ms=core.get(6, {}).get("rtt_avg"),
-        services_up=sum(1 for r in services if r.ok),
-        services_total=len(services),
-        uplink_oper=uplink.get("oper_status"),
-        uplink_in_bps=uplink.get("in_bps"),
-        uplink_out_bps=uplink.get("out_bps"),
-    )
 
 
 def readiness(rows: list[DepartmentRow]) -> list[Readiness]:

@@ -4,11 +4,12 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import case, func, select
 
 from ..store import Store
 from ..store.schema import DepartmentStatus, Run
 
+CHUNK = 500  # departments per IN list (SQLite allows 32,766 parameters, the run ids included)
 UP = frozenset({"dual-stack", "ipv4-only", "ipv6-only", "degraded"})  # reachable over at least one family
 
 
@@ -66,17 +67,54 @@ class TrendPoint:
         return self.dual_stack / self.probed if self.probed else None
 
 
-def status_history(store: Store, run_ids: list[int]) -> list[Sample]:
-    """The statuses of these runs, in run order. Columns only: a province's month of runs is millions of rows."""
+def down_history(store: Store, run_ids: list[int]) -> list[Sample]:
+    """The statuses in these runs of every department that was down in one of them, in run order: the history
+    outages are found in. Only those departments: a province's month of runs is millions of rows."""
     if not run_ids:
         return []
-    query = (
-        select(DepartmentStatus.run_id, DepartmentStatus.department, DepartmentStatus.status, DepartmentStatus.at)
-        .where(DepartmentStatus.run_id.in_(run_ids))
-        .order_by(DepartmentStatus.run_id, DepartmentStatus.id)
-    )
-    with store.sessions() as session:
-        return [Sample(run_id, dept, status, utc(at)) for run_id, dept, status, at in session.execute(query)]
+    columns = (DepartmentStatus.id, DepartmentStatus.run_id, DepartmentStatus.department, DepartmentStatus.status,
+               DepartmentStatus.at)  # fmt: skip
+    window = set(run_ids)
+    found = []
+    with store.reading() as s:
+        downs = select(DepartmentStatus.department).distinct()
+        down = list(s.scalars(downs.where(DepartmentStatus.run_id.in_(run_ids), DepartmentStatus.status == "down")))
+        for start in range(0, len(down), CHUNK):  # by department alone: SQLite would rather scan the runs' rows
+            query = select(*columns).where(DepartmentStatus.department.in_(down[start : start + CHUNK]))
+            found += [row for row in s.execute(query).tuples() if row[1] in window]
+    found.sort(key=lambda row: (row[1], row[0]))
+    return [Sample(run_id, dept, status, utc(at)) for _, run_id, dept, status, at in found]
+
+
+def trend_counts(store: Store, run_ids: list[int], departments: set[str]) -> dict[int, tuple[int, int]]:
+    """Per run, how many of ``departments`` (the inventory's) it classified, and how many as dual-stack: counted
+    by the database, less the departments it holds that are not among them (few, if any)."""
+    if not run_ids:
+        return {}
+    dual = func.sum(case((DepartmentStatus.status == "dual-stack", 1), else_=0))
+    counting = select(DepartmentStatus.run_id, func.count(), dual).group_by(DepartmentStatus.run_id)
+    with store.reading() as s:
+        totals = {run: [int(n), int(d or 0)] for run, n, d in
+                  s.execute(counting.where(DepartmentStatus.run_id.in_(run_ids))).tuples()}  # fmt: skip
+        others = [d for d in s.scalars(select(DepartmentStatus.department).distinct()) if d not in departments]
+        for start in range(0, len(others), CHUNK):
+            chunk = others[start : start + CHUNK]
+            query = counting.where(DepartmentStatus.run_id.in_(run_ids), DepartmentStatus.department.in_(chunk))
+            for run, n, d in s.execute(query).tuples():
+                totals[run][0] -= int(n)
+                totals[run][1] -= int(d or 0)
+    return {run: (probed, dual_stack) for run, (probed, dual_stack) in totals.items()}
+
+
+def history_counts(history: list[Sample], departments: set[str]) -> dict[int, tuple[int, int]]:
+    """``trend_counts`` from statuses already read (the vantages' merged history)."""
+    probed: Counter[int] = Counter()
+    dual: Counter[int] = Counter()
+    for sample in history:
+        if sample.department in departments:
+            probed[sample.run_id] += 1
+            dual[sample.run_id] += sample.status == "dual-stack"
+    return {run: (probed[run], dual[run]) for run in probed}
 
 
 def changes(before: dict[str, str], after: dict[str, str], names: dict[str, str]) -> list[Change]:
@@ -110,12 +148,13 @@ def outages(history: list[Sample], names: dict[str, str]) -> list[Outage]:
     return sorted(found, key=lambda o: (not o.ongoing, -o.start.timestamp(), o.department))
 
 
-def trend(runs: list[Run], history: list[Sample], departments: set[str]) -> list[TrendPoint]:
-    """The share of probed ``departments`` (the inventory's) that are dual-stack, run by run."""
-    counted = [s for s in history if s.department in departments]
-    probed = Counter(s.run_id for s in counted)
-    dual = Counter(s.run_id for s in counted if s.status == "dual-stack")
-    return [TrendPoint(run.id, utc(run.started_at), dual[run.id], probed[run.id]) for run in runs]
+def trend(runs: list[Run], counts: dict[int, tuple[int, int]]) -> list[TrendPoint]:
+    """The share of probed departments (the inventory's) that are dual-stack, run by run (``trend_counts``)."""
+    points = []
+    for run in runs:
+        probed, dual = counts.get(run.id, (0, 0))
+        points.append(TrendPoint(run.id, utc(run.started_at), dual, probed))
+    return points
 
 
 def utc(moment: datetime) -> datetime:

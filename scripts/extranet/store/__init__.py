@@ -491,6 +491,11 @@ class Store:
     def verify_audit_chain(self) -> list[str]:
         """Every break in the chain: an edited, deleted or reordered row; with a config history, also rows
         missing at the end or rewritten since their head was kept there. Empty when intact."""
+        return self.checked_audit_chain()[0]
+
+    def checked_audit_chain(self) -> tuple[list[str], list["ChainedEvent"]]:
+        """The breaks in the chain (``verify_audit_chain``) and the events checked, in chain order: read once, as
+        columns (10^5 ORM instances took seconds to build, and `audit verify` built them twice)."""
         heads = None
         breaks: list[str] = []
         if self.history is not None:  # read before the table: every head read is of a row already committed
@@ -502,7 +507,9 @@ class Store:
             except HistoryError as exc:
                 breaks.append(f"the heads kept in {self.history} cannot be read: {exc}")
         previous = GENESIS
-        events = self.audit_events()
+        with self.reading() as s:
+            query = select(*(getattr(AuditEvent, name) for name in CHAINED)).order_by(AuditEvent.id)
+            events = [ChainedEvent(*row) for row in s.execute(query).tuples()]
         first_break = None
         for position, record in enumerate(events, 1):
             linked, whole = record.prev_hash == previous, event_hash(record) == record.hash
@@ -517,10 +524,33 @@ class Store:
             from ..history.head import compare_heads
 
             breaks += compare_heads(heads, [(e.id, e.hash) for e in events], first_break)
-        return breaks
+        return breaks, events
 
 
-def event_hash(record: AuditEvent) -> str:
+CHAINED = ("id", "at", "run_id", "operator", "action", "target", "outcome", "detail", "reason", "prev_hash", "hash",
+           "os_user", "ssh_client")  # fmt: skip
+
+
+@dataclass(frozen=True)
+class ChainedEvent:
+    """An audit event's columns (``CHAINED``), read for checking the chain rather than as an ORM instance."""
+
+    id: int
+    at: datetime
+    run_id: int | None
+    operator: str
+    action: str
+    target: str
+    outcome: str
+    detail: dict[str, Any]
+    reason: str | None
+    prev_hash: str
+    hash: str
+    os_user: str | None
+    ssh_client: str | None
+
+
+def event_hash(record: "AuditEvent | ChainedEvent") -> str:
     at = record.at if record.at.tzinfo else record.at.replace(tzinfo=UTC)  # SQLite drops the zone
     body = {
         "at": at.astimezone(UTC).isoformat(timespec="microseconds"),

@@ -3,7 +3,7 @@
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -73,6 +73,7 @@ class ProbeResult(Base):
     """
 
     __tablename__ = "probe_results"
+    __table_args__ = (Index("ix_probe_results_run_kind", "run_id", "kind"),)  # a run's metrics (migration 0006)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     run_id: Mapped[int] = mapped_column(ForeignKey("runs.id"), index=True)
@@ -90,6 +91,7 @@ class DepartmentStatus(Base):
     """A department's classification in one probe run, with the reasons behind it."""
 
     __tablename__ = "department_status"
+    __table_args__ = (Index("ix_department_status_run_status", "run_id", "status"),)  # trend, outages (0006)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     run_id: Mapped[int] = mapped_column(ForeignKey("runs.id"), index=True)

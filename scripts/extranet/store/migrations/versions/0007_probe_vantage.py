@@ -9,7 +9,6 @@ after the host that upgrades it (as `extranet probe` names its runs by default),
 """
 
 import socket
-from pathlib import Path
 
 import sqlalchemy as sa
 from alembic import op
@@ -17,7 +16,7 @@ from alembic import op
 revision = "0007"
 # 0006 (the report's indexes) was written beside this one: follow it when it is here, so the chain stays one
 # line whichever is merged first.
-down_revision = "0006" if any(Path(__file__).parent.glob("0006_*.py")) else "0005"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,128 @@
+"""What the connections report reads of one probe run: each department's classification and the key figures of
+its checks, as columns and SQL aggregates — never the run's rows as ORM objects (a province's run is 10^5
+statuses and several times as many check results)."""
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import case, func, select
+
+from ..store import Store
+from ..store.schema import DepartmentStatus, ProbeResult
+
+CORE = "core"  # the probe's label for the ICMP target whose loss and RTT stand for the department's connection
+GATEWAY = "gateway"  # probed from the core, the department's gateway is that target
+
+
+@dataclass(frozen=True)
+class Classified:
+    """A department's classification in a run: the columns the report shows."""
+
+    status: str
+    ipv4: str
+    ipv6: str
+    reasons: tuple[str, ...]
+    at: datetime
+
+
+@dataclass(frozen=True)
+class Metrics:
+    ipv4_loss: float | None = None  # ICMP to the core, 0..1
+    ipv4_rtt_ms: float | None = None
+    ipv6_loss: float | None = None
+    ipv6_rtt_ms: float | None = None
+    services_up: int = 0  # TCP checks of the department's services, both families
+    services_total: int = 0
+    uplink_oper: str | None = None  # SNMP of the uplink port
+    uplink_in_bps: float | None = None
+    uplink_out_bps: float | None = None
+
+
+def classified(store: Store, run_id: int) -> dict[str, Classified]:
+    """Each department's classification in the run (a department saved twice: the later row)."""
+    columns = (DepartmentStatus.department, DepartmentStatus.status, DepartmentStatus.ipv4, DepartmentStatus.ipv6,
+               DepartmentStatus.reasons, DepartmentStatus.at)  # fmt: skip
+    query = select(*columns).where(DepartmentStatus.run_id == run_id).order_by(DepartmentStatus.id)
+    with store.reading() as s:
+        return {dept: Classified(status, v4, v6, tuple(reasons or ()), at) for dept, status, v4, v6, reasons, at in
+                s.execute(query)}  # fmt: skip
+
+
+def statuses(store: Store, run_id: int) -> dict[str, str]:
+    """Each department's status in the run (a department saved twice: the later row)."""
+    query = (
+        select(DepartmentStatus.department, DepartmentStatus.status)
+        .where(DepartmentStatus.run_id == run_id)
+        .order_by(DepartmentStatus.id)
+    )
+    with store.reading() as s:
+        return {dept: status for dept, status in s.execute(query).tuples()}
+
+
+def metrics(store: Store, run_id: int) -> dict[str, Metrics]:
+    """The key figures of each department's checks in the run: loss and RTT between it and the core per family (to
+    the core from inside the department, else to its gateway from the core; the last such check saved), its
+    services up of those checked, its uplink (the first SNMP reading saved)."""
+    pings = _latest_pings(store, run_id)
+    services = _services(store, run_id)
+    uplinks = _uplinks(store, run_id)
+    found = {}
+    for dept in pings.keys() | services.keys() | uplinks.keys():
+        core, (up, total), uplink = pings.get(dept, {}), services.get(dept, (0, 0)), uplinks.get(dept, {})
+        found[dept] = Metrics(
+            ipv4_loss=core.get(4, {}).get("loss"),
+            ipv4_rtt_ms=core.get(4, {}).get("rtt_avg"),
+            ipv6_loss=core.get(6, {}).get("loss"),
+            ipv6_rtt_ms=core.get(6, {}).get("rtt_avg"),
+            services_up=up,
+            services_total=total,
+            uplink_oper=uplink.get("oper_status"),
+            uplink_in_bps=uplink.get("in_bps"),
+            uplink_out_bps=uplink.get("out_bps"),
+        )
+    return found
+
+
+def _latest_pings(store: Store, run_id: int) -> dict[str, dict[int, dict[str, Any]]]:
+    """Per department and family, the detail of the ping that stands for the connection: the last to the core,
+    else the last to the gateway. Read in saved order and folded here: a window function (ROW_NUMBER per
+    department and family) was 3× slower on SQLite, for one ping per department and family."""
+    query = (
+        select(ProbeResult.department, ProbeResult.family, ProbeResult.target, ProbeResult.detail)
+        .where(ProbeResult.run_id == run_id, ProbeResult.kind == "icmp", ProbeResult.target.in_((CORE, GATEWAY)))
+        .order_by(ProbeResult.id)
+    )
+    gateway: dict[str, dict[int, dict[str, Any]]] = {}
+    core: dict[str, dict[int, dict[str, Any]]] = {}
+    with store.reading() as s:
+        for dept, family, target, detail in s.execute(query).tuples():
+            (core if target == CORE else gateway).setdefault(dept, {})[family] = detail or {}
+    for dept, families in core.items():
+        gateway.setdefault(dept, {}).update(families)
+    return gateway
+
+
+def _services(store: Store, run_id: int) -> dict[str, tuple[int, int]]:
+    """Per department, its TCP checks that passed and all its TCP checks."""
+    query = (
+        select(ProbeResult.department, func.sum(case((ProbeResult.ok.is_(True), 1), else_=0)), func.count())
+        .where(ProbeResult.run_id == run_id, ProbeResult.kind == "tcp")
+        .group_by(ProbeResult.department)
+    )
+    with store.reading() as s:
+        return {dept: (int(up or 0), int(total)) for dept, up, total in s.execute(query).tuples()}
+
+
+def _uplinks(store: Store, run_id: int) -> dict[str, dict[str, Any]]:
+    """Per department, the detail of its first SNMP reading of the uplink."""
+    query = (
+        select(ProbeResult.department, ProbeResult.detail)
+        .where(ProbeResult.run_id == run_id, ProbeResult.kind == "snmp")
+        .order_by(ProbeResult.id)
+    )
+    found: dict[str, dict[str, Any]] = {}
+    with store.reading() as s:
+        for dept, detail in s.execute(query).tuples():
+            found.setdefault(dept, detail or {})
+    return found
