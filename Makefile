@@ -6,7 +6,7 @@ LOCK   := requirements.lock
 # Debian packages the lab, the probes, the PostgreSQL and browser tests and the benchmarks need (installed when
 # missing, as root).
 DEB_PACKAGES := frr openssh-server snmpd snmp iproute2 iputils-ping postgresql fping chromium chromium-driver fonts-noto-cjk \
-	libreoffice-calc libreoffice-writer poppler-utils libpango-1.0-0 libpangoft2-1.0-0
+	libreoffice-calc libreoffice-writer poppler-utils libpango-1.0-0 libpangoft2-1.0-0 time sqlite3
 
 .PHONY: venv system-packages test lint demo bench lock clean
 

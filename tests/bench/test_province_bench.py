@@ -34,6 +34,7 @@ EXTRANET = str(Path(sys.executable).parent / "extranet")
 SIZES = tuple(int(n) for n in os.environ.get("EXTRANET_BENCH_SIZES", "1000,10000,100000").split(","))
 REPEAT = int(os.environ.get("EXTRANET_BENCH_REPEAT", "3"))
 PG_PORT = 54339
+TIME = "/usr/bin/time"  # GNU time (Debian package time): the peak memory of the command itself
 # seconds at 100,000 departments (issue 16); memory ≤ 1 GiB for each
 TARGETS = {
     "inventory check": 5, "plan --apply (empty lock)": 15, "plan (nothing to change)": 5, "plan export -f csv": 10,
@@ -58,27 +59,29 @@ class Figure:
 
 def measure(args: list[str], cwd: Path, env: dict[str, str] | None = None,
             first_line: bool = False) -> tuple[float, float]:  # fmt: skip
-    """One run of a command: (wall seconds, peak RSS MiB). ``first_line``: the seconds until its first line of
-    output (the process is then stopped by its PID)."""
+    """One run of a command: (wall seconds, peak RSS MiB, as GNU time reads it from the kernel for that process
+    alone). ``first_line``: the seconds until its first line of output; its output is then closed (the command
+    ends at its next write, as under ``| head -1``)."""
+    report = cwd / ".bench-time"
     started = time.perf_counter()
-    proc = subprocess.Popen(args, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc = subprocess.Popen([TIME, "-f", "%e %M", "-o", str(report), *args], cwd=cwd, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)  # fmt: skip
     assert proc.stdout is not None and proc.stderr is not None
     if first_line:
         line = proc.stdout.readline()
         seconds = time.perf_counter() - started
-        proc.kill()
-        _, status, usage = os.wait4(proc.pid, 0)
-        proc.returncode = status
-        assert line.strip(), f"{args}: no output; {proc.stderr.read().decode()[-500:]}"
-        return seconds, usage.ru_maxrss / 1024
-    out = proc.stdout.read()
-    err = proc.stderr.read()
-    _, status, usage = os.wait4(proc.pid, 0)
-    seconds = time.perf_counter() - started
-    code = os.waitstatus_to_exitcode(status)
-    proc.returncode = code
-    assert code == 0, f"{' '.join(args)} (exit {code}): {err.decode()[-1500:]}{out.decode()[-500:]}"
-    return seconds, usage.ru_maxrss / 1024
+        proc.stdout.close()
+        err = proc.stderr.read()
+        proc.wait()
+        assert line.strip(), f"{args}: no output; {err.decode()[-500:]}"
+    else:
+        out, err = proc.communicate()
+        seconds = time.perf_counter() - started
+        said = f"{err.decode()[-1500:]}{out.decode()[-500:]}"
+        assert proc.returncode == 0, f"{' '.join(args)} (exit {proc.returncode}): {said}"
+    kib = int(report.read_text().split()[-1])
+    report.unlink()
+    return seconds, kib / 1024
 
 
 def run_python(code: str, cwd: Path) -> list[str]:
