@@ -9,6 +9,7 @@ import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
+from json.encoder import encode_basestring  # json.dumps(text, ensure_ascii=False) without its per-call set-up
 from pathlib import Path
 from typing import Any
 
@@ -86,7 +87,7 @@ def lock_text(lock: Lock) -> str:
         entries = lock.section(name)
         lines.append(f"{name}:{'' if entries else ' {}'}\n")
         lines.extend(
-            f"  {json.dumps(key, ensure_ascii=False)}: {format_value(name, value)}\n"
+            f"  {encode_basestring(key)}: {format_value(name, value)}\n"
             for key, value in sorted(entries.items())
         )
     lines.append(f"held:{'' if lock.held else ' {}'}\n")
