@@ -4,11 +4,12 @@ import csv
 import io
 import json
 from collections.abc import Iterable
+from itertools import repeat
 from typing import Any
 
 from .. import platforms
 from ..inventory import Inventory
-from ..spreadsheet import text_cell
+from ..spreadsheet import FORMULA_START, text_cell
 from .lock import Lock
 from .pairs import Pair, pairs
 from .slots import prefix_text
@@ -37,7 +38,14 @@ def _table(columns: list[str], rows: Iterable[Iterable[Any]]) -> str:
 
 
 def pairs_csv(inv: Inventory, lock: Lock) -> str:
-    return _table(PAIR_COLUMNS, pairs(inv, lock))  # a Pair's fields are PAIR_COLUMNS, in that order
+    """The pairs as CSV (a Pair's fields are PAIR_COLUMNS, in that order, all text)."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(PAIR_COLUMNS)
+    start = repeat(FORMULA_START)
+    # a row none of whose cells starts like a formula is written as it is (the guard per cell: 4 million calls)
+    writer.writerows(map(text_cell, row) if any(map(str.startswith, row, start)) else row for row in pairs(inv, lock))
+    return out.getvalue()
 
 
 def pairs_json(inv: Inventory, lock: Lock) -> str:
