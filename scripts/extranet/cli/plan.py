@@ -246,13 +246,13 @@ class _Later(list[Tree]):
 
     def __init__(self, count: int, nodes: Iterator[Tree]) -> None:
         super().__init__()
-        self.count, self.nodes = count, nodes
+        self._count, self._nodes = count, nodes
 
     def __len__(self) -> int:
-        return self.count
+        return self._count
 
     def __iter__(self) -> Iterator[Tree]:
-        return self.nodes
+        return self._nodes
 
 
 def _print_streamed(renderable: Tree, lines_per_write: int = 2000) -> None:
