@@ -3,13 +3,26 @@
 Prints the figures and the same work done by a naive allocator on the same stdlib (an ``ipaddress``
 ``subnets()`` walk in sorted-id order), which is what a script would do. Run with ``make bench``.
 No timed assertions: the only assertions are about correctness (nothing moved on re-plan).
+
+The first plan is compared with the figure recorded in ``baseline.json`` (with the machine it was measured on):
+slower by more than half prints a REGRESSION line and raises a ``PlanRegression`` warning, which pytest repeats in
+its summary. It does not fail the run: a shared or busy machine can be twice as slow for minutes, and a red bench
+that is red for the weather teaches people to ignore it. The comparison is made on the ratio to the naive walk
+timed in the same run, which cancels most of the machine's speed and load; the seconds are printed beside it.
+(Planning a province once took 82 s where it had taken under 5: the synthetic links gained /31 IPv4 addresses, so
+every link end passed the planner's ``ipv4 is not None`` test and rebuilt the union of all link ends and gateways
+for itself — quadratic in the links. The baseline catches the next one.)
 """
 
 import gc
+import json
+import os
+import platform
 import random
 import resource
 import time
 import tracemalloc
+import warnings
 from ipaddress import IPv6Network
 from pathlib import Path
 
@@ -23,6 +36,12 @@ from extranet.plan.planner import plan
 from extranet.plan.policy import Policy
 
 DEPARTMENTS, LANS = 100_000, 4
+BASELINE = Path(__file__).with_name("baseline.json")
+SLOWER = 1.5  # "slower by more than half"
+
+
+class PlanRegression(UserWarning):
+    """The planner is slower than its recorded baseline by more than half."""
 
 
 def _grow(inv, share: float = 0.01, seed: int = 7):  # type: ignore[no-untyped-def]
@@ -57,6 +76,41 @@ def _peak_mib(fn) -> float:  # type: ignore[no-untyped-def]
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
     return peak / 2**20
+
+
+def machine() -> str:
+    """The processor and Python the figures were measured with."""
+    model = platform.processor() or platform.machine()
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.exists():
+        names = [line.partition(":")[2].strip() for line in cpuinfo.read_text().splitlines() if "model name" in line]
+        model = names[0] if names else model
+    return f"{model}, {os.cpu_count()} cores, Python {platform.python_version()}"
+
+
+def against_baseline(first_s: float, naive_s: float, baseline: dict[str, object]) -> list[str]:
+    """Lines comparing the first plan with the baseline; a REGRESSION line when it is slower by more than half.
+
+    >>> base = {"first_plan_s": 4.0, "naive_first_s": 2.0, "machine": "m"}
+    >>> against_baseline(4.4, 2.0, base)[-1]
+    'first plan 4.40 s = 2.20 × the naive walk; baseline 4.00 s = 2.00 × (m): within 1.5×'
+    >>> against_baseline(13.0, 2.0, base)[0].startswith("REGRESSION: the first plan of the province is 3.25× slower")
+    True
+    """
+    base_first, base_naive = float(str(baseline["first_plan_s"])), float(str(baseline["naive_first_s"]))
+    ratio, base_ratio = first_s / naive_s, base_first / base_naive
+    line = (
+        f"first plan {first_s:.2f} s = {ratio:.2f} × the naive walk; baseline {base_first:.2f} s = {base_ratio:.2f} × "
+        f"({baseline['machine']})"
+    )
+    if ratio > SLOWER * base_ratio:
+        return [
+            f"REGRESSION: the first plan of the province is {ratio / base_ratio:.2f}× slower than its baseline "
+            f"(tests/bench/{BASELINE.name}), more than the {SLOWER}× allowed: profile `extranet plan --apply` "
+            "(python -m cProfile) and look in scripts/extranet/plan/ for per-item work over the whole inventory",
+            line,
+        ]
+    return [f"{line}: within {SLOWER}×"]
 
 
 def test_plan_a_province_and_replan_after_growth(tmp_path: Path) -> None:
@@ -106,6 +160,12 @@ def test_plan_a_province_and_replan_after_growth(tmp_path: Path) -> None:
         f"the same province as YAML files, loaded and validated by `extranet inventory check`'s loader: "
         f"{load_s:.2f} s ({len(loaded.warnings)} warnings located by line)"
     )
+    baseline = json.loads(BASELINE.read_text(encoding="utf-8"))
+    verdict = against_baseline(first_s, naive_first_s, baseline)
+    print("\n".join(verdict))
+    print(f"(this machine: {machine()})")
+    if verdict[0].startswith("REGRESSION"):
+        warnings.warn(verdict[0], PlanRegression, stacklevel=1)
     assert moved == 0
     assert len(second.added) == DEPARTMENTS // 100 * (LANS + 1)  # the new departments' slots and LANs
     assert naive_moved > 0  # the comparison shows what the lock prevents

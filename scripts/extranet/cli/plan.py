@@ -1,14 +1,17 @@
 """``extranet plan``: the IPv6 address plan — what would change, apply it, show, export, reverse DNS."""
 
 import hashlib
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import typer
 from rich.markup import escape
+from rich.segment import Segment, Segments
 from rich.tree import Tree
 
 from ..files import output_dir, write_atomically
+from ..gc import without_gc
 from ..inputs import check_name_servers, check_ticket
 from ..inventory import Inventory, Problem, load_inventory
 from ..plan.dns import reverse_zones, serial
@@ -16,10 +19,10 @@ from ..plan.export import netbox_addresses, netbox_prefixes, pairs_csv, pairs_js
 from ..plan.guard import PlanBusy, WaitError, change_lock, hold, tidy
 from ..plan.lock import DEFAULT_LOCK, Lock, PlanError, format_value, lock_text, read_lock
 from ..plan.pairs import pairs
-from ..plan.planner import Geometry, Plan, plan
-from ..plan.policy import DEFAULT_POLICY, Policy, load_policy
-from ..plan.slots import prefix_text
+from ..plan.planner import Plan, plan
+from ..plan.policy import DEFAULT_POLICY, LanClass, Policy, load_policy
 from ..plan.systems import system_addresses
+from ..plan.tree import PlanTree
 from .inventory import InventoryOption
 from .output import console, errors, print_json
 
@@ -72,17 +75,18 @@ def plan_command(
         hold_plan(ctx, lock, shared=False, doing="plan --apply")
     else:
         tidy(lock)
-    inv, pol, old = _inputs(inventory, policy, lock)
-    result = plan(inv, pol, old)
-    system_addresses(inv, result.lock)  # systems' addresses lie in the plan: else exit 2 naming file:line
-    if as_json:
-        print_json(_changes_json(result))
-    else:
-        _print_changes(result)
-    if apply:
-        _apply(result, lock, ticket)
-    elif result.changed:
-        raise typer.Exit(1)
+    with without_gc():  # a province is millions of objects and no cycles: see extranet.gc
+        inv, pol, old = _inputs(inventory, policy, lock)
+        result = plan(inv, pol, old)
+        system_addresses(inv, result.lock)  # systems' addresses lie in the plan: else exit 2 naming file:line
+        if as_json:
+            print_json(_changes_json(result))
+        else:
+            _print_changes(result)
+        if apply:
+            _apply(result, lock, ticket)
+        elif result.changed:
+            raise typer.Exit(1)
 
 
 def _changes_json(result: Plan) -> dict[str, Any]:
@@ -189,106 +193,85 @@ def show(
     as_json: bool = typer.Option(False, "--json", help="The tree as JSON."),
 ) -> None:
     """The plan as a tree (classes → sites → departments → LANs) with utilisation per level."""
-    inv, pol, current = _inputs(inventory, policy, lock)
-    if site is not None and site not in inv.sites:
-        errors.print(f"unknown site {site!r}", highlight=False, markup=False)
-        raise typer.Exit(2)
-    tree = plan_tree(inv, pol, current, site)
-    if as_json:
-        print_json(tree)
-        return
-    top = Tree(f"[bold]{tree['prefix']}[/] {escape(inv.region.name)}")
-    for cls in tree["classes"]:
+    with without_gc():  # a province is millions of objects and no cycles: see extranet.gc
+        inv, pol, current = _inputs(inventory, policy, lock)
+        if site is not None and site not in inv.sites:
+            errors.print(f"unknown site {site!r}", highlight=False, markup=False)
+            raise typer.Exit(2)
+        tree = PlanTree(inv, pol, current, site)
+        if as_json:
+            print_json(tree.whole())
+            return
+        _print_streamed(_show_tree(tree))
+
+
+def _show_tree(tree: PlanTree) -> Tree:
+    """The rich tree, each class's sites built only when the printer reaches them."""
+    top = Tree(f"[bold]{tree.policy.prefix}[/] {escape(tree.inv.region.name)}")
+    for _, lan_class, cls, sites in tree.classes():
         branch = top.add(
             f"[bold cyan]{escape(cls['name'])}[/] {cls['prefix']}  sites {cls['sites']}/{cls['site_limit']}"
         )
-        for s in cls["children"]:
-            node = branch.add(
-                f"[cyan]{escape(s['name'])}[/] [dim]{s['id']} slot {s['slot']}[/]  {', '.join(s['blocks'])}  "
-                f"departments {len(s['departments'])}/{s['department_limit']}"
-            )
-            for d in s["departments"]:
-                leaf = node.add(
-                    f"[green]{escape(d['name'])}[/] [dim]{d['id']} slot {d['slot']}[/]  "
-                    f"LANs {len(d['lans'])}/{d['subnet_limit']}"
-                )
-                for lan in d["lans"]:
-                    leaf.add(escape(f"{lan['name']}: {lan['ipv4']} ↔ {lan['ipv6']}"), highlight=False)
-    infra = tree["infrastructure"]
+        branch.children = _Later(len(sites), _site_nodes(tree, lan_class, sites))
+    infra = tree.infrastructure()
     top.add(
         f"[bold cyan]infrastructure[/] {infra['prefix']}  loopbacks {infra['loopbacks']}, links "
         f"{infra['links']}/{infra['link_limit']}, hand-offs {infra['handoffs']}/{infra['link_limit']}"
     )
-    console.print(top)
+    return top
 
 
-def plan_tree(inv: Inventory, pol: Policy, current: Lock, only_site: str | None = None) -> dict[str, Any]:
-    geo = Geometry.of(pol)
-    lans_of: dict[str, list[dict[str, str]]] = {}
-    for row in pairs(inv, current):
-        if row.kind == "lan":
-            lans_of.setdefault(row.owner, []).append({"name": row.name, "ipv4": row.ipv4, "ipv6": row.ipv6})
-    classes = []
-    for name, cls in sorted(pol.classes.items(), key=lambda c: c[1].index):
-        block = geo.base | cls.index << geo.class_shift
-        children = []
-        for key, slot in sorted(current.sites.items(), key=lambda kv: kv[1]):
-            cls_name, _, site_id = key.partition("/")
-            if cls_name != name or site_id not in inv.sites or (only_site and site_id != only_site):
-                continue
-            shift = geo.site_shift(cls)
-            blocks = [
-                f"{zone} {prefix_text(block | idx << geo.zone_shift | slot << shift, 128 - shift)}"
-                for zone, idx in sorted(pol.zones.items(), key=lambda z: z[1])
-            ]
-            departments = []
-            for dkey, dslot in sorted(current.departments.items(), key=lambda kv: kv[1]):
-                if dkey.rpartition("/")[0] == key:
-                    dept_id = dkey.rpartition("/")[2]
-                    dept = inv.departments.get(dept_id)
-                    departments.append(
-                        {
-                            "id": dept_id,
-                            "name": dept.name if dept else "(held)",
-                            "slot": hex(dslot),
-                            "subnet_limit": cls.subnet.limit,
-                            "lans": lans_of.get(dept_id, []),
-                        }
-                    )
-            children.append(
-                {
-                    "id": site_id,
-                    "name": inv.sites[site_id].name,
-                    "slot": hex(slot),
-                    "blocks": blocks,
-                    "department_limit": cls.department.limit,
-                    "departments": departments,
-                }
-            )
-        if only_site and not children:
-            continue
-        classes.append(
-            {
-                "name": name,
-                "prefix": prefix_text(block, 128 - geo.class_shift),
-                "sites": sum(k.startswith(f"{name}/") for k in current.sites),
-                "site_limit": cls.site.limit,
-                "children": children,
-            }
+def _site_nodes(tree: PlanTree, lan_class: LanClass, sites: list[tuple[str, int]]) -> Iterator[Tree]:
+    for key, slot in sites:
+        yield _site_node(tree.site(lan_class, key, slot))
+
+
+def _site_node(s: dict[str, Any]) -> Tree:
+    node = Tree(
+        f"[cyan]{escape(s['name'])}[/] [dim]{s['id']} slot {s['slot']}[/]  {', '.join(s['blocks'])}  "
+        f"departments {len(s['departments'])}/{s['department_limit']}"
+    )
+    for d in s["departments"]:
+        leaf = node.add(
+            f"[green]{escape(d['name'])}[/] [dim]{d['id']} slot {d['slot']}[/]  "
+            f"LANs {len(d['lans'])}/{d['subnet_limit']}"
         )
-    infra = pol.infrastructure
-    return {
-        "prefix": str(pol.prefix),
-        "classes": classes,
-        "infrastructure": {
-            "prefix": prefix_text(geo.base | infra.index << geo.class_shift, 128 - geo.class_shift),
-            "loopbacks": len(current.loopbacks),
-            "links": len(current.links),
-            "handoffs": len(current.handoffs),
-            "link_limit": 1 << (geo.function_shift - 64),
-        },
-        "held": len(current.held),
-    }
+        for lan in d["lans"]:
+            leaf.add(escape(f"{lan['name']}: {lan['ipv4']} ↔ {lan['ipv6']}"), highlight=False)
+    return node
+
+
+class _Later(list[Tree]):
+    """A tree's children made when rich's renderer walks to them: it asks only their number and iterates once."""
+
+    def __init__(self, count: int, nodes: Iterator[Tree]) -> None:
+        super().__init__()
+        self._count, self._nodes = count, nodes
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __iter__(self) -> Iterator[Tree]:
+        return self._nodes
+
+
+def _print_streamed(renderable: Tree, lines_per_write: int = 2000) -> None:
+    """``console.print(renderable)``, written as it is rendered: the first lines appear at once, not after the
+    whole province (the same options as print's, so the same bytes)."""
+    options = console.options.update(
+        justify=None, overflow="ignore", height=None, no_wrap=True, markup=None, highlight=None
+    )
+    batch: list[Segment] = []
+    lines = 0
+    for segment in console.render(renderable, options):
+        batch.append(segment)
+        if segment.text == "\n":
+            lines += 1
+            if lines == 1 or lines % lines_per_write == 0:
+                console.print(Segments(batch))
+                batch = []
+    if batch:
+        console.print(Segments(batch))
 
 
 @app.command("export")
@@ -313,29 +296,31 @@ def export(
     if fmt not in ("csv", "json", "netbox"):
         errors.print(f"--format {fmt!r} is not one of csv, json, netbox", markup=False)
         raise typer.Exit(2)
-    inv, _, current = _inputs(inventory, policy, lock)
-    if not len(current):
-        raise PlanError([_no_lock(lock)])
-    if fmt == "netbox":
-        documents = {
-            "netbox-prefixes.csv": netbox_prefixes(inv, current, netbox_scope),
-            "netbox-ip-addresses.csv": netbox_addresses(inv, current),
-        }
-        if out is None:
+    with without_gc():  # a province is millions of objects and no cycles: see extranet.gc
+        inv, _, current = _inputs(inventory, policy, lock)
+        if not len(current):
+            raise PlanError([_no_lock(lock)])
+        if fmt == "netbox":
+            rows = pairs(inv, current)
+            documents = {
+                "netbox-prefixes.csv": netbox_prefixes(inv, current, netbox_scope, rows),
+                "netbox-ip-addresses.csv": netbox_addresses(inv, current, rows),
+            }
+            if out is None:
+                for name, text in documents.items():
+                    typer.echo(f"# {name}\n{text}", nl=False)
+                return
+            output_dir(out)
             for name, text in documents.items():
-                typer.echo(f"# {name}\n{text}", nl=False)
+                write_atomically(out / name, [text], shared=True)
+                console.print(f"wrote {out / name}", highlight=False, markup=False)
             return
-        output_dir(out)
-        for name, text in documents.items():
-            write_atomically(out / name, [text], shared=True)
-            console.print(f"wrote {out / name}", highlight=False, markup=False)
-        return
-    text = pairs_csv(inv, current) if fmt == "csv" else pairs_json(inv, current) + "\n"
-    if out is None:
-        typer.echo(text, nl=False)
-    else:
-        write_atomically(out, [text], shared=True)
-        console.print(f"wrote {out}", highlight=False, markup=False)
+        text = pairs_csv(inv, current) if fmt == "csv" else pairs_json(inv, current) + "\n"
+        if out is None:
+            typer.echo(text, nl=False)
+        else:
+            write_atomically(out, [text], shared=True)
+            console.print(f"wrote {out}", highlight=False, markup=False)
 
 
 def _no_lock(lock: Path) -> Problem:
@@ -356,17 +341,18 @@ def dns(
     lock: Path = LockOption,
 ) -> None:
     """Reverse DNS zone stubs: the region's ip6.arpa zone delegating one zone per site and zone."""
-    inv, pol, current = _inputs(inventory, policy, lock)
-    if not len(current):
-        raise PlanError([_no_lock(lock)])
-    servers = [s if s.endswith(".") else f"{s}." for s in (ns or [f"ns1.{inv.region.id}.extranet.example."])]
-    zones = reverse_zones(inv, pol, current)
-    number = serial()
-    if out is None:
+    with without_gc():  # a province is millions of objects and no cycles: see extranet.gc
+        inv, pol, current = _inputs(inventory, policy, lock)
+        if not len(current):
+            raise PlanError([_no_lock(lock)])
+        servers = [s if s.endswith(".") else f"{s}." for s in (ns or [f"ns1.{inv.region.id}.extranet.example."])]
+        zones = reverse_zones(inv, pol, current)
+        number = serial()
+        if out is None:
+            for zone in zones:
+                typer.echo(zone.text(servers, number))
+            return
+        output_dir(out)
         for zone in zones:
-            typer.echo(zone.text(servers, number))
-        return
-    output_dir(out)
-    for zone in zones:
-        write_atomically(out / f"{zone.name}.zone", [zone.text(servers, number)], shared=True)
-    console.print(f"wrote {len(zones)} zone files to {out}", highlight=False, markup=False)
+            write_atomically(out / f"{zone.name}.zone", [zone.text(servers, number)], shared=True)
+        console.print(f"wrote {len(zones)} zone files to {out}", highlight=False, markup=False)

@@ -93,7 +93,8 @@ def reverse_zones(inv: Inventory, policy: Policy, lock: Lock) -> list[ReverseZon
         shift = shifts.get(index, 0)
         owner = by_block.get((address >> shift << shift, 128 - shift), infra) if shift else infra
         owner.ptrs.append((reverse_name(address, 128), host))
-    return [z for z in zones if z is top or z.delegations or z.ptrs or z in by_block.values()]
+    site_zones = {id(z) for z in by_block.values()}  # by identity: a list scan per zone was quadratic (issue 16)
+    return [z for z in zones if z is top or z.delegations or z.ptrs or id(z) in site_zones]
 
 
 def _label(interface: str) -> str:

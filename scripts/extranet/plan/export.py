@@ -4,13 +4,14 @@ import csv
 import io
 import json
 from collections.abc import Iterable
+from itertools import repeat
 from typing import Any
 
 from .. import platforms
 from ..inventory import Inventory
-from ..spreadsheet import text_cell
+from ..spreadsheet import FORMULA_START, text_cell
 from .lock import Lock
-from .pairs import pairs
+from .pairs import Pair, pairs
 from .slots import prefix_text
 
 PAIR_COLUMNS = ["kind", "owner", "name", "site", "ipv4", "ipv6", "device", "interface", "description"]
@@ -24,15 +25,27 @@ NETBOX_ADDRESS_COLUMNS = ["address", "status", "role", "device", "interface", "d
 def _csv(columns: list[str], rows: Iterable[dict[str, Any]]) -> str:
     """A header and the rows; text a spreadsheet would take for a formula (a description from the inventory)
     gets a leading quote."""
+    return _table(columns, ([row.get(column, "") for column in columns] for row in rows))
+
+
+def _table(columns: list[str], rows: Iterable[Iterable[Any]]) -> str:
+    """The CSV text of rows given as cells in ``columns``' order, each cell through the formula guard."""
     out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=columns, extrasaction="ignore", lineterminator="\n")
-    writer.writeheader()
-    writer.writerows({key: text_cell(value) for key, value in row.items()} for row in rows)
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(columns)
+    writer.writerows(map(text_cell, row) for row in rows)
     return out.getvalue()
 
 
 def pairs_csv(inv: Inventory, lock: Lock) -> str:
-    return _csv(PAIR_COLUMNS, (p.as_dict() for p in pairs(inv, lock)))
+    """The pairs as CSV (a Pair's fields are PAIR_COLUMNS, in that order, all text)."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(PAIR_COLUMNS)
+    start = repeat(FORMULA_START)
+    # a row none of whose cells starts like a formula is written as it is (the guard per cell: 4 million calls)
+    writer.writerows(map(text_cell, row) if any(map(str.startswith, row, start)) else row for row in pairs(inv, lock))
+    return out.getvalue()
 
 
 def pairs_json(inv: Inventory, lock: Lock) -> str:
@@ -44,12 +57,13 @@ def pairs_json(inv: Inventory, lock: Lock) -> str:
     return json.dumps(document, ensure_ascii=False, indent=1)
 
 
-def netbox_prefixes(inv: Inventory, lock: Lock, scoped: bool = False) -> str:
-    """Prefixes: the region as a container, every LAN, link and hand-off /64 as active."""
+def netbox_prefixes(inv: Inventory, lock: Lock, scoped: bool = False, rows_of: list[Pair] | None = None) -> str:
+    """Prefixes: the region as a container, every LAN, link and hand-off /64 as active (``rows_of``: the pairs,
+    when the caller has them already)."""
     rows: list[dict[str, Any]] = [
         {"prefix": str(inv.region.ipv6), "status": "container", "description": f"{inv.region.name} IPv6"}
     ]
-    for row in pairs(inv, lock):
+    for row in pairs(inv, lock) if rows_of is None else rows_of:
         if row.kind == "lan":
             rows.append(
                 {
@@ -66,10 +80,10 @@ def netbox_prefixes(inv: Inventory, lock: Lock, scoped: bool = False) -> str:
     return _csv(NETBOX_PREFIX_SCOPED_COLUMNS if scoped else NETBOX_PREFIX_COLUMNS, rows)
 
 
-def netbox_addresses(inv: Inventory, lock: Lock) -> str:
+def netbox_addresses(inv: Inventory, lock: Lock, rows_of: list[Pair] | None = None) -> str:
     """IP addresses on device interfaces (loopbacks with role loopback), ready to import."""
     rows = []
-    for row in pairs(inv, lock):
+    for row in pairs(inv, lock) if rows_of is None else rows_of:
         if row.kind == "lan":
             continue
         interface = row.interface

@@ -6,9 +6,11 @@ One writer at a time, and each write recorded in the audit log in the same step:
 
 import json
 import os
+import socket
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
+from json.encoder import encode_basestring  # json.dumps(text, ensure_ascii=False) without its per-call set-up
 from pathlib import Path
 from typing import Any
 
@@ -86,8 +88,7 @@ def lock_text(lock: Lock) -> str:
         entries = lock.section(name)
         lines.append(f"{name}:{'' if entries else ' {}'}\n")
         lines.extend(
-            f"  {json.dumps(key, ensure_ascii=False)}: {format_value(name, value)}\n"
-            for key, value in sorted(entries.items())
+            f"  {encode_basestring(key)}: {format_value(name, value)}\n" for key, value in sorted(entries.items())
         )
     lines.append(f"held:{'' if lock.held else ' {}'}\n")
     for key, held in sorted(lock.held.items()):
@@ -128,6 +129,9 @@ def _parse(data: Any) -> Lock:
     for name in SECTIONS:
         entries = data.get(name) or {}
         target = lock.section(name)
+        if name in PREFIX_SECTIONS:
+            _read_prefixes(entries, target, name)
+            continue
         for key, value in entries.items():
             target[str(key)] = _value(name, value, key)
     for key, held in (data.get("held") or {}).items():
@@ -139,18 +143,36 @@ def _parse(data: Any) -> Lock:
     return lock
 
 
+def _read_prefixes(entries: dict[Any, Any], target: dict[str, int], section: str) -> None:
+    """A prefix section's entries as ints: the text ``plan --apply`` writes is read inline (half a million
+    entries in a province), anything else through ``_value``, which accepts or refuses it the same way."""
+    length = PREFIX_SECTIONS[section]
+    suffix, host_bits = f"/{length}", (1 << (128 - length)) - 1
+    for key, value in entries.items():
+        if type(value) is str and value.endswith(suffix):
+            try:
+                number = int.from_bytes(socket.inet_pton(socket.AF_INET6, value[: -len(suffix)]), "big")
+            except OSError:
+                number = -1
+            if number >= 0 and not number & host_bits:
+                target[str(key)] = number
+                continue
+        target[str(key)] = _value(section, value, key)
+
+
 def _refuse_shared_prefixes(lock: Lock) -> None:
     """Two keys with one prefix means the lock was edited by hand: planning on it would double-assign."""
-    owners: dict[tuple[int, int], str] = {}
+    owners: dict[int, dict[int, str]] = {length: {} for length in PREFIX_SECTIONS.values()}  # length → value → key
     held = ((k.partition(":")[0], k, h.value) for k, h in lock.held.items())
-    entries = ((s, k, v) for s, k, v in lock.entries() if s in PREFIX_SECTIONS)
+    entries = ((s, k, v) for s in PREFIX_SECTIONS for k, v in lock.section(s).items())
     for section, key, value in (*entries, *held):
         if section not in PREFIX_SECTIONS:
             continue
-        place = (value, PREFIX_SECTIONS[section])
-        if place in owners and owners[place] != key.partition(":")[2]:
-            raise ValueError(f"{section}: {key!r}: {prefix_text(*place)} is also given to {owners[place]!r}")
-        owners[place] = key.partition(":")[2] if ":" in key else key
+        length = PREFIX_SECTIONS[section]
+        holder = owners[length].get(value)
+        if holder is not None and holder != key.partition(":")[2]:
+            raise ValueError(f"{section}: {key!r}: {prefix_text(value, length)} is also given to {holder!r}")
+        owners[length][value] = key.partition(":")[2] if ":" in key else key
 
 
 Damage = tuple[str, str, str]  # (section, key, what is wrong)

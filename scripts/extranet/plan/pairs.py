@@ -1,7 +1,6 @@
 """Dual-stack pairing: every department subnet and every interface with its IPv4 and IPv6 side by side."""
 
-from dataclasses import asdict, dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from ..inventory import Inventory
 from .lock import Lock
@@ -9,8 +8,7 @@ from .planner import LINK_OFFSET
 from .slots import ipv6_text, prefix_text
 
 
-@dataclass(frozen=True)
-class Pair:
+class Pair(NamedTuple):  # a tuple: a province has half a million of them (issue 16)
     kind: str  # lan, gateway, link, loopback, handoff
     owner: str  # department id or device name
     name: str  # LAN name or interface name
@@ -22,7 +20,7 @@ class Pair:
     description: str = ""
 
     def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return self._asdict()
 
 
 def pairs(inv: Inventory, lock: Lock) -> list[Pair]:

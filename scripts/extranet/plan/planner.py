@@ -263,11 +263,12 @@ class Planner:
             for lan in d.lans
             if lan.gateway is not None
         }
+        numbered = ends | gateways  # once: built per interface, this was quadratic in the links (issue 16)
         handoffs = sorted(
             f"{d.name}/{i.name}"
             for d in self.inv.devices.values()
             for i in d.interfaces
-            if (i.ipv4 is not None or i.ipv6 is not None) and (d.name, i.name) not in ends | gateways
+            if (i.ipv4 is not None or i.ipv6 is not None) and (d.name, i.name) not in numbered
         )
         loopback_block = geo.function_block(self.policy, infra.loopbacks)
         self._flat("loopbacks", sorted(self.inv.devices), loopback_block, 0, 64, first=1)
