@@ -164,7 +164,7 @@ def table(results: dict[int, dict[str, Figure]]) -> list[str]:
     for name in names:
         cells = [f"{results[s][name].median:.2f} s" if name in results[s] else "—" for s in sizes]
         top = sizes[-1]
-        peak = results[top][name].peak_mib if name in results[top] else 0.0
+        peak = f"{results[top][name].peak_mib:.0f}" if name in results[top] else "—"
         growth = "—"
         if 10_000 in results and 100_000 in results and name in results[10_000] and name in results[100_000]:
             ratio = results[100_000][name].median / max(results[10_000][name].median, 1e-9)
@@ -176,7 +176,7 @@ def table(results: dict[int, dict[str, Figure]]) -> list[str]:
             target = f"≤ {TARGETS[name]} s, ≤ 1 GiB: {'ok' if ok else 'OVER'}"
         elif name in TARGETS:
             target = f"≤ {TARGETS[name]} s, ≤ 1 GiB (at 100,000)"
-        lines.append("| " + " | ".join([name, *cells, f"{peak:.0f}", growth, target]) + " |")
+        lines.append("| " + " | ".join([name, *cells, peak, growth, target]) + " |")
     return lines
 
 
