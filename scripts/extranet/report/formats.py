@@ -40,7 +40,7 @@ from ..compliance import ALL_FEATURES
 from ..spreadsheet import text_cell
 from .charts import bar_chart, line_chart
 from .connections import NOT_PROBED, ConnectionsReport, DepartmentRow, RunInfo
-from .labels import Lang, label, reason
+from .labels import Lang, judged_when, label, reason
 
 
 class Format(StrEnum):
@@ -171,8 +171,7 @@ def _context(report: ConnectionsReport, lang: Lang) -> dict[str, Any]:
         "zone": datetime.now().astimezone().strftime("UTC%z"),
         "reach": reach,
         "features": [f for f in ALL_FEATURES if any(f in p.features for p in report.compliance)],
-        "trigger": lambda p: t("compliance.manual") if p.after_run is None else t("compliance.after").format(
-            run=p.after_run, wave=p.wave),
+        "trigger": lambda p: judged_when(lang, p.after_run, p.wave),
         "status_chart": bar_chart(
             [(t(f"status.{s}"), n, str(n), s) for s, n in counts.items()], max(counts.values(), default=0)
         ),

@@ -181,6 +181,17 @@ def label(lang: str, key: str) -> str:
     return LABELS[lang].get(key, key.rpartition(".")[2])
 
 
+
+def judged_when(lang: str, after_run: int | None, wave: int | None) -> str:
+    """What set a compliance judgement off, in the reader's words.
+
+    >>> judged_when("zh", 3, 2), judged_when("en", None, None)
+    ('第3次推送第2批后', 'by hand')
+    """
+    if after_run is None:
+        return label(lang, "compliance.manual")
+    return label(lang, "compliance.after").format(run=after_run, wave=wave)
+
 # The probe's reasons (English, as stored) in Chinese for the zh report: whole-reason patterns, and the probe's
 # failure words inside them. A reason no pattern knows is shown as it is.
 ERROR_WORDS_ZH = {

@@ -8,7 +8,7 @@ from functools import partial
 
 from ..compliance import ALL_FEATURES
 from ..track.state import STATES
-from .labels import Lang, label
+from .labels import Lang, judged_when, label
 from .progress import OFFICE_TIME, ProgressReport
 
 Cell = str | int | float | date | None
@@ -204,8 +204,7 @@ def _compliance(report: ProgressReport, lang: Lang) -> tuple[list[Column], list[
         if found is None:
             rows.append([month, t("compliance.none"), None, None, None, *(None for _ in features)])
             continue
-        trigger = (t("compliance.manual") if found.after_run is None
-                   else t("compliance.after").format(run=found.after_run, wave=found.wave))  # fmt: skip
+        trigger = judged_when(lang, found.after_run, found.wave)
         line = t("compliance.line").format(id=found.run, at=office_time(found.at), trigger=trigger)
         shares = [found.features[f].rate if f in found.features else None for f in features]
         rows.append([month, line, found.devices, found.compliant, found.not_judged, *shares])
