@@ -3,61 +3,39 @@
 Exit codes: 0 ok, 1 the work found problems, 2 bad input (with file, line, field and what is allowed).
 """
 
+import importlib
 import os
 import sys
+from functools import cache
+from typing import Any
 
 import typer
-from sqlalchemy.exc import SQLAlchemyError
 
 from .. import __version__
-from ..inputs import InputError, operator_from_environment
-from ..inventory import InventoryError
-from ..lab.state import StateError
-from ..store import StoreError, database_error, database_url
-from . import (
-    audit,
-    backup,
-    census,
-    compliance,
-    db,
-    device,
-    evidence,
-    history,
-    inventory,
-    lab,
-    plan,
-    probe,
-    push,
-    report,
-    run,
-    track,
-)
+from ..inputs import operator_from_environment
 from .output import error, errors, print_problems
 
-app = typer.Typer(
-    name="extranet",
-    help="Plan, roll out, probe, track and audit the e-government extranet (政务外网) migration.",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-    context_settings={"help_option_names": ["-h", "--help"]},
-)
-app.add_typer(inventory.app, name="inventory")
-app.add_typer(plan.app, name="plan")
-app.add_typer(db.app, name="db")
-app.add_typer(audit.app, name="audit")
-app.add_typer(lab.app, name="lab")
-app.add_typer(push.app, name="push")
-app.add_typer(report.app, name="report")
-app.add_typer(device.app, name="device")
-app.add_typer(track.app, name="track")
-app.add_typer(history.app, name="history")
-app.add_typer(census.app, name="census")
-app.command("run")(run.run)
-app.command("probe")(probe.probe)
-app.command("evidence")(evidence.evidence)
-app.command("compliance")(compliance.compliance)
-app.command("backup")(backup.backup)
+# The sub-commands, in the order ``--help`` lists them: name -> (module of this package, attribute). An ``app``
+# is a group of commands (``extranet plan show``); anything else one command. A command imports only its own
+# module (``main`` below): importing all of them cost every command ~2 s before it did anything.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "inventory": ("inventory", "app"),
+    "plan": ("plan", "app"),
+    "db": ("db", "app"),
+    "audit": ("audit", "app"),
+    "lab": ("lab", "app"),
+    "push": ("push", "app"),
+    "report": ("report", "app"),
+    "device": ("device", "app"),
+    "track": ("track", "app"),
+    "history": ("history", "app"),
+    "census": ("census", "app"),
+    "run": ("run", "run"),
+    "probe": ("probe", "probe"),
+    "evidence": ("evidence", "evidence"),
+    "compliance": ("compliance", "compliance"),
+    "backup": ("backup", "backup"),
+}
 
 
 def _version(value: bool) -> None:
@@ -66,7 +44,6 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
-@app.callback()
 def _root(
     version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Show the version."),
 ) -> None:
@@ -74,28 +51,87 @@ def _root(
     operator_from_environment()  # a bad one is refused before any command writes what it would be recorded with
 
 
+def build(names: frozenset[str] | None = None) -> typer.Typer:
+    """The ``extranet`` command with the sub-commands ``names`` (all when None)."""
+    app = typer.Typer(
+        name="extranet",
+        help="Plan, roll out, probe, track and audit the e-government extranet (政务外网) migration.",
+        no_args_is_help=True,
+        add_completion=False,
+        pretty_exceptions_enable=False,
+        context_settings={"help_option_names": ["-h", "--help"]},
+    )
+    app.callback()(_root)
+    for name, (module, attribute) in COMMANDS.items():
+        if names is None or name in names:
+            command = getattr(importlib.import_module(f".{module}", __name__), attribute)
+            if isinstance(command, typer.Typer):
+                app.add_typer(command, name=name)
+            else:
+                app.command(name)(command)
+    return app
+
+
+@cache
+def _whole() -> typer.Typer:
+    return build()
+
+
+def __getattr__(name: str) -> Any:
+    """``from extranet.cli import app``: every sub-command (tests, ``CliRunner``)."""
+    if name == "app":
+        return _whole()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def _chosen(argv: list[str]) -> frozenset[str] | None:
+    """The one sub-command a command line names first, else None (help, --version, a typo: all are loaded so
+    that help lists them and click suggests the nearest)."""
+    return frozenset(argv[:1]) if argv[:1] and argv[0] in COMMANDS else None
+
+
+def _exit_code(exc: BaseException) -> int | None:
+    """The exit code of an error that is the operator's to fix, said in one line; None for any other."""
+    from ..inputs import InputError
+    from ..inventory import InventoryError
+    from ..lab.state import StateError
+
+    if isinstance(exc, InventoryError):
+        print_problems(exc.problems, subject=exc.subject)
+        return 2
+    if isinstance(exc, StateError):
+        error(str(exc))
+        return 2
+    if isinstance(exc, KeyboardInterrupt):  # Ctrl-C: what was done is recorded as it was done; say so, no traceback
+        errors.print("interrupted", highlight=False)
+        return 130
+    if isinstance(exc, InputError):  # a variable or option refused: it is named, its value is not shown
+        error(str(exc))
+        return 2
+    if "sqlalchemy" in sys.modules:  # the database: one line, what and what to do (only a command that used it)
+        from sqlalchemy.exc import SQLAlchemyError
+
+        from ..store import StoreError, database_error, database_url
+
+        if isinstance(exc, StoreError | SQLAlchemyError):
+            failure = exc if isinstance(exc, StoreError) else database_error(exc, database_url())
+            error(failure.message)
+            return failure.exit_code
+    if isinstance(exc, BrokenPipeError):  # `extranet … | head`: the reader left; say nothing more
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
+    if isinstance(exc, OSError):  # a file that cannot be written or read: tell which, no traceback
+        error(f"{exc.filename or ''}: {exc.strerror or exc}")
+        return 2
+    return None
+
+
 def main() -> None:
+    app = build(_chosen(sys.argv[1:]))
     try:
         app()
-    except InventoryError as exc:
-        print_problems(exc.problems, subject=exc.subject)
-        sys.exit(2)
-    except StateError as exc:
-        error(str(exc))
-        sys.exit(2)
-    except KeyboardInterrupt:  # Ctrl-C: what was done is recorded as it was done; say so, no traceback
-        errors.print("interrupted", highlight=False)
-        sys.exit(130)
-    except InputError as exc:  # a variable or option refused: it is named, its value is not shown
-        error(str(exc))
-        sys.exit(2)
-    except (StoreError, SQLAlchemyError) as exc:  # the database: one line, what and what to do
-        failure = exc if isinstance(exc, StoreError) else database_error(exc, database_url())
-        error(failure.message)
-        sys.exit(failure.exit_code)
-    except BrokenPipeError:  # `extranet … | head`: the reader left; say nothing more
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        sys.exit(141)
-    except OSError as exc:  # a file that cannot be written or read: tell which, no traceback
-        error(f"{exc.filename or ''}: {exc.strerror or exc}")
-        sys.exit(2)
+    except (Exception, KeyboardInterrupt) as exc:
+        code = _exit_code(exc)
+        if code is None:
+            raise
+        sys.exit(code)
