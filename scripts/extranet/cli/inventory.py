@@ -73,7 +73,7 @@ def check(
             raise typer.Exit(2) from None
         raise
     summary = counts(inv)
-    _record_check(root, "ok", {**summary, "warnings": len(inv.warnings)})
+    _record_check(root, "ok", {**summary, "warnings": len(inv.unlocated)})
     if as_json:
         print_json(
             {
@@ -85,13 +85,13 @@ def check(
             }
         )
         return
-    print_problems(inv.warnings[:WARNINGS_SHOWN], warnings=True)
-    if len(inv.warnings) > WARNINGS_SHOWN:
-        console.print(f"… and {len(inv.warnings) - WARNINGS_SHOWN} more warnings (see --json)", highlight=False)
+    print_problems(inv.first_warnings(WARNINGS_SHOWN), warnings=True)
+    if len(inv.unlocated) > WARNINGS_SHOWN:
+        console.print(f"… and {len(inv.unlocated) - WARNINGS_SHOWN} more warnings (see --json)", highlight=False)
     listing = ", ".join(f"{n} {k.replace('_', ' ')}" for k, n in summary.items())
     console.print(
         f"[green]inventory ok[/]: {escape(inv.region.name)} ({inv.region.code}): {listing}; "
-        f"{len(inv.warnings)} warnings",
+        f"{len(inv.unlocated)} warnings",
         highlight=False,
     )
 

@@ -17,7 +17,7 @@ from ..inventory import Inventory, Problem, load_inventory
 from ..plan.dns import reverse_zones, serial
 from ..plan.export import netbox_addresses, netbox_prefixes, pairs_csv, pairs_json
 from ..plan.guard import PlanBusy, WaitError, change_lock, hold, tidy
-from ..plan.lock import DEFAULT_LOCK, Lock, PlanError, format_value, lock_text, read_lock
+from ..plan.lock import DEFAULT_LOCK, Lock, PlanError, format_value, lock_text, read_lock, remember
 from ..plan.pairs import pairs
 from ..plan.planner import Plan, plan
 from ..plan.policy import DEFAULT_POLICY, LanClass, Policy, load_policy
@@ -141,18 +141,20 @@ def _apply(result: Plan, lock_path: Path, ticket: str | None) -> None:
         "kept": result.kept,
         "lock_sha256": digest,
     }
-    _record("plan.apply", lock_path, text, detail, ticket)
+    _record("plan.apply", lock_path, text, detail, ticket, result.lock)
     console.print(
         f"[green]wrote[/] {escape(str(lock_path))} ({len(result.lock)} allocations, sha256 {digest[:12]})",
         highlight=False,
     )
 
 
-def _record(action: str, lock_path: Path, text: str, detail: dict[str, Any], ticket: str | None) -> None:
-    """The new lock and its audit record, written as one step (``plan.guard.change_lock``)."""
+def _record(action: str, lock_path: Path, text: str, detail: dict[str, Any], ticket: str | None, lock: Lock) -> None:
+    """The new lock and its audit record, written as one step (``plan.guard.change_lock``); the lock kept for
+    the next read."""
     from .. import store
 
     change_lock(store.open_store(), lock_path, text, action, detail, ticket)
+    remember(lock_path, text, lock)
 
 
 @app.command("release")
@@ -176,7 +178,7 @@ def release(
         raise typer.Exit(2)
     for key in chosen:
         del current.held[key]
-    _record("plan.release", lock, lock_text(current), {"released": chosen}, ticket)
+    _record("plan.release", lock, lock_text(current), {"released": chosen}, ticket, current)
     console.print(
         f"released {len(chosen)}: {', '.join(chosen[:10])}{' …' if len(chosen) > 10 else ''}",
         highlight=False,

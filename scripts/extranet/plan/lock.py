@@ -4,6 +4,8 @@ Reviewed in git like code. Written atomically; a lock that cannot be read is rep
 One writer at a time, and each write recorded in the audit log in the same step: ``plan.guard``.
 """
 
+import contextlib
+import hashlib
 import json
 import os
 import socket
@@ -14,6 +16,7 @@ from json.encoder import encode_basestring  # json.dumps(text, ensure_ascii=Fals
 from pathlib import Path
 from typing import Any
 
+from .. import __version__
 from ..files import write_atomically
 from ..inventory.problems import InventoryError, Problem, display_path
 from ..inventory.source import load_yaml, parse_fast, read_yaml_text
@@ -108,6 +111,10 @@ def read_lock(path: Path | str = DEFAULT_LOCK) -> Lock:
     text, problems = read_yaml_text(path)
     if text is None:  # not a regular file, too large, not UTF-8 or a control character in it
         raise PlanError(problems)
+    digest = _digest(text)
+    cached = _cached(path, digest)
+    if cached is not None:
+        return cached
     try:
         data = parse_fast(text)  # fast path: no line map
         lock = _parse(data)
@@ -116,7 +123,63 @@ def read_lock(path: Path | str = DEFAULT_LOCK) -> Lock:
     damage = _damage(lock, data, text)
     if damage:
         raise PlanError(_place(path, damage, text))
+    _keep(path, digest, lock)
     return lock
+
+
+def cache_path(lock: Path) -> Path:
+    """Where the last lock read is kept as JSON, beside the lock (git-ignored).
+
+    >>> cache_path(Path("netplan/allocations.yml"))
+    PosixPath('netplan/.allocations.yml.json')
+    """
+    return lock.parent / f".{lock.name}.json"
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(f"{__version__}\0{text}".encode()).hexdigest()
+
+
+def _cached(path: Path, digest: str) -> Lock | None:
+    """The lock read before from the same text by the same extranet (``digest``), as JSON: a province's lock
+    is half a million entries, parsed and checked in ~3 s, read back from JSON in a tenth of that. Anything
+    else (no cache, another text, a cache that cannot be read or is not what ``_keep`` writes) is no cache."""
+    try:
+        with open(cache_path(path), encoding="utf-8") as file:
+            found = json.load(file)
+        if found["sha256"] != digest:
+            return None
+        sections = {name: found[name] for name in SECTIONS}
+        held = {key: Held(value, since) for key, (value, since) in found["held"].items()}
+        layout = found["layout"]
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None
+    whole = all(type(v) is dict and all(type(n) is int for n in v.values()) for v in sections.values())
+    held_whole = all(type(h.value) is int and type(h.since) is str for h in held.values())
+    if not whole or not held_whole or not (layout is None or type(layout) is dict):
+        return None
+    return Lock(layout=layout, held=held, **sections)
+
+
+def remember(path: Path, text: str, lock: Lock) -> None:
+    """Keep ``lock``, just written to ``path`` as ``text`` (``lock_text``), for the next read: in the order its
+    text lists it, as a read of that text gives it."""
+    digest = _digest(text)
+    ordered = Lock(
+        layout=lock.layout,
+        held={key: lock.held[key] for key in sorted(lock.held)},
+        **{name: {key: lock.section(name)[key] for key in sorted(lock.section(name))} for name in SECTIONS},
+    )
+    _keep(path, digest, ordered)
+
+
+def _keep(path: Path, digest: str, lock: Lock) -> None:
+    """Keep ``lock`` (read from the text of ``digest`` and found whole) for the next read; a lock that cannot
+    be kept (a read-only folder) is read from its text next time, nothing more."""
+    held = {key: [h.value, h.since] for key, h in lock.held.items()}
+    document = {"sha256": digest, "layout": lock.layout, **{n: lock.section(n) for n in SECTIONS}, "held": held}
+    with contextlib.suppress(OSError):
+        write_atomically(cache_path(path), [json.dumps(document, separators=(",", ":"))])
 
 
 def _parse(data: Any) -> Lock:

@@ -185,17 +185,25 @@ class Planner:
                 tables[block].take((value - block) >> 64, key)
 
         new = self.plan.lock.subnets
-        # 1. the lock's subnets stay, if they still lie in their department's block (or equal its pin)
+        # 1. the lock's subnets stay, if they still lie in their department's block (or equal its pin); each
+        # kept /64 takes its slot in its block's table (inline: the hot loop of a province's half million)
+        block_of, kept = self._block_of, 0
         for key, value in self.old.subnets.items():
             block = wanted.get(key)
-            fits = block is not None and (self._block_of(value) or (None,))[0] == block
-            if block is not None and (pins[key] == value if key in pins else fits):
+            located = block_of(value) if block is not None else None
+            if block is not None and (
+                pins[key] == value if key in pins else located is not None and located[0] == block
+            ):
                 new[key] = value
-                self.plan.kept += 1
+                kept += 1
+                if located is not None:
+                    table = tables.get(located[0])
+                    if table is None:
+                        table = tables[located[0]] = SlotTable(located[1], sparse=False)
+                    table.take((value - located[0]) >> 64, key)
             else:
                 self._hold("subnets", key, value)
-        for key, value in new.items():
-            take(value, key)
+        self.plan.kept += kept
         for held_key, held in self.plan.lock.held.items():
             if held_key.startswith("subnets:"):
                 take(held.value, held_key)
@@ -215,9 +223,7 @@ class Planner:
             new[key] = pins[key]
             take(pins[key], key)
             self._record_added("subnets", key, pins[key])
-        for key in sorted(wanted):
-            if key in new or key in pins:
-                continue
+        for key in sorted(wanted.keys() - new.keys() - pins.keys()):
             block = wanted[key]
             table = tables.get(block)
             if table is None:
@@ -300,6 +306,8 @@ class Planner:
 
     def _check_across(self, pins: dict[str, int], loopbacks: int) -> None:
         """A pinned /64 shared with another section's allocation (a LAN, a link, the loopbacks' /64)."""
+        if not pins:  # no pin, nothing to compare: the holders of a province are half a million
+            return
         lock = self.plan.lock
         holders = {
             value: f"{section} {key}"
