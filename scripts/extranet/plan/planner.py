@@ -187,20 +187,25 @@ class Planner:
         new = self.plan.lock.subnets
         # 1. the lock's subnets stay, if they still lie in their department's block (or equal its pin); each
         # kept /64 takes its slot in its block's table (inline: the hot loop of a province's half million)
-        block_of, kept = self._block_of, 0
+        kept, by_index, top_shift, class_shift = 0, self.by_index, self.top_shift, self.geo.class_shift
+        base_top, class_mask = self.geo.base >> top_shift, (1 << policy.class_bits) - 1
         for key, value in self.old.subnets.items():
             block = wanted.get(key)
-            located = block_of(value) if block is not None else None
-            if block is not None and (
-                pins[key] == value if key in pins else located is not None and located[0] == block
-            ):
+            if block is None:
+                self._hold("subnets", key, value)
+                continue
+            located = None  # _block_of(value), inline
+            entry = by_index.get((value >> class_shift) & class_mask) if value >> top_shift == base_top else None
+            if entry is not None:
+                located = (value >> entry[0] << entry[0], entry[1])
+            if pins[key] == value if key in pins else located is not None and located[0] == block:
                 new[key] = value
                 kept += 1
                 if located is not None:
                     table = tables.get(located[0])
                     if table is None:
                         table = tables[located[0]] = SlotTable(located[1], sparse=False)
-                    table.take((value - located[0]) >> 64, key)
+                    table.owner.setdefault((value - located[0]) >> 64, key)  # SlotTable.take, inline
             else:
                 self._hold("subnets", key, value)
         self.plan.kept += kept
@@ -208,8 +213,9 @@ class Planner:
             if held_key.startswith("subnets:"):
                 take(held.value, held_key)
         # 2. pins first (so no new LAN takes a pinned slot), then new LANs in id order
-        owner = {block: key.partition("/")[0] for key, block in wanted.items()}
-        for key in sorted(pins.keys() - new.keys()):
+        pending = sorted(pins.keys() - new.keys())
+        owner = {block: key.partition("/")[0] for key, block in wanted.items()} if pending else {}
+        for key in pending:
             located = self._block_of(pins[key])
             other = owner.get(located[0]) if located else None
             if other is not None and other != key.partition("/")[0]:
