@@ -6,6 +6,7 @@ here, so that a FIFO never hangs a command, ``-o /dev/null`` never replaces a de
 never replaces a symbolic link and an error names the path the operator gave, never a temporary file.
 """
 
+import ctypes
 import errno
 import os
 import stat
@@ -83,6 +84,34 @@ def write_atomically(
     absent or a regular file (``check_output``); any error names ``path``. The file is private (0600) unless
     ``shared``: then readable as any new file is (0666 less the umask), for exports other programs read.
     """
+    tmp = _written(path, lines, scratch, shared, sync=True)
+    _install(tmp, path)
+    _sync_directory(path.parent)
+
+
+def write_all_atomically(files: Iterable[tuple[Path, Iterable[str] | bytes]], shared: bool = False) -> None:
+    """Many files, each as ``write_atomically`` writes it (whole or not at all, the old one replaced by a rename),
+    with one sync of the file system for all of them instead of two per file: a province's 17,600 reverse zones
+    took 35,000 fsyncs (over a minute on a busy disk). On an error the files not yet renamed keep their old text."""
+    written: list[tuple[str, Path]] = []
+    installed = 0
+    try:
+        for path, lines in files:
+            written.append((_written(path, lines, None, shared, sync=False), path))
+        if written:
+            _sync_file_system(written[0][1].parent)
+        for tmp, path in written:
+            installed += 1  # _install removes its temporary file itself when it fails
+            _install(tmp, path)
+        for directory in dict.fromkeys(path.parent for _, path in written):
+            _sync_directory(directory)
+    finally:
+        for tmp, _ in written[installed:]:
+            Path(tmp).unlink(missing_ok=True)
+
+
+def _written(path: Path, lines: Iterable[str] | bytes, scratch: Path | None, shared: bool, sync: bool) -> str:
+    """The temporary file holding ``lines``, beside ``path`` (or in ``scratch``); fsynced when ``sync``."""
     check_output(path)
     # mkstemp creates the file 0600 whatever the umask, and the rename keeps that mode: a report (or any file
     # written here) is readable by its owner only, unless ``shared``
@@ -102,19 +131,45 @@ def write_atomically(
             else:
                 out.writelines(line.encode("utf-8") for line in lines)
             out.flush()
-            os.fsync(out.fileno())
-        check_output(path)  # again, just before the rename: it may have been replaced meanwhile
+            if sync:
+                os.fsync(out.fileno())
+    except BaseException as exc:
+        Path(tmp).unlink(missing_ok=True)
+        if isinstance(exc, OSError):
+            raise _named(exc, path) from exc
+        raise
+    return tmp
+
+
+def _install(tmp: str, path: Path) -> None:
+    """The temporary file renamed over ``path`` (checked again just before: it may have been replaced)."""
+    try:
+        check_output(path)
         os.replace(tmp, path)
     except BaseException as exc:
         Path(tmp).unlink(missing_ok=True)
         if isinstance(exc, OSError):
             raise _named(exc, path) from exc
         raise
-    directory = os.open(path.parent, os.O_RDONLY)
+
+
+def _sync_directory(directory: Path) -> None:
+    fd = os.open(directory, os.O_RDONLY)
     try:
-        os.fsync(directory)
+        os.fsync(fd)
     finally:
-        os.close(directory)
+        os.close(fd)
+
+
+def _sync_file_system(directory: Path) -> None:
+    """Everything written to the file system holding ``directory`` on disk: syncfs(2) (Linux), else sync(2)."""
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        if getattr(libc, "syncfs", None) is None or libc.syncfs(fd) != 0:
+            os.sync()
+    finally:
+        os.close(fd)
 
 
 def read_limited(path: Path, limit_mib: int = READ_LIMIT_MIB) -> bytes:

@@ -7,6 +7,7 @@
 """
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -142,3 +143,32 @@ def test_a_cache_whose_shape_lies_is_not_trusted(tmp_path: Path, monkeypatch: py
     monkeypatch.chdir(workspace)
     lock = read_lock(lock_file)
     assert lock.sites and all(type(v) is int for v in lock.sites.values())
+
+
+def test_zone_files_are_written_whole_with_one_sync_and_none_when_one_is_refused(tmp_path: Path) -> None:
+    workspace = _applied(tmp_path)
+    out = workspace / "zones"
+    result = run("plan", "dns", "-o", str(out), cwd=workspace)
+    assert result.returncode == 0, result.stderr
+    zones = sorted(out.iterdir())
+    assert len(zones) > 3 and all(z.name.endswith(".zone") for z in zones)
+    assert all(z.read_text().startswith("$TTL") or "SOA" in z.read_text() for z in zones)
+    assert all(z.stat().st_mode & 0o777 == 0o666 & ~_umask() for z in zones)  # exports others read
+    before = {z.name: z.read_bytes() for z in zones}
+    blocked = zones[len(zones) // 2]
+    blocked.unlink()
+    blocked.mkdir()  # a directory where a zone file goes: refused, and nothing is renamed
+    for zone in zones:
+        if zone != blocked:
+            zone.write_text("old\n")
+    result = run("plan", "dns", "-o", str(out), cwd=workspace)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert blocked.name in result.stderr and "Traceback" not in result.stderr
+    assert all(z.read_text() == "old\n" for z in zones if z != blocked)  # the old texts, whole
+    assert sorted(p.name for p in out.iterdir()) == sorted(before)  # no temporary file left behind
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask

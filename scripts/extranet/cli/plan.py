@@ -10,7 +10,7 @@ from rich.markup import escape
 from rich.segment import Segment, Segments
 from rich.tree import Tree
 
-from ..files import output_dir, write_atomically
+from ..files import output_dir, write_all_atomically, write_atomically
 from ..gc import without_gc
 from ..inputs import check_name_servers, check_ticket
 from ..inventory import Inventory, Problem, load_inventory
@@ -355,6 +355,5 @@ def dns(
                 typer.echo(zone.text(servers, number))
             return
         output_dir(out)
-        for zone in zones:
-            write_atomically(out / f"{zone.name}.zone", [zone.text(servers, number)], shared=True)
+        write_all_atomically(((out / f"{zone.name}.zone", [zone.text(servers, number)]) for zone in zones), shared=True)
         console.print(f"wrote {len(zones)} zone files to {out}", highlight=False, markup=False)
