@@ -1,7 +1,7 @@
 """``extranet plan``: the IPv6 address plan — what would change, apply it, show, export, reverse DNS."""
 
 import hashlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -304,17 +304,17 @@ def export(
             raise PlanError([_no_lock(lock)])
         if fmt == "netbox":
             rows = pairs(inv, current)
-            documents = {
-                "netbox-prefixes.csv": netbox_prefixes(inv, current, netbox_scope, rows),
-                "netbox-ip-addresses.csv": netbox_addresses(inv, current, rows),
+            documents: dict[str, Callable[[], str]] = {  # each made when written: one text held at a time
+                "netbox-prefixes.csv": lambda: netbox_prefixes(inv, current, netbox_scope, rows),
+                "netbox-ip-addresses.csv": lambda: netbox_addresses(inv, current, rows),
             }
             if out is None:
-                for name, text in documents.items():
-                    typer.echo(f"# {name}\n{text}", nl=False)
+                for name, make in documents.items():
+                    typer.echo(f"# {name}\n{make()}", nl=False)
                 return
             output_dir(out)
-            for name, text in documents.items():
-                write_atomically(out / name, [text], shared=True)
+            for name, make in documents.items():
+                write_atomically(out / name, [make()], shared=True)
                 console.print(f"wrote {out / name}", highlight=False, markup=False)
             return
         text = pairs_csv(inv, current) if fmt == "csv" else pairs_json(inv, current) + "\n"

@@ -3,7 +3,7 @@
 import csv
 import io
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from itertools import repeat
 from typing import Any
 
@@ -59,30 +59,33 @@ def pairs_json(inv: Inventory, lock: Lock) -> str:
 
 def netbox_prefixes(inv: Inventory, lock: Lock, scoped: bool = False, rows_of: list[Pair] | None = None) -> str:
     """Prefixes: the region as a container, every LAN, link and hand-off /64 as active (``rows_of``: the pairs,
-    when the caller has them already)."""
-    rows: list[dict[str, Any]] = [
-        {"prefix": str(inv.region.ipv6), "status": "container", "description": f"{inv.region.name} IPv6"}
-    ]
+    when the caller has them already). Rows are made as the CSV is written, never held as a list (a province's
+    400,000)."""
+    return _csv(NETBOX_PREFIX_SCOPED_COLUMNS if scoped else NETBOX_PREFIX_COLUMNS, _prefix_rows(inv, lock, rows_of))
+
+
+def _prefix_rows(inv: Inventory, lock: Lock, rows_of: list[Pair] | None) -> Iterator[dict[str, Any]]:
+    yield {"prefix": str(inv.region.ipv6), "status": "container", "description": f"{inv.region.name} IPv6"}
     for row in pairs(inv, lock) if rows_of is None else rows_of:
         if row.kind == "lan":
-            rows.append(
-                {
-                    "prefix": row.ipv6,
-                    "status": "active",
-                    "scope_type": "dcim.site",
-                    "scope_name": inv.sites[row.site].name,
-                    "description": row.description,
-                }
-            )
+            yield {
+                "prefix": row.ipv6,
+                "status": "active",
+                "scope_type": "dcim.site",
+                "scope_name": inv.sites[row.site].name,
+                "description": row.description,
+            }
     for section, description in (("links", "link {}"), ("handoffs", "hand-off {}")):
         for key, value in sorted(lock.section(section).items()):
-            rows.append({"prefix": prefix_text(value, 64), "status": "active", "description": description.format(key)})
-    return _csv(NETBOX_PREFIX_SCOPED_COLUMNS if scoped else NETBOX_PREFIX_COLUMNS, rows)
+            yield {"prefix": prefix_text(value, 64), "status": "active", "description": description.format(key)}
 
 
 def netbox_addresses(inv: Inventory, lock: Lock, rows_of: list[Pair] | None = None) -> str:
     """IP addresses on device interfaces (loopbacks with role loopback), ready to import."""
-    rows = []
+    return _csv(NETBOX_ADDRESS_COLUMNS, _address_rows(inv, lock, rows_of))
+
+
+def _address_rows(inv: Inventory, lock: Lock, rows_of: list[Pair] | None) -> Iterator[dict[str, Any]]:
     for row in pairs(inv, lock) if rows_of is None else rows_of:
         if row.kind == "lan":
             continue
@@ -90,14 +93,11 @@ def netbox_addresses(inv: Inventory, lock: Lock, rows_of: list[Pair] | None = No
         role = ""
         if row.kind == "loopback":
             interface, role = platforms.get(inv.devices[row.device].platform).loopback_interface, "loopback"
-        rows.append(
-            {
-                "address": row.ipv6,
-                "status": "active",
-                "role": role,
-                "device": row.device,
-                "interface": interface,
-                "description": row.description,
-            }
-        )
-    return _csv(NETBOX_ADDRESS_COLUMNS, rows)
+        yield {
+            "address": row.ipv6,
+            "status": "active",
+            "role": role,
+            "device": row.device,
+            "interface": interface,
+            "description": row.description,
+        }
