@@ -102,3 +102,20 @@ def test_checks_are_recorded_as_runs(workspace: Path) -> None:
         runs = session.query(Run).all()
     assert [(r.kind, r.status) for r in runs] == [("inventory.check", "ok")]
     assert len(runs[0].inventory_digest or "") == 64
+
+
+def test_a_command_loads_only_its_own_module(workspace: Path) -> None:
+    """`extranet plan …` does not import the report, probe or push code (each command paid ~2 s for all)."""
+    code = (
+        "import sys; sys.argv = ['extranet', 'plan', '--help']\n"
+        "from extranet.cli import main\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "print(' '.join(sorted(m for m in sys.modules if m.startswith('extranet.cli.'))), file=sys.stderr)\n"
+        "print('sqlalchemy' in sys.modules, file=sys.stderr)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], cwd=workspace, capture_output=True, text=True, timeout=60)
+    loaded, database = result.stderr.split("\n")[-3:-1]
+    assert "Usage: extranet plan" in result.stdout, result.stderr
+    assert set(loaded.split()) <= {"extranet.cli.plan", "extranet.cli.inventory", "extranet.cli.output"}, loaded
+    assert "extranet.cli.plan" in loaded.split()
+    assert database == "False"  # no database module for a command that needs none

@@ -226,11 +226,11 @@ class _Claim:
 
 def _lan_claims(inv: Inventory) -> Iterator[_Claim]:
     for dept_id, dept in inv.departments.items():
-        origin = inv.origin("departments", dept_id)
         for index, lan in enumerate(dept.lans):
             # a NATed LAN appears on the extranet as its NAT prefix; its own space may overlap legally
             if lan.ipv4 is None:
                 continue
+            origin = inv.origins[("departments", dept_id)]
             if lan.nat is not None:
                 yield _Claim(lan.nat, f"department {dept_id} LAN {lan.name} (NAT)", origin, ("lans", index, "nat"))
             else:
