@@ -116,6 +116,31 @@ def test_the_regions_summary_comes_from_the_last_probe_run_finished_within_the_m
     assert {r["level"]: r["dual_stack"] for r in november["levels"]}["all"] == 29  # that run is November's
 
 
+def test_several_vantages_make_the_months_picture_together(workspace: Path) -> None:
+    """A second probing host's October run, an hour before the first's: gaj, down from one host and up from the
+    other, is a path problem, not a department down; twn-bs-gov, degraded from one and dual-stack from the other,
+    is dual-stack; a host that last probed ten days before drops out of the month's picture."""
+    store = open_store(f"sqlite:///{workspace / 'extranet.db'}")
+    departments = list(load_inventory(workspace / "inventory").departments)
+    before = {r["level"]: r for r in as_json(workspace, Month(2026, 10))["levels"]}["all"]
+    with store.transaction() as s:
+        s.execute(Run.__table__.update().values(vantage="probe-a"))
+    seen_by_b = {"jyj": "down", "vil-qj-cwh": "ipv4-only"}  # jyj: down from b alone, a path problem too
+    other = add_run(store, datetime(2026, 10, 31, 14, 30, tzinfo=UTC), seen_by_b, departments)
+    stale = add_run(store, datetime(2026, 10, 21, 14, 30, tzinfo=UTC), {"vil-qj-cwh": "dual-stack"}, departments)
+    with store.transaction() as s:
+        s.execute(Run.__table__.update().where(Run.id == other).values(vantage="probe-b"))
+        s.execute(Run.__table__.update().where(Run.id == stale).values(vantage="retired"))
+    report = report_of(workspace, Month(2026, 10))
+    october = {r.level: r for r in report.levels}["all"]
+    assert before["probed"] == october.probed == 29
+    assert (before["connected"], before["dual_stack"]) == (28, 26)  # gaj down; twn-bs-gov, vil-qj-cwh not dual
+    # gaj and twn-bs-gov up from probe-b, jyj from probe-a; vil-qj-cwh ipv4-only from both (not dual-stack
+    # from the retired host's stale run)
+    assert (october.connected, october.dual_stack) == (29, 28)
+    assert report.run is not None and report.run.vantage == "probe-a"  # the month's newest run
+
+
 def test_items_take_the_states_recorded_before_the_months_end(workspace: Path) -> None:
     september, october = as_json(workspace, Month(2026, 9)), as_json(workspace, Month(2026, 10))
     kinds = {k["kind"]: k for k in october["kinds"]}

@@ -29,9 +29,10 @@ from ..compliance import trend as compliance_trend
 from ..history.checkpoint import CHECKPOINT_ACTION
 from ..inventory import Inventory
 from ..store import Store
-from ..store.schema import Run, TrackEvent
+from ..store.schema import DepartmentStatus, Run, TrackEvent
 from ..track.items import DONE, KINDS, Item, items
 from ..track.state import STATES, standings
+from . import vantages
 from .connections import FINISHED, NOT_PROBED, RunInfo, place_of, run_info
 from .history import UP, utc
 
@@ -243,12 +244,11 @@ def build(store: Store, inv: Inventory, month: Month, now: datetime) -> Progress
     runs = store.runs("probe", statuses=FINISHED)
     events = store.track_events()
     cutoffs = [Cutoff.of(m, now) for m in trend_months(month)]
-    chosen = {c.month: month_run(runs, c) for c in cutoffs}
-    wanted = sorted({run.id for run in chosen.values() if run is not None})
-    statuses: dict[int, dict[str, str]] = {run_id: {} for run_id in wanted}
-    for row in store.department_statuses(wanted) if wanted else []:
-        statuses[row.run_id][row.department] = row.status
-    shots = [snapshot(inv, c, chosen[c.month], statuses, events) for c in cutoffs]
+    chosen = {c.month: month_runs(runs, c) for c in cutoffs}
+    wanted = sorted({run.id for month in chosen.values() for run in month})
+    rows = store.department_statuses(wanted) if wanted else []
+    statuses = {c.month: month_statuses(rows, chosen[c.month]) for c in cutoffs}
+    shots = [snapshot(inv, c, month_run(chosen[c.month], c), statuses[c.month], events) for c in cutoffs]
     judged = compliance_trend(store)
     at = cutoffs[-1].at.astimezone(UTC)
     found = store.last_audit_event(CHECKPOINT_ACTION, at)
@@ -273,19 +273,42 @@ def trend_months(month: Month) -> list[Month]:
 
 def month_run(runs: Sequence[Run], cutoff: Cutoff) -> Run | None:
     """The last finished probe run that finished within the month (before the cut-off)."""
+    return max(_inside(runs, cutoff), key=lambda r: (utc(r.finished_at or r.started_at), r.id), default=None)
+
+
+def month_runs(runs: Sequence[Run], cutoff: Cutoff) -> list[Run]:
+    """The month's picture: each probing host's (vantage's) last run that finished within the month, those
+    started within a day of the newest (``vantages.current_runs``), in run order; the last is ``month_run``'s
+    when one vantage probes."""
+    inside = sorted(_inside(runs, cutoff), key=lambda r: (utc(r.started_at), r.id))
+    if not vantages.several(inside):
+        last = month_run(inside, cutoff)
+        return [last] if last is not None else []
+    return vantages.current_runs(inside)
+
+
+def _inside(runs: Sequence[Run], cutoff: Cutoff) -> list[Run]:
     start, end = cutoff.month.start.astimezone(UTC), cutoff.at.astimezone(UTC)
-    inside = [r for r in runs if r.finished_at is not None and start <= utc(r.finished_at) < end]
-    return max(inside, key=lambda r: (utc(r.finished_at or r.started_at), r.id), default=None)
+    return [r for r in runs if r.finished_at is not None and start <= utc(r.finished_at) < end]
 
 
-def snapshot(inv: Inventory, cutoff: Cutoff, run: Run | None, statuses: dict[int, dict[str, str]],
+def month_statuses(rows: Sequence[DepartmentStatus], runs: Sequence[Run]) -> dict[str, str]:
+    """Each department's status in the month's runs: one vantage's as it saw it, several merged per department
+    as the connections report merges them (the best any vantage saw; a path problem is no outage)."""
+    if len(runs) <= 1:
+        return {row.department: row.status for row in rows if runs and row.run_id == runs[0].id}
+    merged, _ = vantages.merged_statuses(rows, runs)
+    return {department: row.status for department, row in merged.items()}
+
+
+def snapshot(inv: Inventory, cutoff: Cutoff, run: Run | None, statuses: dict[str, str],
              events: Sequence[TrackEvent]) -> Snapshot:  # fmt: skip
-    """Connections from ``run`` (the month's), item states from the events recorded before the cut-off."""
+    """Connections as the month's runs saw them (``statuses``; ``run``: the newest of them), item states from
+    the events recorded before the cut-off."""
     end = cutoff.at.astimezone(UTC)
     recorded = sorted((e for e in events if utc(e.at) < end), key=lambda e: (utc(e.at), e.id or 0))
     found = [s.item for s in standings(items(inv, cutoff.day), recorded)]
-    connection = dict(statuses.get(run.id, {})) if run is not None else {}
-    return Snapshot(cutoff, run_info(run) if run is not None else None, connection, found)
+    return Snapshot(cutoff, run_info(run) if run is not None else None, dict(statuses), found)
 
 
 def overdue_of(found: Sequence[Item], day: date) -> list[Overdue]:
