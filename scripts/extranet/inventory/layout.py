@@ -123,15 +123,48 @@ def flat_json(text: str) -> dict[str, Any] | None:
     """The data of a text written one JSON object per list item, read by the ``json`` module (C; a third of
     yaml-rs's time on a province's inventory), or ``None`` for any other text: its YAML reader reads it.
 
-    The lines are those ``flat_layout`` trusts, with every item a JSON object and every value on a header line a
-    JSON object (or ``{}``/``[]``). JSON is YAML 1.2, and the data is the same as a YAML parser's wherever the two
-    could differ the text is left to YAML: a duplicate key, ``NaN``/``Infinity``, a ``\\u`` escape, a tab, a
-    comment after an item, nesting the ``json`` module cannot follow.
+    The lines are those ``flat_sections`` takes. JSON is YAML 1.2, and the data is the same as a YAML parser's:
+    wherever the two could differ the text is left to YAML (a duplicate key, ``NaN``/``Infinity``, nesting the
+    ``json`` module cannot follow).
 
     >>> flat_json('# made by a CMDB\\nregion: {"id": "r"}\\nsites:\\n  - {"id": "a"}\\n  - {"id": "b"}\\nlinks:\\n')
     {'region': {'id': 'r'}, 'sites': [{'id': 'a'}, {'id': 'b'}], 'links': None}
     >>> flat_json('sites:\\n  - {"id": "a", "id": "b"}\\n') is None, flat_json('sites:\\n  - id: a\\n') is None
     (True, True)
+    """
+    sections = flat_sections(text)
+    if sections is None:
+        return None
+    # one JSON document, one call into the C parser; a key of _HEADER's letters needs no escaping
+    document = ",".join(
+        f'"{key}":' + (value if isinstance(value, str) else f"[{','.join(value)}]" if value else "null")
+        for key, value in sections.items()
+    )
+    data = json_value(f"{{{document}}}")
+    return data if isinstance(data, dict) else None
+
+
+def json_value(text: str) -> Any:
+    """``text`` read as JSON where YAML reads it the same (no duplicate key, no ``NaN``/``Infinity``), else None.
+
+    >>> json_value('{"a": [1, {"b": null}]}'), json_value('{"a": 1, "a": 2}'), json_value('[NaN]')
+    ({'a': [1, {'b': None}]}, None, None)
+    """
+    try:
+        return json.loads(text, object_pairs_hook=_unique, parse_constant=_no_constant)
+    except (ValueError, RecursionError):
+        return None
+
+
+def flat_sections(text: str) -> dict[str, list[str] | str] | None:
+    """Each top-level key of a text written one JSON object per list item, with its items' texts (or the JSON
+    text written on its header line; an empty list for a header with nothing under it); ``None`` for any other
+    text. The lines are those ``flat_layout`` trusts, every item ``- {…}`` on one line at one indent, every
+    value on a header line a JSON object (``{…}``) or ``[]``; a ``\\u`` escape, a tab or a line break other
+    than ``\\n`` leave the text to YAML.
+
+    >>> flat_sections('region: {"id": "r"}\\nsites:\\n  - {"id": "a"}\\nlinks:\\n')
+    {'region': '{"id": "r"}', 'sites': ['{"id": "a"}'], 'links': []}
     """
     if "\\u" in text or "\t" in text or any(mark in text for mark in _OTHER_BREAKS):
         return None
@@ -159,15 +192,4 @@ def flat_json(text: str) -> dict[str, Any] | None:
             return None
         items, indent = ([] if not value else None), -1
         sections[header.group(1)] = items if items is not None else value
-    if not sections:
-        return None
-    # one JSON document, one call into the C parser; a key of _HEADER's letters needs no escaping
-    document = ",".join(
-        f'"{key}":' + (value if isinstance(value, str) else f"[{','.join(value)}]" if value else "null")
-        for key, value in sections.items()
-    )
-    try:
-        data = json.loads(f"{{{document}}}", object_pairs_hook=_unique, parse_constant=_no_constant)
-    except (ValueError, RecursionError):
-        return None
-    return data if isinstance(data, dict) else None
+    return sections or None
