@@ -172,3 +172,22 @@ def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
     return mask
+
+
+def test_a_cache_others_may_write_is_not_trusted(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    workspace = _applied(tmp_path)
+    lock_file = workspace / "netplan" / "allocations.yml"
+    cache = cache_path(lock_file)
+    cache.chmod(0o666)
+    monkeypatch.chdir(workspace)
+
+    def parsed(text: str) -> object:
+        calls.append(text)
+        return real(text)
+
+    calls: list[str] = []
+    real = lock_module.parse_fast
+    monkeypatch.setattr(lock_module, "parse_fast", parsed)
+    read_lock(lock_file)
+    assert calls, "a world-writable cache was trusted"
+    assert cache.stat().st_mode & 0o777 == 0o600  # written again, private

@@ -143,9 +143,13 @@ def _digest(text: str) -> str:
 def _cached(path: Path, digest: str) -> Lock | None:
     """The lock read before from the same text by the same extranet (``digest``), as JSON: a province's lock
     is half a million entries, parsed and checked in ~3 s, read back from JSON in a tenth of that. Anything
-    else (no cache, another text, a cache that cannot be read or is not what ``_keep`` writes) is no cache."""
+    else (no cache, another text, a cache that cannot be read or is not what ``_keep`` writes, a cache another
+    user owns or others may write) is no cache."""
     try:
         with open(cache_path(path), encoding="utf-8") as file:
+            info = os.fstat(file.fileno())
+            if info.st_uid != os.getuid() or info.st_mode & 0o022:  # only a cache no one else could have written
+                return None
             found = json.load(file)
         if found["sha256"] != digest:
             return None
