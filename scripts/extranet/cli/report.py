@@ -10,12 +10,10 @@ import typer
 from ..files import check_output, write_atomically
 from ..inventory import load_inventory
 from ..report import BOM, Format, Lang, NoProbeRun, build, parse_since, render
-from ..report import progress as monthly
-from ..report.progress_formats import ProgressFormat, render_progress
+from ..report.formats import ProgressFormat
 from ..store import MissingDatabase, open_store
 from .inventory import InventoryOption
-from .output import console, error, errors
-from .push import fail
+from .output import console, error, errors, fail
 
 app = typer.Typer(help="Reports from what the probes recorded, in Chinese or English.", no_args_is_help=True)
 
@@ -72,6 +70,9 @@ def progress(
         check_output(output)  # before the work, not after it
     elif fmt.binary:
         raise fail(f"--format {fmt} writes a binary file, not for a terminal: give -o FILE (e.g. -o 月报.{fmt})")
+    from ..report import progress as monthly  # here: the connections report needs neither
+    from ..report.progress_formats import render_progress
+
     now = datetime.now(UTC)
     try:
         chosen = monthly.parse_month(month, now)

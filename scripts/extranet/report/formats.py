@@ -50,6 +50,21 @@ class Format(StrEnum):
     JSON = "json"
 
 
+class ProgressFormat(StrEnum):
+    """The monthly progress report's formats (progress_formats.py), here so that the CLI needs not import it."""
+
+    XLSX = "xlsx"
+    DOCX = "docx"
+    PDF = "pdf"
+    HTML = "html"
+    MD = "md"
+    JSON = "json"
+
+    @property
+    def binary(self) -> bool:
+        return self in (ProgressFormat.XLSX, ProgressFormat.DOCX, ProgressFormat.PDF)
+
+
 COLUMNS = (
     "id", "name", "site", "site_name", "level", "group", "group_name", "status", "status_label", "ipv4", "ipv6",
     "ipv4_loss", "ipv4_rtt_ms", "ipv6_loss", "ipv6_rtt_ms", "services_up", "services_total", "uplink_oper",
