@@ -7,6 +7,7 @@ import os
 import shutil
 import subprocess
 import sys
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,8 @@ import pytest
 
 from extranet.inventory import load_inventory
 from extranet.report import ConnectionsReport, Format, Lang, build, render
+from extranet.report.formats import as_json
+from extranet.report.vantages import Sight
 from extranet.store import Store, open_store
 from extranet.store.schema import DepartmentStatus, ProbeResult, Run
 
@@ -345,3 +348,13 @@ def test_compliance_per_feature_over_the_period(seeded: tuple[Store, Path], monk
     assert "| 1 / 2 | 0 | 100.0% | 50.0% |" in markdown
     html = render(build(store, inv, NOW - timedelta(days=30), NOW), Format.HTML, Lang.EN)
     assert 'id="compliance"' in html and '<td class="num" data-feature="acl">50.0%</td>' in html
+
+
+def test_json_is_byte_for_byte_what_json_dumps_writes_of_the_report(report: ConnectionsReport) -> None:
+    # the departments are written by a template (formats.json_text): odd names, several vantages, no departments
+    odd = replace(report.rows[0], name='a "%s" \0 \n 村 \\', reasons=("x", "%d 丢包"),
+                  vantages=(Sight("probe-a", 3, "down"), Sight("probe-b", 4, "dual-stack")))  # fmt: skip
+    for shown in (report, replace(report, rows=[odd, *report.rows[1:]]), replace(report, rows=[])):
+        for lang in Lang:
+            expected = json.dumps(as_json(shown, lang), ensure_ascii=False, indent=2) + "\n"
+            assert render(shown, Format.JSON, lang) == expected

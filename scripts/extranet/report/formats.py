@@ -28,10 +28,10 @@ CSV has one row per department with the COLUMNS below (reasons joined by "; ").
 import csv
 import io
 import json
-from dataclasses import asdict
+from dataclasses import asdict, fields
 from datetime import datetime, timedelta
 from enum import StrEnum
-from functools import partial
+from functools import cache, partial
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
@@ -41,6 +41,7 @@ from ..spreadsheet import text_cell
 from .charts import bar_chart, line_chart
 from .connections import NOT_PROBED, ConnectionsReport, DepartmentRow, RunInfo
 from .labels import Lang, judged_when, label, reason
+from .latest import Metrics
 
 
 class Format(StrEnum):
@@ -65,6 +66,22 @@ class ProgressFormat(StrEnum):
         return self in (ProgressFormat.XLSX, ProgressFormat.DOCX, ProgressFormat.PDF)
 
 
+# A department in the JSON: the keys before ``reasons``, then ``reasons``, ``probed_at``, ``metrics`` (METRICS) and
+# ``vantages`` (a list of SIGHT).
+LEADING = ("id", "name", "site", "site_name", "level", "group", "group_name", "status", "status_label", "ipv4", "ipv6")
+METRICS = tuple(f.name for f in fields(Metrics))
+SIGHT = ("vantage", "run", "status")
+SPLIT = "\0"  # never raw in JSON text: control characters in a string are escaped
+CHUNK = 2000  # departments encoded at once: the values of all of them at once would be millions of objects
+_ENCODE = partial(json.JSONEncoder(ensure_ascii=False, separators=(SPLIT, ": ")).iterencode, _one_shot=True)
+
+
+def _object_text(items: list[tuple[str, str]], indent: str) -> str:
+    """The object of ``items`` (key, value's text) as ``json.dumps(indent=2)`` writes it at ``indent``."""
+    inner = indent + "  "
+    return "{" + ",".join(f"\n{inner}{json.dumps(key)}: {value}" for key, value in items) + "\n" + indent + "}"
+
+
 COLUMNS = (
     "id", "name", "site", "site_name", "level", "group", "group_name", "status", "status_label", "ipv4", "ipv6",
     "ipv4_loss", "ipv4_rtt_ms", "ipv6_loss", "ipv6_rtt_ms", "services_up", "services_total", "uplink_oper",
@@ -75,13 +92,29 @@ BOM = "\ufeff"
 
 def render(report: ConnectionsReport, fmt: Format, lang: Lang) -> str:
     if fmt is Format.JSON:
-        return json.dumps(as_json(report, lang), ensure_ascii=False, indent=2) + "\n"
+        return json_text(report, lang)
     if fmt is Format.CSV:
         return as_csv(report, lang)
     return _environment().get_template(f"connections.{fmt}").render(_context(report, lang))
 
 
 def as_json(report: ConnectionsReport, lang: Lang) -> dict[str, Any]:
+    return _document(report, lang, [_department(row, lang) | {"vantages": _sights(report, row)} for row in report.rows])
+
+
+def json_text(report: ConnectionsReport, lang: Lang) -> str:
+    """``as_json`` as ``json.dumps(…, ensure_ascii=False, indent=2)`` writes it, the departments by a template: the
+    standard library encodes in C only without ``indent``, and a province has 10^5 departments."""
+    text = json.dumps(_document(report, lang, []), ensure_ascii=False, indent=2) + "\n"
+    if not report.rows:
+        return text
+    rows = report.rows
+    departments = ",".join([_departments_text(report, rows[i : i + CHUNK], lang) for i in range(0, len(rows), CHUNK)])
+    # a line break is never raw inside a JSON string: this is the top-level key
+    return text.replace('\n  "departments": []', '\n  "departments": [' + departments + "\n  ]", 1)
+
+
+def _document(report: ConnectionsReport, lang: Lang, departments: list[dict[str, Any]]) -> dict[str, Any]:
     return {
         "report": "connections",
         "region": report.region,
@@ -95,7 +128,7 @@ def as_json(report: ConnectionsReport, lang: Lang) -> dict[str, Any]:
             {**asdict(r), "rate_probed": r.rate_probed, "rate_inventory": r.rate_inventory} for r in report.readiness
         ],
         "vantages": [_run(run) for run in report.vantages],
-        "departments": [_department(row, lang) | {"vantages": _sights(report, row)} for row in report.rows],
+        "departments": departments,
         "changes": [
             {"department": c.department, "name": c.name, "change": c.kind, "before": c.before, "after": c.after}
             for c in report.changes
@@ -146,30 +179,69 @@ def _run(run: RunInfo) -> dict[str, Any]:
 
 def _sights(report: ConnectionsReport, row: DepartmentRow) -> list[dict[str, Any]]:
     """What each vantage saw of the department (with one vantage: the report's run, when it probed it)."""
+    return [dict(zip(SIGHT, sight, strict=True)) for sight in _sight_values(report, row)]
+
+
+def _sight_values(report: ConnectionsReport, row: DepartmentRow) -> list[tuple[str, int, str]]:
     if row.vantages:
-        return [{"vantage": s.vantage, "run": s.run, "status": s.status} for s in row.vantages]
+        return [(s.vantage, s.run, s.status) for s in row.vantages]
     if row.status == NOT_PROBED:
         return []
-    return [{"vantage": report.run.vantage, "run": report.run.id, "status": row.status}]
+    return [(report.run.vantage, report.run.id, row.status)]
 
 
 def _department(row: DepartmentRow, lang: Lang) -> dict[str, Any]:
-    return {
-        "id": row.id,
-        "name": row.name,
-        "site": row.place.site,
-        "site_name": row.place.site_name,
-        "level": row.place.level,
-        "group": row.place.group,
-        "group_name": row.place.group_name,
-        "status": row.status,
-        "status_label": label(lang, f"status.{row.status}"),
-        "ipv4": row.ipv4,
-        "ipv6": row.ipv6,
-        "reasons": list(row.reasons),
-        "probed_at": row.probed_at.isoformat() if row.probed_at else None,
-        "metrics": asdict(row.metrics),
-    }
+    found = dict(zip(LEADING, _leading(row, lang), strict=True))
+    found["reasons"] = list(row.reasons)
+    found["probed_at"] = row.probed_at.isoformat() if row.probed_at else None
+    found["metrics"] = dict(vars(row.metrics))  # its fields in order, as ``asdict`` (all plain values)
+    return found
+
+
+def _leading(row: DepartmentRow, lang: Lang) -> tuple[str | None, ...]:
+    """The values of the LEADING keys of the department's JSON object."""
+    place = row.place
+    return (row.id, row.name, place.site, place.site_name, place.level, place.group, place.group_name, row.status,
+            label(lang, f"status.{row.status}"), row.ipv4, row.ipv6)  # fmt: skip
+
+
+def _departments_text(report: ConnectionsReport, rows: list[DepartmentRow], lang: Lang) -> str:
+    """``_department`` with its ``vantages`` for each of ``rows``, as ``json.dumps(indent=2)`` writes them in the
+    list: all their values by one call of the C encoder, split apart where it put SPLIT between them, and set into
+    the template of each one's shape (how many vantages, how many reasons)."""
+    values: list[Any] = []
+    shapes = []
+    for row in rows:
+        sights = _sight_values(report, row)
+        values += _leading(row, lang)
+        values += row.reasons
+        values.append(row.probed_at.isoformat() if row.probed_at else None)
+        values += vars(row.metrics).values()
+        for sight in sights:
+            values += sight
+        shapes.append((len(sights), len(row.reasons)))
+    parts = "".join(_ENCODE(values))[1:-1].split(SPLIT)
+    texts, at = [], 0
+    for sights_count, reasons_count in shapes:
+        size = len(LEADING) + reasons_count + 1 + len(METRICS) + sights_count * len(SIGHT)
+        texts.append(_department_template(sights_count, reasons_count) % tuple(parts[at : at + size]))
+        at += size
+    return ",".join(texts)
+
+
+@cache
+def _department_template(sights: int, reasons: int) -> str:
+    """A department in the JSON list as ``json.dumps(indent=2)`` writes it, a %s for each value, in the order of
+    the text: LEADING, the reasons, ``probed_at``, METRICS, each vantage's SIGHT."""
+    sight = _object_text([(key, "%s") for key in SIGHT], "        ")
+    items = [
+        *((key, "%s") for key in LEADING),
+        ("reasons", "[" + ",".join(["\n        %s"] * reasons) + "\n      ]" if reasons else "[]"),
+        ("probed_at", "%s"),
+        ("metrics", _object_text([(key, "%s") for key in METRICS], "      ")),
+        ("vantages", "[" + ",".join(["\n        " + sight] * sights) + "\n      ]" if sights else "[]"),
+    ]
+    return "\n    " + _object_text(items, "    ")
 
 
 def _context(report: ConnectionsReport, lang: Lang) -> dict[str, Any]:

@@ -57,7 +57,7 @@ def statuses(store: Store, run_id: int) -> dict[str, str]:
         .order_by(DepartmentStatus.id)
     )
     with store.reading() as s:
-        return {dept: status for dept, status in s.execute(query).tuples()}
+        return {dept: status for dept, status in s.execute(query)}
 
 
 def metrics(store: Store, run_id: int) -> dict[str, Metrics]:
@@ -96,7 +96,7 @@ def _latest_pings(store: Store, run_id: int) -> dict[str, dict[int, dict[str, An
     gateway: dict[str, dict[int, dict[str, Any]]] = {}
     core: dict[str, dict[int, dict[str, Any]]] = {}
     with store.reading() as s:
-        for dept, family, target, detail in s.execute(query).tuples():
+        for dept, family, target, detail in s.execute(query):
             (core if target == CORE else gateway).setdefault(dept, {})[family] = detail or {}
     for dept, families in core.items():
         gateway.setdefault(dept, {}).update(families)
@@ -111,7 +111,7 @@ def _services(store: Store, run_id: int) -> dict[str, tuple[int, int]]:
         .group_by(ProbeResult.department)
     )
     with store.reading() as s:
-        return {dept: (int(up or 0), int(total)) for dept, up, total in s.execute(query).tuples()}
+        return {dept: (int(up or 0), int(total)) for dept, up, total in s.execute(query)}
 
 
 def _uplinks(store: Store, run_id: int) -> dict[str, dict[str, Any]]:
@@ -123,6 +123,6 @@ def _uplinks(store: Store, run_id: int) -> dict[str, dict[str, Any]]:
     )
     found: dict[str, dict[str, Any]] = {}
     with store.reading() as s:
-        for dept, detail in s.execute(query).tuples():
+        for dept, detail in s.execute(query):
             found.setdefault(dept, detail or {})
     return found
