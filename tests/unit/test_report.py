@@ -22,6 +22,7 @@ from extranet.store import Store, open_store
 from extranet.store.schema import DepartmentStatus, ProbeResult, Run
 
 from ..conftest import REPO
+from .test_store_postgres import postgres_url as postgres_url  # the server the store's tests start
 
 EXTRANET = str(Path(sys.executable).parent / "extranet")
 NOW = datetime.now(UTC).replace(microsecond=0)
@@ -69,9 +70,10 @@ def add_run(store: Store, started: datetime, status: str = "problems") -> int:
         return run.id
 
 
-def seed(db: Path, departments: list[str]) -> Store:
-    """Three finished probe runs over ``departments`` (following STORY), and one still running."""
-    store = open_store(f"sqlite:///{db}")
+def seed(db: Path | str, departments: list[str]) -> Store:
+    """Three finished probe runs over ``departments`` (following STORY), and one still running, in the SQLite
+    file ``db`` or the database at that URL."""
+    store = open_store(db if isinstance(db, str) else f"sqlite:///{db}")
     for index, started in enumerate(RUN_TIMES):
         run_id = add_run(store, started)
         statuses = []
@@ -358,3 +360,12 @@ def test_json_is_byte_for_byte_what_json_dumps_writes_of_the_report(report: Conn
         for lang in Lang:
             expected = json.dumps(as_json(shown, lang), ensure_ascii=False, indent=2) + "\n"
             assert render(shown, Format.JSON, lang) == expected
+
+
+def test_the_report_reads_the_same_from_postgresql(report: ConnectionsReport, postgres_url: str) -> None:
+    inventory = load_inventory(REPO / "inventory")
+    on_postgresql = build(seed(postgres_url, list(inventory.departments)), inventory, NOW - timedelta(days=30), NOW)
+    jyj = next(row for row in on_postgresql.rows if row.id == "jyj")
+    assert jyj.metrics.uplink_in_bps == 12_345_678 and jyj.metrics.ipv6_rtt_ms == 2.5  # read from the details
+    for fmt in Format:
+        assert render(on_postgresql, fmt, Lang.EN) == render(report, fmt, Lang.EN)
