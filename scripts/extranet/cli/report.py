@@ -3,14 +3,15 @@
 import hashlib
 import sys
 from datetime import UTC, datetime
+from itertools import chain
 from pathlib import Path
 
 import typer
 
 from ..files import check_output, write_atomically
 from ..inventory import load_inventory
-from ..report import BOM, Format, Lang, NoProbeRun, build, parse_since, render
-from ..report.formats import ProgressFormat
+from ..report import BOM, Format, Lang, NoProbeRun, build, parse_since
+from ..report.formats import ProgressFormat, render_parts
 from ..store import MissingDatabase, open_store
 from .inventory import InventoryOption
 from .output import console, error, errors, fail
@@ -43,11 +44,11 @@ def connections(
     except (NoProbeRun, MissingDatabase) as exc:  # no database yet is no probe run yet: say what to do
         errors.print(str(NoProbeRun()) if isinstance(exc, MissingDatabase) else str(exc), highlight=False, markup=False)
         raise typer.Exit(1) from exc
-    text = render(report, fmt, lang)
+    text = render_parts(report, fmt, lang)  # written as it comes: a province's report is some 10^8 characters
     if output is None:
-        sys.stdout.write(text)
+        sys.stdout.writelines(text)
     else:
-        write_atomically(output, [BOM if fmt is Format.CSV else "", text])
+        write_atomically(output, chain([BOM if fmt is Format.CSV else ""], text))
         console.print(
             f"wrote {output}: {len(report.rows)} departments, probe run #{report.run.id}", highlight=False, markup=False
         )

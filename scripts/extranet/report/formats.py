@@ -28,6 +28,7 @@ CSV has one row per department with the COLUMNS below (reasons joined by "; ").
 import csv
 import io
 import json
+from collections.abc import Iterator
 from dataclasses import asdict, fields
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -74,6 +75,7 @@ METRICS = tuple(f.name for f in fields(Metrics))
 SIGHT = ("vantage", "run", "status")
 SPLIT = "\0"  # never raw in JSON text: control characters in a string are escaped
 CHUNK = 2000  # departments encoded at once: the values of all of them at once would be millions of objects
+PART = 1 << 20  # characters of a template's output gathered before they are written
 _ENCODE = partial(json.JSONEncoder(ensure_ascii=False, separators=(SPLIT, ": ")).iterencode, _one_shot=True)
 
 
@@ -92,27 +94,45 @@ BOM = "\ufeff"
 
 
 def render(report: ConnectionsReport, fmt: Format, lang: Lang) -> str:
+    return "".join(render_parts(report, fmt, lang))
+
+
+def render_parts(report: ConnectionsReport, fmt: Format, lang: Lang) -> Iterator[str]:
+    """``render``'s text in parts, to be written as they come: a province's report is some 10^8 characters."""
     if fmt is Format.JSON:
-        return json_text(report, lang)
-    if fmt is Format.CSV:
-        return as_csv(report, lang)
-    return _environment().get_template(f"connections.{fmt}").render(_context(report, lang, fmt))
+        yield from json_parts(report, lang)
+    elif fmt is Format.CSV:
+        yield as_csv(report, lang)
+    else:
+        parts: list[str] = []
+        size = 0
+        for part in _environment().get_template(f"connections.{fmt}").generate(_context(report, lang, fmt)):
+            parts.append(part)
+            size += len(part)
+            if size >= PART:
+                yield "".join(parts)
+                parts, size = [], 0
+        yield "".join(parts)
 
 
 def as_json(report: ConnectionsReport, lang: Lang) -> dict[str, Any]:
     return _document(report, lang, [_department(row, lang) | {"vantages": _sights(report, row)} for row in report.rows])
 
 
-def json_text(report: ConnectionsReport, lang: Lang) -> str:
+def json_parts(report: ConnectionsReport, lang: Lang) -> Iterator[str]:
     """``as_json`` as ``json.dumps(…, ensure_ascii=False, indent=2)`` writes it, the departments by a template: the
     standard library encodes in C only without ``indent``, and a province has 10^5 departments."""
     text = json.dumps(_document(report, lang, []), ensure_ascii=False, indent=2) + "\n"
     if not report.rows:
-        return text
-    rows = report.rows
-    departments = ",".join([_departments_text(report, rows[i : i + CHUNK], lang) for i in range(0, len(rows), CHUNK)])
+        yield text
+        return
     # a line break is never raw inside a JSON string: this is the top-level key
-    return text.replace('\n  "departments": []', '\n  "departments": [' + departments + "\n  ]", 1)
+    head, tail = text.split('\n  "departments": []', 1)
+    yield head + '\n  "departments": ['
+    rows = report.rows
+    for start in range(0, len(rows), CHUNK):
+        yield ("," if start else "") + _departments_text(report, rows[start : start + CHUNK], lang)
+    yield "\n  ]" + tail
 
 
 def _document(report: ConnectionsReport, lang: Lang, departments: list[dict[str, Any]]) -> dict[str, Any]:

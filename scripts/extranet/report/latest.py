@@ -78,31 +78,25 @@ def metrics(store: Store, run_id: int) -> dict[str, Metrics]:
     uplinks = _uplinks(store, run_id)
     found = {}
     none = (None, None)
-    for dept in pings.keys() | services.keys() | uplinks.keys():
-        core, (up, total) = pings.get(dept, {}), services.get(dept, (0, 0))
-        (ipv4_loss, ipv4_rtt), (ipv6_loss, ipv6_rtt) = core.get(4, none), core.get(6, none)
+    for dept in {dept for dept, _ in pings} | services.keys() | uplinks.keys():
+        (up, total), (ipv4_loss, ipv4_rtt) = services.get(dept, (0, 0)), pings.get((dept, 4), none)
+        (ipv6_loss, ipv6_rtt) = pings.get((dept, 6), none)
         oper, in_bps, out_bps = uplinks.get(dept, (None, None, None))
         found[dept] = Metrics(ipv4_loss, ipv4_rtt, ipv6_loss, ipv6_rtt, up, total, oper, in_bps, out_bps)
     return found
 
 
-def _latest_pings(store: Store, run_id: int) -> dict[str, dict[int, tuple[Any, Any]]]:
+def _latest_pings(store: Store, run_id: int) -> dict[tuple[str, int], tuple[Any, Any]]:
     """Per department and family, the loss and average RTT of the ping that stands for the connection: the last
-    to the core, else the last to the gateway. Read in saved order and folded here: a window function (ROW_NUMBER
-    per department and family) was 3× slower on SQLite, for one ping per department and family."""
+    to the core, else the last to the gateway. Read the gateway's first, each in saved order, and the last read
+    kept: a window function (ROW_NUMBER per department and family) was 3× slower on SQLite."""
     query = (
-        select(ProbeResult.department, ProbeResult.family, ProbeResult.target, *_detail(store, "loss", "rtt_avg"))
+        select(ProbeResult.department, ProbeResult.family, *_detail(store, "loss", "rtt_avg"))
         .where(ProbeResult.run_id == run_id, ProbeResult.kind == "icmp", ProbeResult.target.in_((CORE, GATEWAY)))
-        .order_by(ProbeResult.id)
+        .order_by(ProbeResult.target == CORE, ProbeResult.id)
     )
-    gateway: dict[str, dict[int, tuple[Any, Any]]] = {}
-    core: dict[str, dict[int, tuple[Any, Any]]] = {}
     with store.reading() as s:
-        for dept, family, target, loss, rtt in s.execute(query):
-            (core if target == CORE else gateway).setdefault(dept, {})[family] = (loss, rtt)
-    for dept, families in core.items():
-        gateway.setdefault(dept, {}).update(families)
-    return gateway
+        return {(dept, family): (loss, rtt) for dept, family, loss, rtt in s.execute(query)}
 
 
 def _detail(store: Store, *keys: str) -> list[ColumnElement[Any]]:
@@ -131,10 +125,7 @@ def _uplinks(store: Store, run_id: int) -> dict[str, tuple[Any, Any, Any]]:
     query = (
         select(ProbeResult.department, *_detail(store, "oper_status", "in_bps", "out_bps"))
         .where(ProbeResult.run_id == run_id, ProbeResult.kind == "snmp")
-        .order_by(ProbeResult.id)
+        .order_by(ProbeResult.id.desc())  # the last read kept: the first saved
     )
-    found: dict[str, tuple[Any, Any, Any]] = {}
     with store.reading() as s:
-        for dept, oper, in_bps, out_bps in s.execute(query):
-            found.setdefault(dept, (oper, in_bps, out_bps))
-    return found
+        return {dept: (oper, in_bps, out_bps) for dept, oper, in_bps, out_bps in s.execute(query)}
