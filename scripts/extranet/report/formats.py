@@ -212,7 +212,7 @@ def _sight_values(report: ConnectionsReport, row: DepartmentRow) -> list[tuple[s
 
 
 def _department(row: DepartmentRow, lang: Lang) -> dict[str, Any]:
-    found = dict(zip(LEADING, _leading(row, lang), strict=True))
+    found: dict[str, Any] = dict(zip(LEADING, _leading(row, lang), strict=True))
     found["reasons"] = list(row.reasons)
     found["probed_at"] = row.probed_at.isoformat() if row.probed_at else None
     found["metrics"] = dict(vars(row.metrics))  # its fields in order, as ``asdict`` (all plain values)
