@@ -309,13 +309,12 @@ def _context(report: ConnectionsReport, lang: Lang, fmt: Format) -> dict[str, An
 
 class DepartmentCells:
     """The rows of the departments' tables in Markdown and HTML, written here, not by the templates: a province's
-    10^5 rows through Jinja took seconds per format. The words of a status, a family state or a reason are looked
-    up once per report."""
+    10^5 rows through Jinja took seconds per format. The cells that follow from a status, a family's state or the
+    reasons (few distinct values) are written once per report."""
 
     def __init__(self, lang: Lang) -> None:
         self.lang = lang
-        self.words: dict[str, str] = {}
-        self.reasons: dict[str, str] = {}
+        self.cells: dict[tuple[str, object], str] = {}
 
     def rows(self, rows: list[DepartmentRow], html: bool) -> str:
         """The table rows of ``rows``, a line each (Markdown) or a ``<tr>`` of lines each (HTML), no last newline."""
@@ -326,49 +325,55 @@ class DepartmentCells:
     def md(self, row: DepartmentRow) -> str:
         m = row.metrics
         uplink = md(f"{m.uplink_oper} ↓{bps(m.uplink_in_bps)} ↑{bps(m.uplink_out_bps)}") if m.uplink_oper else "—"
-        reasons = md("; ".join([self.reason(r) for r in row.reasons]))
         return (
-            f"| {md(row.name)} ({md(row.id)}) | {md(row.place.site_name)} | {md(self.word('status', row.status))} | "
-            f"{md(self.family(row.ipv4))} | {md(self.family(row.ipv6))} | {reach(m.ipv4_loss, m.ipv4_rtt_ms)} | "
-            f"{reach(m.ipv6_loss, m.ipv6_rtt_ms)} | {services(m)} | {uplink} | {reasons} |"
+            f"| {md(row.name)} ({md(row.id)}) | {md(row.place.site_name)} | {self.cell('md', row.status)} | "
+            f"{self.cell('md.family', row.ipv4)} | {self.cell('md.family', row.ipv6)} | "
+            f"{reach(m.ipv4_loss, m.ipv4_rtt_ms)} | {reach(m.ipv6_loss, m.ipv6_rtt_ms)} | {services(m)} | {uplink} | "
+            f"{self.cell('md.reasons', row.reasons)} |"
         )
 
     def html(self, row: DepartmentRow) -> str:
         m = row.metrics
         uplink = f"{escape(m.uplink_oper)} ↓{bps(m.uplink_in_bps)} ↑{bps(m.uplink_out_bps)}" if m.uplink_oper else "—"
-        reasons = "".join([f"<li>{escape(self.reason(r))}</li>" for r in row.reasons])
-        listed = f'<ul class="reasons">{reasons}</ul>' if reasons else ""
         return (
-            f'    <tr class="department" data-id="{escape(row.id)}" data-status="{escape(row.status)}">\n'
+            f'    <tr class="department" data-id="{escape(row.id)}" '
+            f'data-status="{self.cell("html.value", row.status)}">\n'
             f"      <td>{escape(row.name)} <small>{escape(row.id)}</small></td>\n"
             f"      <td>{escape(row.place.site_name)}</td>\n"
-            f'      <td><span class="badge s-{escape(row.status)}">{escape(self.word("status", row.status))}'
-            "</span></td>\n"
-            f'      <td class="f-{escape(row.ipv4 or "absent")}">{escape(self.family(row.ipv4))}</td>\n'
-            f'      <td class="f-{escape(row.ipv6 or "absent")}">{escape(self.family(row.ipv6))}</td>\n'
+            f"{self.cell('html', row.status)}{self.cell('html.family', row.ipv4)}{self.cell('html.family', row.ipv6)}"
             f'      <td class="num">{reach(m.ipv4_loss, m.ipv4_rtt_ms)}</td>\n'
             f'      <td class="num">{reach(m.ipv6_loss, m.ipv6_rtt_ms)}</td>\n'
             f'      <td class="num">{services(m)}</td>\n'
             f"      <td>{uplink}</td>\n"
-            f"      <td>{listed}</td>\n"
+            f"      <td>{self.cell('html.reasons', row.reasons)}</td>\n"
             "    </tr>"
         )
 
-    def word(self, kind: str, value: str) -> str:
-        key = f"{kind}.{value}"
-        found = self.words.get(key)
+    def cell(self, kind: str, value: Any) -> str:
+        found = self.cells.get((kind, value))
         if found is None:
-            found = self.words[key] = label(self.lang, key)
+            found = self.cells[(kind, value)] = self._cell(kind, value)
         return found
 
-    def family(self, state: str | None) -> str:
-        return self.word("family", state) if state else "—"
-
-    def reason(self, text: str) -> str:
-        found = self.reasons.get(text)
-        if found is None:
-            found = self.reasons[text] = reason(self.lang, text)
-        return found
+    def _cell(self, kind: str, value: Any) -> str:
+        """``value``'s cell: a status (``md``; ``html``: its badge's whole cell; ``html.value``: escaped), a family's
+        state (``md.family``, ``html.family``: its whole cell) or the reasons (``md.reasons``, ``html.reasons``)."""
+        if kind == "md":
+            return md(label(self.lang, f"status.{value}"))
+        if kind == "html.value":
+            return str(escape(value))
+        if kind == "html":
+            badge = f'<span class="badge s-{escape(value)}">{escape(label(self.lang, f"status.{value}"))}</span>'
+            return f"      <td>{badge}</td>\n"
+        if kind.endswith(".family"):
+            word = label(self.lang, f"family.{value}") if value else "—"
+            if kind == "md.family":
+                return md(word)
+            return f'      <td class="f-{escape(value or "absent")}">{escape(word)}</td>\n'
+        said = [reason(self.lang, r) for r in value]
+        if kind == "md.reasons":
+            return md("; ".join(said))
+        return f'<ul class="reasons">{"".join(f"<li>{escape(r)}</li>" for r in said)}</ul>' if said else ""
 
 
 def services(m: Metrics) -> str:
