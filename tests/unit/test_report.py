@@ -7,6 +7,7 @@ import os
 import shutil
 import subprocess
 import sys
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -15,10 +16,13 @@ import pytest
 
 from extranet.inventory import load_inventory
 from extranet.report import ConnectionsReport, Format, Lang, build, render
+from extranet.report.formats import as_json
+from extranet.report.vantages import Sight
 from extranet.store import Store, open_store
 from extranet.store.schema import DepartmentStatus, ProbeResult, Run
 
 from ..conftest import REPO
+from .test_store_postgres import postgres_url as postgres_url  # the server the store's tests start
 
 EXTRANET = str(Path(sys.executable).parent / "extranet")
 NOW = datetime.now(UTC).replace(microsecond=0)
@@ -66,9 +70,10 @@ def add_run(store: Store, started: datetime, status: str = "problems") -> int:
         return run.id
 
 
-def seed(db: Path, departments: list[str]) -> Store:
-    """Three finished probe runs over ``departments`` (following STORY), and one still running."""
-    store = open_store(f"sqlite:///{db}")
+def seed(db: Path | str, departments: list[str]) -> Store:
+    """Three finished probe runs over ``departments`` (following STORY), and one still running, in the SQLite
+    file ``db`` or the database at that URL."""
+    store = open_store(db if isinstance(db, str) else f"sqlite:///{db}")
     for index, started in enumerate(RUN_TIMES):
         run_id = add_run(store, started)
         statuses = []
@@ -345,3 +350,22 @@ def test_compliance_per_feature_over_the_period(seeded: tuple[Store, Path], monk
     assert "| 1 / 2 | 0 | 100.0% | 50.0% |" in markdown
     html = render(build(store, inv, NOW - timedelta(days=30), NOW), Format.HTML, Lang.EN)
     assert 'id="compliance"' in html and '<td class="num" data-feature="acl">50.0%</td>' in html
+
+
+def test_json_is_byte_for_byte_what_json_dumps_writes_of_the_report(report: ConnectionsReport) -> None:
+    # the departments are written by a template (formats.json_text): odd names, several vantages, no departments
+    odd = replace(report.rows[0], name='a "%s" \0 \n 村 \\', reasons=("x", "%d 丢包"),
+                  vantages=(Sight("probe-a", 3, "down"), Sight("probe-b", 4, "dual-stack")))  # fmt: skip
+    for shown in (report, replace(report, rows=[odd, *report.rows[1:]]), replace(report, rows=[])):
+        for lang in Lang:
+            expected = json.dumps(as_json(shown, lang), ensure_ascii=False, indent=2) + "\n"
+            assert render(shown, Format.JSON, lang) == expected
+
+
+def test_the_report_reads_the_same_from_postgresql(report: ConnectionsReport, postgres_url: str) -> None:
+    inventory = load_inventory(REPO / "inventory")
+    on_postgresql = build(seed(postgres_url, list(inventory.departments)), inventory, NOW - timedelta(days=30), NOW)
+    jyj = next(row for row in on_postgresql.rows if row.id == "jyj")
+    assert jyj.metrics.uplink_in_bps == 12_345_678 and jyj.metrics.ipv6_rtt_ms == 2.5  # read from the details
+    for fmt in Format:
+        assert render(on_postgresql, fmt, Lang.EN) == render(report, fmt, Lang.EN)

@@ -9,6 +9,7 @@ import json
 import sys
 from typing import Any
 
+import typer
 from rich.console import Console
 from rich.markup import escape
 
@@ -40,3 +41,9 @@ def error(message: str) -> None:
 
 def print_json(data: Any) -> None:
     sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")
+
+
+def fail(message: str) -> typer.Exit:
+    """Bad input (exit 2): ``raise fail(...)`` after saying what is wrong."""
+    error(message)
+    return typer.Exit(2)

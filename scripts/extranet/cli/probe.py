@@ -22,8 +22,7 @@ from ..probe.targets import Planner
 from ..rollout.setup import snmp_secrets
 from ..store import open_store
 from .inventory import InventoryOption, inventory_digest
-from .output import console, errors, print_json
-from .push import fail
+from .output import console, errors, fail, print_json
 
 KIND = "probe"  # a full run (every department, both families): what `extranet report connections` reads
 PARTIAL = "probe (partial)"  # limited to some departments or one family: kept, but not the daily picture

@@ -24,7 +24,7 @@ from ..rollout.targets import TargetError
 from ..rollout.waves import WaveError, check_timers, failure_budget, parse_sizes
 from ..store import open_store
 from .inventory import InventoryOption, inventory_digest
-from .output import console, error, errors, print_json
+from .output import console, error, errors, fail, print_json
 from .plan import hold_plan
 
 app = typer.Typer(help="Push configuration changes to the backbone in waves, verified, with rollback.")
@@ -32,11 +32,6 @@ STYLE = {"ok": "green", "unchanged": "green", "would-change": "yellow", "done-be
          "rolled-back": "red", "failed": "bold red", "skipped": "yellow"}  # fmt: skip
 GROUP_KINDS = ("site", "level", "role", "platform")  # the Ansible inventory's groups (inventory/ansible.py)
 LIMIT_HELP = "Devices or groups, comma-separated: site_<id>, level_<level>, role_<role>, platform_<name>."
-
-
-def fail(message: str) -> typer.Exit:
-    error(message)
-    return typer.Exit(2)
 
 
 def select(inv: Inventory, limit: str | None) -> list[str]:

@@ -3,19 +3,18 @@
 import hashlib
 import sys
 from datetime import UTC, datetime
+from itertools import chain
 from pathlib import Path
 
 import typer
 
 from ..files import check_output, write_atomically
 from ..inventory import load_inventory
-from ..report import BOM, Format, Lang, NoProbeRun, build, parse_since, render
-from ..report import progress as monthly
-from ..report.progress_formats import ProgressFormat, render_progress
+from ..report import BOM, Format, Lang, NoProbeRun, build, parse_since
+from ..report.formats import ProgressFormat, render_parts
 from ..store import MissingDatabase, open_store
 from .inventory import InventoryOption
-from .output import console, error, errors
-from .push import fail
+from .output import console, error, errors, fail
 
 app = typer.Typer(help="Reports from what the probes recorded, in Chinese or English.", no_args_is_help=True)
 
@@ -45,11 +44,11 @@ def connections(
     except (NoProbeRun, MissingDatabase) as exc:  # no database yet is no probe run yet: say what to do
         errors.print(str(NoProbeRun()) if isinstance(exc, MissingDatabase) else str(exc), highlight=False, markup=False)
         raise typer.Exit(1) from exc
-    text = render(report, fmt, lang)
+    text = render_parts(report, fmt, lang)  # written as it comes: a province's report is some 10^8 characters
     if output is None:
-        sys.stdout.write(text)
+        sys.stdout.writelines(text)
     else:
-        write_atomically(output, [BOM if fmt is Format.CSV else "", text])
+        write_atomically(output, chain([BOM if fmt is Format.CSV else ""], text))
         console.print(
             f"wrote {output}: {len(report.rows)} departments, probe run #{report.run.id}", highlight=False, markup=False
         )
@@ -72,6 +71,9 @@ def progress(
         check_output(output)  # before the work, not after it
     elif fmt.binary:
         raise fail(f"--format {fmt} writes a binary file, not for a terminal: give -o FILE (e.g. -o 月报.{fmt})")
+    from ..report import progress as monthly  # here: the connections report needs neither
+    from ..report.progress_formats import render_progress
+
     now = datetime.now(UTC)
     try:
         chosen = monthly.parse_month(month, now)

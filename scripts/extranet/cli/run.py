@@ -28,8 +28,9 @@ from ..rollout.targets import KNOWN_HOSTS, TargetError, device_targets, lab_targ
 from ..rollout.waves import WaveError, check_timers, core_outwards, parse_sizes
 from ..store import Store, open_store
 from .inventory import InventoryOption, inventory_digest
+from .output import fail
 from .plan import hold_plan
-from .push import LIMIT_HELP, RolloutProgress, fail, report_table, select
+from .push import LIMIT_HELP, RolloutProgress, report_table, select
 
 PLAYBOOKS = Path("playbooks")
 # playbook -> the run kind its results are recorded under

@@ -232,7 +232,8 @@ def department_rows(
             ADMINISTRATIVE_RANK.get(SiteLevel(place.level), 9) if place.level else 9,
         )
 
-    departments = sorted(inv.departments.values(), key=lambda d: position(places[d.site]))
+    positions = {site: position(place) for site, place in places.items()}  # per site: 10^5 departments, 10^4 sites
+    departments = sorted(inv.departments.values(), key=lambda d: positions[d.site])
     rows = [_row(d.id, d.name, places[d.site], statuses.get(d.id), measured.get(d.id)) for d in departments]
     unknown = Place(None, "", None, None, "")
     rows += [

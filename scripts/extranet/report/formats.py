@@ -28,19 +28,22 @@ CSV has one row per department with the COLUMNS below (reasons joined by "; ").
 import csv
 import io
 import json
-from dataclasses import asdict
+from collections.abc import Iterator
+from dataclasses import asdict, fields
 from datetime import datetime, timedelta
 from enum import StrEnum
-from functools import partial
+from functools import cache, partial
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup, escape
 
 from ..compliance import ALL_FEATURES
 from ..spreadsheet import text_cell
 from .charts import bar_chart, line_chart
 from .connections import NOT_PROBED, ConnectionsReport, DepartmentRow, RunInfo
 from .labels import Lang, judged_when, label, reason
+from .latest import Metrics
 
 
 class Format(StrEnum):
@@ -48,6 +51,38 @@ class Format(StrEnum):
     MD = "md"
     CSV = "csv"
     JSON = "json"
+
+
+class ProgressFormat(StrEnum):
+    """The monthly progress report's formats (progress_formats.py), here so that the CLI needs not import it."""
+
+    XLSX = "xlsx"
+    DOCX = "docx"
+    PDF = "pdf"
+    HTML = "html"
+    MD = "md"
+    JSON = "json"
+
+    @property
+    def binary(self) -> bool:
+        return self in (ProgressFormat.XLSX, ProgressFormat.DOCX, ProgressFormat.PDF)
+
+
+# A department in the JSON: the keys before ``reasons``, then ``reasons``, ``probed_at``, ``metrics`` (METRICS) and
+# ``vantages`` (a list of SIGHT).
+LEADING = ("id", "name", "site", "site_name", "level", "group", "group_name", "status", "status_label", "ipv4", "ipv6")
+METRICS = tuple(f.name for f in fields(Metrics))
+SIGHT = ("vantage", "run", "status")
+SPLIT = "\0"  # never raw in JSON text: control characters in a string are escaped
+CHUNK = 2000  # departments encoded at once: the values of all of them at once would be millions of objects
+PART = 1 << 20  # characters of a template's output gathered before they are written
+_ENCODE = partial(json.JSONEncoder(ensure_ascii=False, separators=(SPLIT, ": ")).iterencode, _one_shot=True)
+
+
+def _object_text(items: list[tuple[str, str]], indent: str) -> str:
+    """The object of ``items`` (key, value's text) as ``json.dumps(indent=2)`` writes it at ``indent``."""
+    inner = indent + "  "
+    return "{" + ",".join(f"\n{inner}{json.dumps(key)}: {value}" for key, value in items) + "\n" + indent + "}"
 
 
 COLUMNS = (
@@ -59,14 +94,48 @@ BOM = "\ufeff"
 
 
 def render(report: ConnectionsReport, fmt: Format, lang: Lang) -> str:
+    return "".join(render_parts(report, fmt, lang))
+
+
+def render_parts(report: ConnectionsReport, fmt: Format, lang: Lang) -> Iterator[str]:
+    """``render``'s text in parts, to be written as they come: a province's report is some 10^8 characters."""
     if fmt is Format.JSON:
-        return json.dumps(as_json(report, lang), ensure_ascii=False, indent=2) + "\n"
-    if fmt is Format.CSV:
-        return as_csv(report, lang)
-    return _environment().get_template(f"connections.{fmt}").render(_context(report, lang))
+        yield from json_parts(report, lang)
+    elif fmt is Format.CSV:
+        yield as_csv(report, lang)
+    else:
+        parts: list[str] = []
+        size = 0
+        for part in _environment().get_template(f"connections.{fmt}").generate(_context(report, lang, fmt)):
+            parts.append(part)
+            size += len(part)
+            if size >= PART:
+                yield "".join(parts)
+                parts, size = [], 0
+        yield "".join(parts)
 
 
 def as_json(report: ConnectionsReport, lang: Lang) -> dict[str, Any]:
+    return _document(report, lang, [_department(row, lang) | {"vantages": _sights(report, row)} for row in report.rows])
+
+
+def json_parts(report: ConnectionsReport, lang: Lang) -> Iterator[str]:
+    """``as_json`` as ``json.dumps(…, ensure_ascii=False, indent=2)`` writes it, the departments by a template: the
+    standard library encodes in C only without ``indent``, and a province has 10^5 departments."""
+    text = json.dumps(_document(report, lang, []), ensure_ascii=False, indent=2) + "\n"
+    if not report.rows:
+        yield text
+        return
+    # a line break is never raw inside a JSON string: this is the top-level key
+    head, tail = text.split('\n  "departments": []', 1)
+    yield head + '\n  "departments": ['
+    rows = report.rows
+    for start in range(0, len(rows), CHUNK):
+        yield ("," if start else "") + _departments_text(report, rows[start : start + CHUNK], lang)
+    yield "\n  ]" + tail
+
+
+def _document(report: ConnectionsReport, lang: Lang, departments: list[dict[str, Any]]) -> dict[str, Any]:
     return {
         "report": "connections",
         "region": report.region,
@@ -80,7 +149,7 @@ def as_json(report: ConnectionsReport, lang: Lang) -> dict[str, Any]:
             {**asdict(r), "rate_probed": r.rate_probed, "rate_inventory": r.rate_inventory} for r in report.readiness
         ],
         "vantages": [_run(run) for run in report.vantages],
-        "departments": [_department(row, lang) | {"vantages": _sights(report, row)} for row in report.rows],
+        "departments": departments,
         "changes": [
             {"department": c.department, "name": c.name, "change": c.kind, "before": c.before, "after": c.after}
             for c in report.changes
@@ -131,33 +200,72 @@ def _run(run: RunInfo) -> dict[str, Any]:
 
 def _sights(report: ConnectionsReport, row: DepartmentRow) -> list[dict[str, Any]]:
     """What each vantage saw of the department (with one vantage: the report's run, when it probed it)."""
+    return [dict(zip(SIGHT, sight, strict=True)) for sight in _sight_values(report, row)]
+
+
+def _sight_values(report: ConnectionsReport, row: DepartmentRow) -> list[tuple[str, int, str]]:
     if row.vantages:
-        return [{"vantage": s.vantage, "run": s.run, "status": s.status} for s in row.vantages]
+        return [(s.vantage, s.run, s.status) for s in row.vantages]
     if row.status == NOT_PROBED:
         return []
-    return [{"vantage": report.run.vantage, "run": report.run.id, "status": row.status}]
+    return [(report.run.vantage, report.run.id, row.status)]
 
 
 def _department(row: DepartmentRow, lang: Lang) -> dict[str, Any]:
-    return {
-        "id": row.id,
-        "name": row.name,
-        "site": row.place.site,
-        "site_name": row.place.site_name,
-        "level": row.place.level,
-        "group": row.place.group,
-        "group_name": row.place.group_name,
-        "status": row.status,
-        "status_label": label(lang, f"status.{row.status}"),
-        "ipv4": row.ipv4,
-        "ipv6": row.ipv6,
-        "reasons": list(row.reasons),
-        "probed_at": row.probed_at.isoformat() if row.probed_at else None,
-        "metrics": asdict(row.metrics),
-    }
+    found: dict[str, Any] = dict(zip(LEADING, _leading(row, lang), strict=True))
+    found["reasons"] = list(row.reasons)
+    found["probed_at"] = row.probed_at.isoformat() if row.probed_at else None
+    found["metrics"] = dict(vars(row.metrics))  # its fields in order, as ``asdict`` (all plain values)
+    return found
 
 
-def _context(report: ConnectionsReport, lang: Lang) -> dict[str, Any]:
+def _leading(row: DepartmentRow, lang: Lang) -> tuple[str | None, ...]:
+    """The values of the LEADING keys of the department's JSON object."""
+    place = row.place
+    return (row.id, row.name, place.site, place.site_name, place.level, place.group, place.group_name, row.status,
+            label(lang, f"status.{row.status}"), row.ipv4, row.ipv6)  # fmt: skip
+
+
+def _departments_text(report: ConnectionsReport, rows: list[DepartmentRow], lang: Lang) -> str:
+    """``_department`` with its ``vantages`` for each of ``rows``, as ``json.dumps(indent=2)`` writes them in the
+    list: all their values by one call of the C encoder, split apart where it put SPLIT between them, and set into
+    the template of each one's shape (how many vantages, how many reasons)."""
+    values: list[Any] = []
+    shapes = []
+    for row in rows:
+        sights = _sight_values(report, row)
+        values += _leading(row, lang)
+        values += row.reasons
+        values.append(row.probed_at.isoformat() if row.probed_at else None)
+        values += vars(row.metrics).values()
+        for sight in sights:
+            values += sight
+        shapes.append((len(sights), len(row.reasons)))
+    parts = "".join(_ENCODE(values))[1:-1].split(SPLIT)
+    texts, at = [], 0
+    for sights_count, reasons_count in shapes:
+        size = len(LEADING) + reasons_count + 1 + len(METRICS) + sights_count * len(SIGHT)
+        texts.append(_department_template(sights_count, reasons_count) % tuple(parts[at : at + size]))
+        at += size
+    return ",".join(texts)
+
+
+@cache
+def _department_template(sights: int, reasons: int) -> str:
+    """A department in the JSON list as ``json.dumps(indent=2)`` writes it, a %s for each value, in the order of
+    the text: LEADING, the reasons, ``probed_at``, METRICS, each vantage's SIGHT."""
+    sight = _object_text([(key, "%s") for key in SIGHT], "        ")
+    items = [
+        *((key, "%s") for key in LEADING),
+        ("reasons", "[" + ",".join(["\n        %s"] * reasons) + "\n      ]" if reasons else "[]"),
+        ("probed_at", "%s"),
+        ("metrics", _object_text([(key, "%s") for key in METRICS], "      ")),
+        ("vantages", "[" + ",".join(["\n        " + sight] * sights) + "\n      ]" if sights else "[]"),
+    ]
+    return "\n    " + _object_text(items, "    ")
+
+
+def _context(report: ConnectionsReport, lang: Lang, fmt: Format) -> dict[str, Any]:
     t = partial(label, lang)
     counts = report.counts()
     rated = [p for p in report.trend if p.rate is not None]
@@ -165,11 +273,9 @@ def _context(report: ConnectionsReport, lang: Lang) -> dict[str, Any]:
         "report": report,
         "lang": str(lang),
         "t": t,
-        "why": partial(reason, lang),
-        "whys": lambda reasons: "; ".join(reason(lang, r) for r in reasons),
+        "department_rows": partial(DepartmentCells(lang).rows, html=fmt is Format.HTML),
         "counts": counts,
         "zone": datetime.now().astimezone().strftime("UTC%z"),
-        "reach": reach,
         "features": [f for f in ALL_FEATURES if any(f in p.features for p in report.compliance)],
         "trigger": lambda p: judged_when(lang, p.after_run, p.wave),
         "status_chart": bar_chart(
@@ -199,6 +305,84 @@ def _context(report: ConnectionsReport, lang: Lang) -> dict[str, Any]:
             ]
         ),
     }
+
+
+class DepartmentCells:
+    """The rows of the departments' tables in Markdown and HTML, written here, not by the templates: a province's
+    10^5 rows through Jinja took seconds per format. The cells that follow from a status, a family's state or the
+    reasons (few distinct values) are written once per report."""
+
+    def __init__(self, lang: Lang) -> None:
+        self.lang = lang
+        self.cells: dict[tuple[str, object], str] = {}
+
+    def rows(self, rows: list[DepartmentRow], html: bool) -> str:
+        """The table rows of ``rows``, a line each (Markdown) or a ``<tr>`` of lines each (HTML), no last newline."""
+        if html:
+            return Markup("\n".join([self.html(row) for row in rows]))
+        return "\n".join([self.md(row) for row in rows])
+
+    def md(self, row: DepartmentRow) -> str:
+        m = row.metrics
+        uplink = md(f"{m.uplink_oper} ↓{bps(m.uplink_in_bps)} ↑{bps(m.uplink_out_bps)}") if m.uplink_oper else "—"
+        return (
+            f"| {md(row.name)} ({md(row.id)}) | {md(row.place.site_name)} | {self.cell('md', row.status)} | "
+            f"{self.cell('md.family', row.ipv4)} | {self.cell('md.family', row.ipv6)} | "
+            f"{reach(m.ipv4_loss, m.ipv4_rtt_ms)} | {reach(m.ipv6_loss, m.ipv6_rtt_ms)} | {services(m)} | {uplink} | "
+            f"{self.cell('md.reasons', row.reasons)} |"
+        )
+
+    def html(self, row: DepartmentRow) -> str:
+        m = row.metrics
+        uplink = f"{escape(m.uplink_oper)} ↓{bps(m.uplink_in_bps)} ↑{bps(m.uplink_out_bps)}" if m.uplink_oper else "—"
+        return (
+            f'    <tr class="department" data-id="{escape(row.id)}" '
+            f'data-status="{self.cell("html.value", row.status)}">\n'
+            f"      <td>{escape(row.name)} <small>{escape(row.id)}</small></td>\n"
+            f"      <td>{escape(row.place.site_name)}</td>\n"
+            f"{self.cell('html', row.status)}{self.cell('html.family', row.ipv4)}{self.cell('html.family', row.ipv6)}"
+            f'      <td class="num">{reach(m.ipv4_loss, m.ipv4_rtt_ms)}</td>\n'
+            f'      <td class="num">{reach(m.ipv6_loss, m.ipv6_rtt_ms)}</td>\n'
+            f'      <td class="num">{services(m)}</td>\n'
+            f"      <td>{uplink}</td>\n"
+            f"      <td>{self.cell('html.reasons', row.reasons)}</td>\n"
+            "    </tr>"
+        )
+
+    def cell(self, kind: str, value: Any) -> str:
+        found = self.cells.get((kind, value))
+        if found is None:
+            found = self.cells[(kind, value)] = self._cell(kind, value)
+        return found
+
+    def _cell(self, kind: str, value: Any) -> str:
+        """``value``'s cell: a status (``md``; ``html``: its badge's whole cell; ``html.value``: escaped), a family's
+        state (``md.family``, ``html.family``: its whole cell) or the reasons (``md.reasons``, ``html.reasons``)."""
+        if kind == "md":
+            return md(label(self.lang, f"status.{value}"))
+        if kind == "html.value":
+            return str(escape(value))
+        if kind == "html":
+            badge = f'<span class="badge s-{escape(value)}">{escape(label(self.lang, f"status.{value}"))}</span>'
+            return f"      <td>{badge}</td>\n"
+        if kind.endswith(".family"):
+            word = label(self.lang, f"family.{value}") if value else "—"
+            if kind == "md.family":
+                return md(word)
+            return f'      <td class="f-{escape(value or "absent")}">{escape(word)}</td>\n'
+        said = [reason(self.lang, r) for r in value]
+        if kind == "md.reasons":
+            return md("; ".join(said))
+        return f'<ul class="reasons">{"".join(f"<li>{escape(r)}</li>" for r in said)}</ul>' if said else ""
+
+
+def services(m: Metrics) -> str:
+    """The department's services up of those checked, or a dash when none was.
+
+    >>> services(Metrics(services_up=1, services_total=2)), services(Metrics())
+    ('1/2', '—')
+    """
+    return f"{m.services_up}/{m.services_total}" if m.services_total else "—"
 
 
 def _environment() -> Environment:

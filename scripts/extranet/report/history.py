@@ -81,9 +81,10 @@ def down_history(store: Store, run_ids: list[int]) -> list[Sample]:
         down = list(s.scalars(downs.where(DepartmentStatus.run_id.in_(run_ids), DepartmentStatus.status == "down")))
         for start in range(0, len(down), CHUNK):  # by department alone: SQLite would rather scan the runs' rows
             query = select(*columns).where(DepartmentStatus.department.in_(down[start : start + CHUNK]))
-            found += [row for row in s.execute(query).tuples() if row[1] in window]
-    found.sort(key=lambda row: (row[1], row[0]))
-    return [Sample(run_id, dept, status, utc(at)) for _, run_id, dept, status, at in found]
+            found += [(run_id, id_, dept, status, at) for id_, run_id, dept, status, at in s.execute(query)
+                      if run_id in window]  # fmt: skip
+    found.sort()  # by run, then as saved (the ids are unique: nothing further is compared)
+    return [Sample(run_id, dept, status, utc(at)) for run_id, _, dept, status, at in found]
 
 
 def trend_counts(store: Store, run_ids: list[int], departments: set[str]) -> dict[int, tuple[int, int]]:
@@ -95,12 +96,12 @@ def trend_counts(store: Store, run_ids: list[int], departments: set[str]) -> dic
     counting = select(DepartmentStatus.run_id, func.count(), dual).group_by(DepartmentStatus.run_id)
     with store.reading() as s:
         totals = {run: [int(n), int(d or 0)] for run, n, d in
-                  s.execute(counting.where(DepartmentStatus.run_id.in_(run_ids))).tuples()}  # fmt: skip
+                  s.execute(counting.where(DepartmentStatus.run_id.in_(run_ids)))}  # fmt: skip
         others = [d for d in s.scalars(select(DepartmentStatus.department).distinct()) if d not in departments]
         for start in range(0, len(others), CHUNK):
             chunk = others[start : start + CHUNK]
             query = counting.where(DepartmentStatus.run_id.in_(run_ids), DepartmentStatus.department.in_(chunk))
-            for run, n, d in s.execute(query).tuples():
+            for run, n, d in s.execute(query):
                 totals[run][0] -= int(n)
                 totals[run][1] -= int(d or 0)
     return {run: (probed, dual_stack) for run, (probed, dual_stack) in totals.items()}

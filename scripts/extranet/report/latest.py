@@ -1,12 +1,13 @@
 """What the connections report reads of one probe run: each department's classification and the key figures of
 its checks, as columns and SQL aggregates — never the run's rows as ORM objects (a province's run is 10^5
-statuses and several times as many check results)."""
+statuses and several times as many check results), nor a check's whole detail where a few of its fields serve."""
 
+import json
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import case, func, select
+from sqlalchemy import ColumnElement, Text, case, cast, func, select
 
 from ..store import Store
 from ..store.schema import DepartmentStatus, ProbeResult
@@ -42,11 +43,19 @@ class Metrics:
 def classified(store: Store, run_id: int) -> dict[str, Classified]:
     """Each department's classification in the run (a department saved twice: the later row)."""
     columns = (DepartmentStatus.department, DepartmentStatus.status, DepartmentStatus.ipv4, DepartmentStatus.ipv6,
-               DepartmentStatus.reasons, DepartmentStatus.at)  # fmt: skip
+               cast(DepartmentStatus.reasons, Text), DepartmentStatus.at)  # fmt: skip
     query = select(*columns).where(DepartmentStatus.run_id == run_id).order_by(DepartmentStatus.id)
     with store.reading() as s:
-        return {dept: Classified(status, v4, v6, tuple(reasons or ()), at) for dept, status, v4, v6, reasons, at in
+        return {dept: Classified(status, v4, v6, _reasons(reasons), at) for dept, status, v4, v6, reasons, at in
                 s.execute(query)}  # fmt: skip
+
+
+def _reasons(text: str | None) -> tuple[str, ...]:
+    """The reasons as stored (JSON text): most departments have none, and decoding 10^5 "[]" took a while."""
+    return () if text in NONE else tuple(json.loads(text or "[]"))
+
+
+NONE = frozenset({None, "[]", "null"})  # the JSON text of no reasons (None: as the store writes it)
 
 
 def statuses(store: Store, run_id: int) -> dict[str, str]:
@@ -57,7 +66,7 @@ def statuses(store: Store, run_id: int) -> dict[str, str]:
         .order_by(DepartmentStatus.id)
     )
     with store.reading() as s:
-        return {dept: status for dept, status in s.execute(query).tuples()}
+        return {dept: status for dept, status in s.execute(query)}
 
 
 def metrics(store: Store, run_id: int) -> dict[str, Metrics]:
@@ -68,39 +77,36 @@ def metrics(store: Store, run_id: int) -> dict[str, Metrics]:
     services = _services(store, run_id)
     uplinks = _uplinks(store, run_id)
     found = {}
-    for dept in pings.keys() | services.keys() | uplinks.keys():
-        core, (up, total), uplink = pings.get(dept, {}), services.get(dept, (0, 0)), uplinks.get(dept, {})
-        found[dept] = Metrics(
-            ipv4_loss=core.get(4, {}).get("loss"),
-            ipv4_rtt_ms=core.get(4, {}).get("rtt_avg"),
-            ipv6_loss=core.get(6, {}).get("loss"),
-            ipv6_rtt_ms=core.get(6, {}).get("rtt_avg"),
-            services_up=up,
-            services_total=total,
-            uplink_oper=uplink.get("oper_status"),
-            uplink_in_bps=uplink.get("in_bps"),
-            uplink_out_bps=uplink.get("out_bps"),
-        )
+    none = (None, None)
+    for dept in {dept for dept, _ in pings} | services.keys() | uplinks.keys():
+        (up, total), (ipv4_loss, ipv4_rtt) = services.get(dept, (0, 0)), pings.get((dept, 4), none)
+        (ipv6_loss, ipv6_rtt) = pings.get((dept, 6), none)
+        oper, in_bps, out_bps = uplinks.get(dept, (None, None, None))
+        found[dept] = Metrics(ipv4_loss, ipv4_rtt, ipv6_loss, ipv6_rtt, up, total, oper, in_bps, out_bps)
     return found
 
 
-def _latest_pings(store: Store, run_id: int) -> dict[str, dict[int, dict[str, Any]]]:
-    """Per department and family, the detail of the ping that stands for the connection: the last to the core,
-    else the last to the gateway. Read in saved order and folded here: a window function (ROW_NUMBER per
-    department and family) was 3× slower on SQLite, for one ping per department and family."""
+def _latest_pings(store: Store, run_id: int) -> dict[tuple[str, int], tuple[Any, Any]]:
+    """Per department and family, the loss and average RTT of the ping that stands for the connection: the last
+    to the core, else the last to the gateway. Read the gateway's first, each in saved order, and the last read
+    kept: a window function (ROW_NUMBER per department and family) was 3× slower on SQLite."""
     query = (
-        select(ProbeResult.department, ProbeResult.family, ProbeResult.target, ProbeResult.detail)
+        select(ProbeResult.department, ProbeResult.family, *_detail(store, "loss", "rtt_avg"))
         .where(ProbeResult.run_id == run_id, ProbeResult.kind == "icmp", ProbeResult.target.in_((CORE, GATEWAY)))
-        .order_by(ProbeResult.id)
+        .order_by(ProbeResult.target == CORE, ProbeResult.id)
     )
-    gateway: dict[str, dict[int, dict[str, Any]]] = {}
-    core: dict[str, dict[int, dict[str, Any]]] = {}
     with store.reading() as s:
-        for dept, family, target, detail in s.execute(query).tuples():
-            (core if target == CORE else gateway).setdefault(dept, {})[family] = detail or {}
-    for dept, families in core.items():
-        gateway.setdefault(dept, {}).update(families)
-    return gateway
+        return {(dept, family): (loss, rtt) for dept, family, loss, rtt in s.execute(query)}
+
+
+def _detail(store: Store, *keys: str) -> list[ColumnElement[Any]]:
+    """Top-level fields of a check's detail (JSON), each as Python has it from ``json.loads`` (an integer stays an
+    integer; None where there is no such field), read by the database: decoding the whole detail of 10^5 checks
+    in Python took seconds. SQLite's ``json_extract`` gives a number or text as such; PostgreSQL's ``->`` a JSON
+    value the driver decodes."""
+    if store.engine.dialect.name == "sqlite":
+        return [func.json_extract(ProbeResult.detail, f"$.{key}") for key in keys]
+    return [ProbeResult.detail[key] for key in keys]
 
 
 def _services(store: Store, run_id: int) -> dict[str, tuple[int, int]]:
@@ -111,18 +117,15 @@ def _services(store: Store, run_id: int) -> dict[str, tuple[int, int]]:
         .group_by(ProbeResult.department)
     )
     with store.reading() as s:
-        return {dept: (int(up or 0), int(total)) for dept, up, total in s.execute(query).tuples()}
+        return {dept: (int(up or 0), int(total)) for dept, up, total in s.execute(query)}
 
 
-def _uplinks(store: Store, run_id: int) -> dict[str, dict[str, Any]]:
-    """Per department, the detail of its first SNMP reading of the uplink."""
+def _uplinks(store: Store, run_id: int) -> dict[str, tuple[Any, Any, Any]]:
+    """Per department, its first SNMP reading of the uplink: its oper status, bits per second in and out."""
     query = (
-        select(ProbeResult.department, ProbeResult.detail)
+        select(ProbeResult.department, *_detail(store, "oper_status", "in_bps", "out_bps"))
         .where(ProbeResult.run_id == run_id, ProbeResult.kind == "snmp")
-        .order_by(ProbeResult.id)
+        .order_by(ProbeResult.id.desc())  # the last read kept: the first saved
     )
-    found: dict[str, dict[str, Any]] = {}
     with store.reading() as s:
-        for dept, detail in s.execute(query).tuples():
-            found.setdefault(dept, detail or {})
-    return found
+        return {dept: (oper, in_bps, out_bps) for dept, oper, in_bps, out_bps in s.execute(query)}

@@ -22,28 +22,15 @@ import hashlib
 import json
 from dataclasses import asdict
 from datetime import date
-from enum import StrEnum
 from functools import partial
 from typing import Any
 
 from .charts import bar_chart
+from .formats import ProgressFormat as ProgressFormat  # where the CLI finds it without this module
 from .formats import _environment, percent
 from .labels import Lang, label
 from .progress import OFFICE_TIME, DepartmentProgress, ProgressReport
 from .progress_tables import Cell, month_title, summary_sentences, tables
-
-
-class ProgressFormat(StrEnum):
-    XLSX = "xlsx"
-    DOCX = "docx"
-    PDF = "pdf"
-    HTML = "html"
-    MD = "md"
-    JSON = "json"
-
-    @property
-    def binary(self) -> bool:
-        return self in (ProgressFormat.XLSX, ProgressFormat.DOCX, ProgressFormat.PDF)
 
 
 def render_progress(report: ProgressReport, fmt: ProgressFormat, lang: Lang) -> bytes:
