@@ -4,6 +4,7 @@ cursor (issue 16: 10^5 events in seconds); these tests hold the two forms equal 
 stored field, in any form SQLite lets it take, is still named."""
 
 import json
+import re
 import sqlite3
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
@@ -58,6 +59,21 @@ def test_the_time_is_hashed_in_utc_to_the_microsecond(at: datetime) -> None:
     assert store.utc_text(at) == expected
     stored = at.replace(tzinfo=None).strftime("%Y-%m-%d %H:%M:%S.%f").rjust(26, "0")  # as SQLite keeps it
     assert store._stored_utc_text(stored) == store.utc_text(datetime.fromisoformat(stored))
+
+
+@settings(max_examples=300, deadline=None)
+@given(JSON, st.sampled_from(["", " ", "\n", "x", "}", ",1"]))
+def test_a_stored_json_text_is_read_as_json_loads_reads_it(value: Any, tail: str) -> None:
+    reader = store._json_text_reader(json.loads)
+    for text in (json.dumps(value), json.dumps(value, separators=(",", ":")), json.dumps(value) + tail):
+        try:
+            expected: Any = json.loads(text)
+        except ValueError as exc:
+            with pytest.raises(type(exc), match=re.escape(str(exc))):
+                reader(text)
+            continue
+        got = reader(text)
+        assert json.dumps(got, **REFERENCE) == json.dumps(expected, **REFERENCE)  # NaN != NaN, its text is one
 
 
 @pytest.mark.parametrize(

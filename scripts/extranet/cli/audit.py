@@ -23,7 +23,7 @@ from ..history.checkpoint import (
     sign,
     signing_key,
 )
-from .inventory import InventoryOption
+from .options import InventoryOption
 from .output import console, error, print_json
 
 app = typer.Typer(
