@@ -203,7 +203,7 @@ class ContextBuilder:
 
     def __init__(self, inv: Inventory, lock: Lock, snmp: Snmp | None = None, mgmt_network: str = "") -> None:
         self.inv = inv
-        self.lock = lock
+        self.links = lock.links  # all it keeps of the lock: a province's other 5 x 10^5 entries go after this
         self.snmp = snmp
         self.mgmt_network = mgmt_network
         self.by_port: dict[tuple[str, str], Pair] = {}
@@ -320,7 +320,7 @@ class ContextBuilder:
             ipv4 = str(iface.ipv4) if iface.ipv4 else None
             if pair.kind == "link":
                 key, far, offset = ends[where]
-                peer_addr = ipv6_text(self.lock.links[key] | offset)
+                peer_addr = ipv6_text(self.links[key] | offset)
                 port_area = _area_of_link(self.inv, device.name, far.device)
                 peer = Peer(far.device, far.interface, peer_addr)
                 ports.append(
