@@ -547,8 +547,10 @@ class Store:
             dialect = conn.dialect
             columns = AuditEvent.__table__.c
             query = select(*(columns[name] for name in CHAINED)).order_by(columns.id)
-            to_time, to_detail = (columns[name].type.dialect_impl(dialect).result_processor(dialect, None)
-                                  for name in ("at", "detail"))  # fmt: skip
+            processors: list[Processor | None] = [
+                columns[name].type.dialect_impl(dialect).result_processor(dialect, None) for name in ("at", "detail")
+            ]
+            to_time, to_detail = processors
             if dialect.name == "sqlite" and to_detail is not None:
                 to_detail = _json_text_reader(to_detail)
             cursor = conn.connection.cursor()
