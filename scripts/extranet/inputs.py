@@ -12,7 +12,7 @@ import socket
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from .inventory.fields import _no_control_characters
+from .printable import no_control_characters
 
 
 class InputError(ValueError):
@@ -34,7 +34,7 @@ class Kind:
     def problem(self, value: str) -> str | None:
         """What is wrong with ``value`` (never the value itself), or None."""
         try:
-            _no_control_characters(value)
+            no_control_characters(value)
         except ValueError as exc:
             return str(exc).split(";")[0]
         if self.ascii_only and not value.isascii():

@@ -90,6 +90,7 @@ def test_the_lock_written_by_apply_is_read_back_without_parsing(
 
     from_text = read_lock(lock_file)  # before the patch: the cache was written by `plan --apply`, not by this read
     monkeypatch.setattr(lock_module, "parse_fast", no_parse)
+    monkeypatch.setattr(lock_module, "_read_written", no_parse)  # the reader of the text `plan --apply` writes
     cached = read_lock(lock_file)
     assert cached == from_text
     assert list(cached.subnets) == list(from_text.subnets)  # in the lock's own (sorted) order
@@ -186,8 +187,8 @@ def test_a_cache_others_may_write_is_not_trusted(tmp_path: Path, monkeypatch: py
         return real(text)
 
     calls: list[str] = []
-    real = lock_module.parse_fast
-    monkeypatch.setattr(lock_module, "parse_fast", parsed)
+    real = lock_module._read_written  # the text as `plan --apply` writes it: read by its own reader
+    monkeypatch.setattr(lock_module, "_read_written", parsed)
     read_lock(lock_file)
     assert calls, "a world-writable cache was trusted"
     assert cache.stat().st_mode & 0o777 == 0o600  # written again, private

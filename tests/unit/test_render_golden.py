@@ -22,7 +22,7 @@ import pytest
 
 from extranet import platforms
 from extranet.inventory import load_inventory
-from extranet.plan.lock import read_lock
+from extranet.plan.lock import Lock, read_lock
 from extranet.render import ContextBuilder, DeviceContext, Names, Renderer, RenderError, Snmp
 from extranet.render.context import AclRule
 
@@ -69,9 +69,13 @@ SECRET_WORD = re.compile(r"\b(password|secret|community|cipher|key-string|authen
 
 
 @pytest.fixture(scope="module")
-def builder() -> ContextBuilder:
-    inv = load_inventory(REPO / "inventory")
-    return ContextBuilder(inv, read_lock(REPO / "netplan" / "allocations.yml"), snmp=SNMP)
+def lock() -> Lock:
+    return read_lock(REPO / "netplan" / "allocations.yml")
+
+
+@pytest.fixture(scope="module")
+def builder(lock: Lock) -> ContextBuilder:
+    return ContextBuilder(load_inventory(REPO / "inventory"), lock, snmp=SNMP)
 
 
 @pytest.fixture(scope="module")
@@ -327,12 +331,11 @@ ACL_PLATFORMS = ["huawei", "huawei_vrpv8", "hp_comware", "ruijie_os", "cisco_ios
 
 @pytest.mark.parametrize("platform", ACL_PLATFORMS)
 def test_the_acl_denies_the_loopbacks_and_links_but_not_hand_offs_or_department_space(
-    builder: ContextBuilder, renderer: Renderer, platform: str
+    builder: ContextBuilder, lock: Lock, renderer: Renderer, platform: str
 ) -> None:
     """The infrastructure /44 also holds the hand-offs to departments' own firewalls and the data-centre and cloud
     segments (hand-offs of yl-dc-01 and yl-cloud-01): only the loopbacks' /64 and the links' block are denied, one
     deny rule each, as the lock's layout places them."""
-    lock = builder.lock
     denied = denied_prefixes(platform, renderer.render(scenario_context(builder, "aggregation", platform)))
     assert sorted(denied) == sorted(IPv6Network(p.prefix) for p in builder.protected), platform
     assert len(denied) == 2, f"{platform}: one deny rule per protected prefix"
@@ -348,7 +351,7 @@ def test_the_acl_denies_the_loopbacks_and_links_but_not_hand_offs_or_department_
         assert not covered(_address(lock.handoffs[key], 1), denied), f"{platform}: {key} denied"
     for key, lan in lock.subnets.items():
         assert not covered(_address(lan, 1), denied), f"{platform}: LAN {key} denied"
-    cloud = _class_block(builder, "cloud")
+    cloud = _class_block(builder, lock, "cloud")
     assert not covered(str(cloud.network_address + 1), denied), f"{platform}: the cloud class {cloud} denied"
 
 
@@ -357,9 +360,9 @@ def _address(value: int, offset: int = 0) -> str:
     return str(IPv6Address(value + offset))
 
 
-def _class_block(builder: ContextBuilder, name: str) -> IPv6Network:
+def _class_block(builder: ContextBuilder, lock: Lock, name: str) -> IPv6Network:
     """A LAN class's /44 from the lock's layout (the cloud and data-centre class)."""
-    layout = builder.lock.layout or {}
+    layout = lock.layout or {}
     region = builder.inv.region.ipv6
     length = region.prefixlen + int(layout["class_bits"])
     index = int(layout["classes"][name]["index"])
@@ -375,14 +378,14 @@ def test_acl_rules_deny_each_protected_prefix_once_between_the_permits_and_trans
     assert [r.sequence for r in rules] == sorted({r.sequence for r in rules})
 
 
-def test_the_protected_prefixes_follow_the_locks_layout(builder: ContextBuilder) -> None:
+def test_the_protected_prefixes_follow_the_locks_layout(builder: ContextBuilder, lock: Lock) -> None:
     """netplan/policy.yml: loopbacks function 0 (its first /64), links function 1 (its /48); moving a function in
     the layout moves its deny rule (nothing is hard-coded in the context)."""
     assert [(p.name, p.prefix) for p in builder.protected] == [
         ("loopbacks", "2001:db8:ab00::/64"),
         ("links", "2001:db8:ab01::/48"),
     ]
-    layout = copy.deepcopy(builder.lock.layout) or {}
+    layout = copy.deepcopy(lock.layout) or {}
     layout["infrastructure"].update(loopbacks=3, links=5)
-    moved = ContextBuilder(builder.inv, dataclasses.replace(builder.lock, layout=layout))
+    moved = ContextBuilder(builder.inv, dataclasses.replace(lock, layout=layout))
     assert [p.prefix for p in moved.protected] == ["2001:db8:ab03::/64", "2001:db8:ab05::/48"]

@@ -23,7 +23,7 @@ from ..history.checkpoint import (
     sign,
     signing_key,
 )
-from .inventory import InventoryOption
+from .options import InventoryOption
 from .output import console, error, print_json
 
 app = typer.Typer(
@@ -97,9 +97,7 @@ def verify(
     breaks, events = db.checked_audit_chain()  # one read of the table: checked, counted, judged
     said: list[str] = []
     if signed is not None:
-        heads = _kept_hashes(db.history, db.database)
-        verdict = judge(signed, [(e.id, e.hash, f"{e.action} {e.target} at {e.at:%Y-%m-%d %H:%M}") for e in events],
-                        heads)  # fmt: skip
+        verdict = judge(signed, events.described(), _kept_hashes(db.history, db.database))
         (said if verdict.ok else breaks).extend(verdict.lines)
     if breaks:
         for line in breaks:

@@ -16,6 +16,7 @@ from ..inventory.ansible import ansible_inventory, host_vars
 from ..inventory.load import inventory_files
 from ..inventory.models import Lan
 from ..inventory.problems import Problem
+from .options import InventoryOption as InventoryOption  # where the other groups import it from
 from .output import console, error, errors, print_json, print_problems
 
 app = typer.Typer(
@@ -23,13 +24,6 @@ app = typer.Typer(
     no_args_is_help=True,
 )
 
-InventoryOption = typer.Option(
-    None,
-    "--inventory",
-    "-i",
-    help="Inventory directory (default: $EXTRANET_INVENTORY or ./inventory).",
-    show_default=False,
-)
 WARNINGS_SHOWN = 30
 KINDS = ("sites", "departments", "devices", "links", "private_networks", "systems")
 

@@ -7,20 +7,21 @@ interpolate it through ``escape`` (``rich.markup.escape``), or print it with ``e
 
 import json
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.console import Console
 from rich.markup import escape
 
-from ..inventory import Problem
+if TYPE_CHECKING:  # the inventory's models load in a third of a second: only commands that read it pay
+    from ..inventory import Problem
 
 # Long lines (paths, prefixes) stay whole, grep-able and copy-able; piped output is not cut at 80 columns.
 console = Console(soft_wrap=True, emoji=False, width=None if sys.stdout.isatty() else 200)
 errors = Console(stderr=True, soft_wrap=True, emoji=False, width=None if sys.stderr.isatty() else 200)
 
 
-def print_problems(problems: list[Problem], warnings: bool = False, subject: str = "inventory") -> None:
+def print_problems(problems: "list[Problem]", warnings: bool = False, subject: str = "inventory") -> None:
     """Errors to stderr (what is wrong, where, what is allowed); warnings to stdout."""
     target = console if warnings else errors
     style = "yellow" if warnings else "red"

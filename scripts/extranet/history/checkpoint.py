@@ -27,13 +27,13 @@ import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from typing import TYPE_CHECKING
 
 from ..files import read_limited
 from .merkle import compact_range, tree_hash
+
+if TYPE_CHECKING:  # cryptography loads when a key is used: `audit verify` without --checkpoint needs none
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 KEY_VARIABLE = "EXTRANET_AUDIT_PRIV_KEY"  # the PEM text; *_PRIV_KEY values are scrubbed (history.scrub)
 VERIFIER_VARIABLE = "EXTRANET_AUDIT_VERIFIER_KEY"
@@ -53,18 +53,22 @@ def key_id(name: str, public: bytes) -> bytes:
     return hashlib.sha256(name.encode() + b"\n" + ED25519 + public).digest()[:4]
 
 
-def raw_public(key: Ed25519PublicKey) -> bytes:
+def raw_public(key: "Ed25519PublicKey") -> bytes:
+    from cryptography.hazmat.primitives import serialization
+
     return key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
 
 
-def verifier_key(name: str, key: Ed25519PublicKey) -> str:
+def verifier_key(name: str, key: "Ed25519PublicKey") -> str:
     """``name+hex(key ID)+base64(0x01 || public key)``: Go's note verifier key, safe to publish."""
     public = raw_public(key)
     return f"{name}+{key_id(name, public).hex()}+{base64.b64encode(ED25519 + public).decode()}"
 
 
-def parse_verifier(text: str) -> tuple[str, bytes, Ed25519PublicKey]:
+def parse_verifier(text: str) -> tuple[str, bytes, "Ed25519PublicKey"]:
     """(name, key ID, public key) of a verifier key; CheckpointError when it is not one."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
     name, _, rest = text.strip().partition("+")
     hint, _, data = rest.partition("+")  # the key's base64 may hold '+' itself
     if not (name and hint and data) or not NAME.match(name):
@@ -85,14 +89,20 @@ def generate(name: str) -> tuple[bytes, str]:
     """A new signing key (PKCS#8 PEM) and its verifier key."""
     if not NAME.match(name):
         raise CheckpointError(f"key name {name!r}: one word without spaces or '+', e.g. extranet.yunling/audit")
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
     key = Ed25519PrivateKey.generate()
     pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                             serialization.NoEncryption())  # fmt: skip
     return pem, verifier_key(name, key.public_key())
 
 
-def signing_key(path: Path | None, workspace: Path) -> Ed25519PrivateKey:
+def signing_key(path: Path | None, workspace: Path) -> "Ed25519PrivateKey":
     """The signing key from ``path`` or $EXTRANET_AUDIT_PRIV_KEY; a file inside the workspace is refused."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
     if path is not None:
         resolved = path.resolve()
         if resolved.is_relative_to(workspace.resolve()):
@@ -148,7 +158,7 @@ def make(origin: str, leaves: list[bytes], last_id: int | None, last_hash: str |
     return Checkpoint(origin, len(leaves), tree_hash(leaves), extensions)
 
 
-def sign(checkpoint: Checkpoint, key: Ed25519PrivateKey, name: str) -> str:
+def sign(checkpoint: Checkpoint, key: "Ed25519PrivateKey", name: str) -> str:
     """The signed note: the checkpoint's text, a blank line, one signature line."""
     text = checkpoint.text()
     signature = key.sign(text.encode())
@@ -159,6 +169,8 @@ def sign(checkpoint: Checkpoint, key: Ed25519PrivateKey, name: str) -> str:
 def open_note(note: str, verifier: str) -> Checkpoint:
     """The checkpoint in a signed note, once its signature by ``verifier`` is checked; CheckpointError names
     what does not hold (not a note, no signature by that key, a signature that does not verify, a bad body)."""
+    from cryptography.exceptions import InvalidSignature
+
     name, wanted, public = parse_verifier(verifier)
     if "\n\n" not in note or not note.endswith("\n"):
         raise CheckpointError("not a signed note: a text, a blank line, then signature lines")

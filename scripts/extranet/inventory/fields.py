@@ -7,29 +7,19 @@ characters, bounded length, so no description or name can inject configuration l
 import ipaddress
 import re
 import socket
-import unicodedata
 from collections.abc import Callable
 from ipaddress import IPv4Address, IPv4Interface, IPv4Network
 from typing import Annotated, TypeVar
 
 from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints
 
+from ..printable import no_control_characters as _no_control_characters
+
 SLUG = r"^[a-z0-9][a-z0-9_-]*$"
 HOSTNAME = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"
 # Interface names as vendors print them: GigabitEthernet0/0/1, ge-0/0/1.0, Vlanif100, eth1,
 # and Ruijie's "GigabitEthernet 0/1" with one inner space.
 IFNAME = r"^[A-Za-z][A-Za-z0-9/.:_-]*( [0-9][A-Za-z0-9/.:_-]*)?$"
-
-
-def _no_control_characters(value: str) -> str:
-    if value.isprintable():  # no Cc, Cf, Zl or Zp (nor Cs, Co, Cn, Zs but the space): one C call for most values
-        return value
-    for char in value:
-        if unicodedata.category(char) in ("Cc", "Cf", "Zl", "Zp"):
-            raise ValueError(
-                f"contains control character U+{ord(char):04X}; values that reach device configs must be one line"
-            )
-    return value
 
 
 def _printable_ascii(value: str) -> str:

@@ -6,10 +6,12 @@ One writer at a time, and each write recorded in the audit log in the same step:
 
 import contextlib
 import hashlib
+import itertools
 import json
 import os
+import re
 import socket
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from json.encoder import encode_basestring  # json.dumps(text, ensure_ascii=False) without its per-call set-up
@@ -116,8 +118,12 @@ def read_lock(path: Path | str = DEFAULT_LOCK) -> Lock:
     if cached is not None:
         return cached
     try:
-        data = parse_fast(text)  # fast path: no line map
-        lock = _parse(data)
+        lock, data = _read_written(text), WRITTEN
+        if lock is None:  # not as `plan --apply` writes it: YAML reads it (no line map)
+            data = parse_fast(text)
+            lock = _parse(data)
+        else:
+            _refuse_shared_prefixes(lock)
     except (ValueError, TypeError, KeyError, AttributeError) as exc:  # YAMLDecodeError too
         raise PlanError(_locate(path, exc)) from None
     damage = _damage(lock, data, text)
@@ -186,6 +192,110 @@ def _keep(path: Path, digest: str, lock: Lock) -> None:
         write_atomically(cache_path(path), [json.dumps(document, separators=(",", ":"))])
 
 
+WRITTEN = ("version", "layout", *SECTIONS, "held")  # what a lock as ``lock_text`` writes it holds
+_SINCE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+# an entry line: a key that json.dumps quotes without an escape (no quote, backslash or control character)
+_KEY = r'  "([^"\\\x00-\x1f]*)": '
+_ENTRY = re.compile(_KEY + r"([^\n]*)\n")
+_SLOT_ENTRY = re.compile(_KEY + r"(0x[0-9a-f]+)\n")
+_PREFIX_ENTRY = {length: re.compile(_KEY + rf"([0-9a-f:.]+)/{length}\n") for length in set(PREFIX_SECTIONS.values())}
+
+
+def _read_written(text: str) -> Lock | None:
+    """The lock in ``text`` when it is in the form ``lock_text`` writes, read entry by entry; None when it is in
+    any other (YAML then reads it). The same lock as ``_parse`` of the YAML: an entry is taken only when YAML reads
+    it as its plain text (a key in quotes that needs no escape, a hex slot as ``hex`` writes it, a prefix's
+    address with no host bits). The YAML document of a province's lock took 180 MB: more than the lock, at the
+    moment a push holds the whole inventory (issue 16)."""
+    start = f"{HEADER}version: {VERSION}\nlayout: "
+    if not text.startswith(start):
+        return None
+    pos = text.find("\n", len(start)) + 1
+    layout_text = text[len(start) : pos - 1]
+    try:
+        layout = json.loads(layout_text)
+    except ValueError:
+        return None
+    if "\\" in layout_text or json.dumps(layout, sort_keys=True) != layout_text or not _json_as_yaml(layout):
+        return None
+    lock = Lock(layout=layout)
+    for name in (*SECTIONS, "held"):
+        if text.startswith(f"{name}: {{}}\n", pos):
+            pos += len(name) + 5
+            continue
+        if not text.startswith(f"{name}:\n", pos):
+            return None
+        pos += len(name) + 2
+        if name == "held":
+            while (entry := _ENTRY.match(text, pos)) is not None:
+                key, value_text = entry.groups()
+                held = _written_held(key, value_text)
+                if held is None or key in lock.held:
+                    return None
+                lock.held[key] = held
+                pos = entry.end()
+            continue
+        target, host_bits = lock.section(name), (1 << (128 - PREFIX_SECTIONS.get(name, 128))) - 1
+        pattern = _SLOT_ENTRY if name in SLOT_SECTIONS else _PREFIX_ENTRY[PREFIX_SECTIONS[name]]
+        while (entry := pattern.match(text, pos)) is not None:
+            key, value_text = entry.groups()
+            if name in SLOT_SECTIONS:
+                value = int(value_text, 16)
+                if hex(value) != value_text:  # leading zeros: YAML reads them as hex writes them
+                    return None
+            else:
+                try:
+                    value = int.from_bytes(socket.inet_pton(socket.AF_INET6, value_text), "big")
+                except OSError:
+                    return None
+                if value & host_bits:
+                    return None
+            if key in target:
+                return None
+            target[key] = value
+            pos = entry.end()
+    return lock if pos == len(text) else None
+
+
+def _json_as_yaml(value: Any) -> bool:
+    """Whether YAML reads this JSON document's text as JSON does: objects, arrays, text, whole numbers, booleans
+    and null (YAML has no NaN spelled as JSON's, and reads some floats otherwise)."""
+    if isinstance(value, dict):
+        return all(_json_as_yaml(item) for item in value.values())
+    if isinstance(value, list):
+        return all(_json_as_yaml(item) for item in value)
+    return value is None or isinstance(value, str | int)
+
+
+def _written_value(section: str, text: str) -> int | None:
+    """A slot as ``hex`` writes it, or a prefix of the section's length with no host bits; None otherwise."""
+    if section in SLOT_SECTIONS:
+        try:
+            value = int(text, 16)
+        except ValueError:
+            return None
+        return value if hex(value) == text else None
+    suffix = f"/{PREFIX_SECTIONS[section]}"
+    if not text.endswith(suffix):
+        return None
+    try:
+        value = int.from_bytes(socket.inet_pton(socket.AF_INET6, text[: -len(suffix)]), "big")
+    except OSError:
+        return None
+    return None if value & ((1 << (128 - PREFIX_SECTIONS[section])) - 1) else value
+
+
+def _written_held(key: str, text: str) -> Held | None:
+    """``{value: V, since: YYYY-MM-DD}`` of a held entry as ``lock_text`` writes it; None otherwise."""
+    section = key.partition(":")[0]
+    inner = text.removeprefix("{value: ").removesuffix("}")
+    value_text, _, since = inner.partition(", since: ")
+    if section not in SECTIONS or not text.startswith("{value: ") or not _SINCE.fullmatch(since):
+        return None
+    value = _written_value(section, value_text)
+    return None if value is None else Held(value, since)
+
+
 def _parse(data: Any) -> Lock:
     if not isinstance(data, dict) or data.get("version") != VERSION:
         raise ValueError(f"not an allocation lock of version {VERSION}")
@@ -229,10 +339,13 @@ def _read_prefixes(entries: dict[Any, Any], target: dict[str, int], section: str
 
 def _refuse_shared_prefixes(lock: Lock) -> None:
     """Two keys with one prefix means the lock was edited by hand: planning on it would double-assign."""
+    values = sorted(itertools.chain.from_iterable(lock.section(s).values() for s in PREFIX_SECTIONS))
+    if all(a != b for a, b in itertools.pairwise(values)) and not lock.held:
+        return  # no value twice (a sorted list of ints, not a dict of 5 x 10^5 owners): nothing to name
     owners: dict[int, dict[int, str]] = {length: {} for length in PREFIX_SECTIONS.values()}  # length → value → key
     held = ((k.partition(":")[0], k, h.value) for k, h in lock.held.items())
     entries = ((s, k, v) for s in PREFIX_SECTIONS for k, v in lock.section(s).items())
-    for section, key, value in (*entries, *held):
+    for section, key, value in itertools.chain(entries, held):  # not a tuple of 5 x 10^5 entries (issue 16)
         if section not in PREFIX_SECTIONS:
             continue
         length = PREFIX_SECTIONS[section]
@@ -252,16 +365,23 @@ def _damage(lock: Lock, data: Any, text: str) -> list[Damage]:
     if not text.endswith("\n") or missing:
         what = f"section {missing[0]!r} is missing" if missing else "the last line has no end"
         return [("", "", f"{what}: the lock was cut short")]
-    held = [(key.partition(":")[0], key, h.value) for key, h in lock.held.items()]
-    entries = [*lock.entries(), *held]
     layout: dict[str, Any] = lock.layout if isinstance(lock.layout, dict) else {}
-    return [*_slot_damage(entries, layout), *_prefix_damage(entries, layout)]
+    return [*_slot_damage(lambda: _all_entries(lock), layout), *_prefix_damage(lambda: _all_entries(lock), layout)]
 
 
-def _slot_damage(entries: list[tuple[str, str, int]], layout: dict[str, Any]) -> Iterator[Damage]:
+Entries = Callable[[], Iterator[tuple[str, str, int]]]  # each call: every entry again (not a list of 5 x 10^5)
+
+
+def _all_entries(lock: Lock) -> Iterator[tuple[str, str, int]]:
+    """(section, key, value) of every entry, the held ones last (their key is ``section:key``)."""
+    yield from lock.entries()
+    yield from ((key.partition(":")[0], key, h.value) for key, h in lock.held.items())
+
+
+def _slot_damage(entries: Entries, layout: dict[str, Any]) -> Iterator[Damage]:
     classes = layout.get("classes")
     owners: dict[tuple[str, str, int], str] = {}
-    for section, key, value in entries:
+    for section, key, value in entries():
         if section not in SLOT_SECTIONS:
             continue
         name = key.partition(":")[2] if ":" in key else key
@@ -280,13 +400,13 @@ def _slot_damage(entries: list[tuple[str, str, int]], layout: dict[str, Any]) ->
             yield section, key, f"slot {value:#x} is also given to {holder!r}"
 
 
-def _prefix_damage(entries: list[tuple[str, str, int]], layout: dict[str, Any]) -> Iterator[Damage]:
+def _prefix_damage(entries: Entries, layout: dict[str, Any]) -> Iterator[Damage]:
     try:
         region: tuple[int, int] | None = parse_prefix(str(layout["prefix"]))
     except (KeyError, ValueError):
         region = None
     loopbacks: dict[int, list[tuple[str, int]]] = {}
-    for section, key, value in entries:
+    for section, key, value in entries():
         if section not in PREFIX_SECTIONS:
             continue
         if region is not None and value >> (128 - region[1]) != region[0] >> (128 - region[1]):
@@ -294,7 +414,7 @@ def _prefix_damage(entries: list[tuple[str, str, int]], layout: dict[str, Any]) 
             yield section, key, f"{shown} is outside the region's {prefix_text(*region)}"
         if section == "loopbacks":
             loopbacks.setdefault(value >> 64, []).append((key, value))
-    for section, key, value in entries:
+    for section, key, value in entries():
         inside = loopbacks.get(value >> 64, []) if section in ("subnets", "links", "handoffs") else []
         if inside:
             first = f"{prefix_text(inside[0][1], 128)} of {inside[0][0]!r}"

@@ -12,7 +12,7 @@ from .. import platforms
 from ..inventory import Inventory, Problem
 from ..inventory.models import Device, LinkEnd
 from ..plan.lock import Lock, PlanError
-from ..plan.pairs import Pair, pairs
+from ..plan.pairs import Pair, iter_pairs
 from ..plan.planner import LINK_OFFSET
 from ..plan.policy import Infrastructure
 from ..plan.slots import ipv6_text, prefix_text
@@ -203,25 +203,29 @@ class ContextBuilder:
 
     def __init__(self, inv: Inventory, lock: Lock, snmp: Snmp | None = None, mgmt_network: str = "") -> None:
         self.inv = inv
-        self.lock = lock
+        self.links = lock.links  # all it keeps of the lock: a province's other 5 x 10^5 entries go after this
         self.snmp = snmp
         self.mgmt_network = mgmt_network
         self.by_port: dict[tuple[str, str], Pair] = {}
-        self.lans: dict[tuple[str, str], Pair] = {}
         self.loopbacks: dict[str, Pair] = {}
-        for pair in pairs(inv, lock):
-            if pair.kind == "loopback":
-                self.loopbacks[pair.device] = pair
-            elif pair.kind == "lan":
-                self.lans[(pair.owner, pair.name)] = pair
-            else:
-                self.by_port[(pair.device, pair.interface)] = pair
-        self.gateways = {  # (device, interface) -> the department and LAN it is the gateway of
+        served = {  # (device, interface) -> the department and LAN it is the gateway of
             (lan.gateway.device, lan.gateway.interface): (dept.id, lan.name)
             for dept in inv.departments.values()
             for lan in dept.lans
             if lan.gateway is not None
         }
+        wanted = set(served.values())
+        lans: dict[tuple[str, str], str] = {}  # the /64 of each LAN a device is the gateway of
+        for pair in iter_pairs(inv, lock):  # one at a time: a province has 4 x 10^5 LANs, most of them on no device
+            if pair.kind == "loopback":
+                self.loopbacks[pair.device] = pair
+            elif pair.kind == "lan":
+                if (pair.owner, pair.name) in wanted:
+                    lans[(pair.owner, pair.name)] = pair.ipv6
+            else:
+                self.by_port[(pair.device, pair.interface)] = pair
+        # (device, interface) -> the /64 of the LAN it is the gateway of (None: that LAN has none in the lock)
+        self.gateways: dict[tuple[str, str], str | None] = {where: lans.get(lan) for where, lan in served.items()}
         self.ends: dict[tuple[str, str], tuple[str, LinkEnd, int]] = {}  # a link end -> the link, the far end
         for key, link in inv.links.items():
             self.ends[(link.a.device, link.a.interface)] = (key, link.b, LINK_OFFSET + 1)
@@ -304,7 +308,7 @@ class ContextBuilder:
         )  # fmt: skip
 
     def _ports(self, device: Device, names: Names, area: str) -> list[Port]:
-        gateways, ends = self.gateways, self.ends
+        ends = self.ends
         ports = []
         for iface in device.interfaces:
             where = (device.name, iface.name)
@@ -316,7 +320,7 @@ class ContextBuilder:
             ipv4 = str(iface.ipv4) if iface.ipv4 else None
             if pair.kind == "link":
                 key, far, offset = ends[where]
-                peer_addr = ipv6_text(self.lock.links[key] | offset)
+                peer_addr = ipv6_text(self.links[key] | offset)
                 port_area = _area_of_link(self.inv, device.name, far.device)
                 peer = Peer(far.device, far.interface, peer_addr)
                 ports.append(
@@ -324,8 +328,8 @@ class ContextBuilder:
                          port_area, passive=False, ra=False, acl_in=False, peer=peer)
                 )  # fmt: skip
             else:
-                lan = self.lans.get(gateways.get(where, ("", ""))) if pair.kind == "gateway" else None
-                prefix = lan.ipv6 if lan is not None else str(v6.network)
+                lan = self.gateways.get(where) if pair.kind == "gateway" else None
+                prefix = lan if lan is not None else str(v6.network)
                 kind = "lan" if pair.kind == "gateway" else "handoff"
                 ports.append(
                     Port(names(iface.name), iface.name, kind, description, ipv4, pair.ipv6, prefix, area,

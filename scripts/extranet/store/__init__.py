@@ -4,17 +4,18 @@ The schema is managed by Alembic; ``open_store`` upgrades an older database befo
 """
 
 import getpass
-import hashlib
 import json
 import logging
 import os
 import random
 import re
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from hashlib import sha256
+from json.encoder import encode_basestring as _quote  # what json.dumps quotes text with (ensure_ascii=False)
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -45,6 +46,7 @@ SCHEMA_HEAD = "0007"
 APPEND_ATTEMPTS = 50
 AUDIT_LOCK_KEY = 0x657874726E6574  # "extrnet": the advisory lock that serialises audit appends on PostgreSQL
 CONNECT_TIMEOUT = 10  # seconds
+Processor = Callable[[Any], Any]  # a column type's conversion of what the driver returns
 URL_HELP = "set EXTRANET_DB_URL to sqlite:///PATH or postgresql+psycopg://USER@HOST/DB, or unset it for var/extranet.db"
 
 
@@ -493,9 +495,12 @@ class Store:
         missing at the end or rewritten since their head was kept there. Empty when intact."""
         return self.checked_audit_chain()[0]
 
-    def checked_audit_chain(self) -> tuple[list[str], list["ChainedEvent"]]:
-        """The breaks in the chain (``verify_audit_chain``) and the events checked, in chain order: read once, as
-        columns (10^5 ORM instances took seconds to build, and `audit verify` built them twice)."""
+    def checked_audit_chain(self) -> tuple[list[str], "AuditChain"]:
+        """The breaks in the chain (``verify_audit_chain``) and the events checked, in chain order.
+
+        The table is read once with the DB-API cursor, each value converted by its column type's own result
+        processor (what an ORM query returns), and each row hashed as it comes: 10^5 ORM rows and a
+        ``json.dumps`` of each took seconds."""
         heads = None
         breaks: list[str] = []
         if self.history is not None:  # read before the table: every head read is of a row already committed
@@ -506,67 +511,157 @@ class Store:
                 heads = recorded_heads(self.history, self.database)
             except HistoryError as exc:
                 breaks.append(f"the heads kept in {self.history} cannot be read: {exc}")
-        previous = GENESIS
-        with self.reading() as s:
-            query = select(*(getattr(AuditEvent, name) for name in CHAINED)).order_by(AuditEvent.id)
-            events = [ChainedEvent(*row) for row in s.execute(query).tuples()]
-        first_break = None
-        for position, record in enumerate(events, 1):
-            linked, whole = record.prev_hash == previous, event_hash(record) == record.hash
+        chain = AuditChain()
+        links, actions, targets, times = chain.links, chain.actions, chain.targets, chain.times
+        previous, first_break = GENESIS, None
+        rows, to_time, to_detail = self._chained_rows()
+        for position, row in enumerate(rows, 1):
+            event_id, raw_at, run_id, operator, action, target, outcome, detail, reason, prev_hash, hashed, os_user, \
+                ssh_client = row
+            at = raw_at if to_time is None else to_time(raw_at)
+            text = canonical_event(_stored_utc_text(raw_at) or utc_text(at), run_id, operator, action, target, outcome,
+                                   detail if to_detail is None else to_detail(detail), reason, prev_hash, os_user,
+                                   ssh_client)  # fmt: skip
+            linked, whole = prev_hash == previous, sha256(text.encode()).hexdigest() == hashed
             if not linked:
-                breaks.append(f"event {record.id}: previous-hash link broken (a row before it was removed or edited)")
+                breaks.append(f"event {event_id}: previous-hash link broken (a row before it was removed or edited)")
             if not whole:
-                breaks.append(f"event {record.id}: contents do not match its hash (the row was edited)")
+                breaks.append(f"event {event_id}: contents do not match its hash (the row was edited)")
             if not (linked and whole) and first_break is None:
                 first_break = position
-            previous = record.hash
+            previous = hashed
+            links.append((event_id, hashed))
+            actions.append(action)
+            targets.append(target)
+            times.append(at)
         if heads is not None:
             from ..history.head import compare_heads
 
-            breaks += compare_heads(heads, [(e.id, e.hash) for e in events], first_break)
-        return breaks, events
+            breaks += compare_heads(heads, links, first_break)
+        return breaks, chain
+
+    def _chained_rows(self) -> tuple[Sequence[Any], Processor | None, Processor | None]:
+        """The audit table's rows (``CHAINED``) in id order as the DB-API gives them, and what converts ``at`` and
+        ``detail`` as an ORM query would (their column types' result processors; None: nothing to convert)."""
+        with guarded(self.engine), self.engine.connect() as conn:
+            dialect = conn.dialect
+            columns = AuditEvent.__table__.c
+            query = select(*(columns[name] for name in CHAINED)).order_by(columns.id)
+            processors: list[Processor | None] = [
+                columns[name].type.dialect_impl(dialect).result_processor(dialect, None) for name in ("at", "detail")
+            ]
+            to_time, to_detail = processors
+            if dialect.name == "sqlite" and to_detail is not None:
+                to_detail = _json_text_reader(to_detail)
+            cursor = conn.connection.cursor()
+            try:
+                cursor.execute(str(query.compile(dialect=dialect)))
+                return cursor.fetchall(), to_time, to_detail
+            finally:
+                cursor.close()
 
 
 CHAINED = ("id", "at", "run_id", "operator", "action", "target", "outcome", "detail", "reason", "prev_hash", "hash",
            "os_user", "ssh_client")  # fmt: skip
 
 
-@dataclass(frozen=True)
-class ChainedEvent:
-    """An audit event's columns (``CHAINED``), read for checking the chain rather than as an ORM instance."""
+@dataclass
+class AuditChain:
+    """The audit events `audit verify` checked, in chain order, as columns (not an object per event)."""
 
-    id: int
-    at: datetime
-    run_id: int | None
-    operator: str
-    action: str
-    target: str
-    outcome: str
-    detail: dict[str, Any]
-    reason: str | None
-    prev_hash: str
-    hash: str
-    os_user: str | None
-    ssh_client: str | None
+    links: list[tuple[int, str]] = field(default_factory=list)  # (id, chain hash)
+    actions: list[str] = field(default_factory=list)
+    targets: list[str] = field(default_factory=list)
+    times: list[datetime] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.links)
+
+    def described(self) -> list[tuple[int, str, str]]:
+        """(id, chain hash, "action target at YYYY-MM-DD HH:MM") of each event."""
+        return [(event_id, hashed, f"{action} {target} at {at:%Y-%m-%d %H:%M}")
+                for (event_id, hashed), action, target, at in zip(self.links, self.actions, self.targets, self.times,
+                                                                  strict=True)]  # fmt: skip
 
 
-def event_hash(record: "AuditEvent | ChainedEvent") -> str:
-    at = record.at if record.at.tzinfo else record.at.replace(tzinfo=UTC)  # SQLite drops the zone
-    body = {
-        "at": at.astimezone(UTC).isoformat(timespec="microseconds"),
-        "run_id": record.run_id,
-        "operator": record.operator,
-        "action": record.action,
-        "target": record.target,
-        "outcome": record.outcome,
-        "detail": record.detail,
-        "reason": record.reason,
-        "prev_hash": record.prev_hash,
-    }
-    # who acted beside the operator (migration 0005): in the hash when recorded, so older events keep theirs
-    body |= {k: v for k, v in (("os_user", record.os_user), ("ssh_client", record.ssh_client)) if v is not None}
-    canonical = json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
-    return hashlib.sha256(canonical.encode()).hexdigest()
+# The hashed form of an event: its fields as one JSON object, keys sorted, no spaces, text as it is (not \u-escaped).
+CANONICAL: dict[str, Any] = {"sort_keys": True, "ensure_ascii": False, "separators": (",", ":"), "default": str}
+_encode = json.JSONEncoder(**CANONICAL).encode
+_DOCUMENT = json.JSONDecoder()  # what json.loads decodes with
+# SQLAlchemy's SQLite text of a datetime (zone dropped: it was UTC), in its one unambiguous form
+_SQLITE_TIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6}")
+
+
+def event_hash(record: AuditEvent) -> str:
+    """The chain hash of an event: SHA-256 of ``canonical_event`` of its fields."""
+    text = canonical_event(utc_text(record.at), record.run_id, record.operator, record.action, record.target,
+                           record.outcome, record.detail, record.reason, record.prev_hash, record.os_user,
+                           record.ssh_client)  # fmt: skip
+    return sha256(text.encode()).hexdigest()
+
+
+def utc_text(at: datetime) -> str:
+    """The time as the hash covers it: UTC, to the microsecond, with its offset."""
+    at = at if at.tzinfo else at.replace(tzinfo=UTC)  # SQLite drops the zone
+    return at.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def _json_text_reader(processor: Processor) -> Processor:
+    """SQLite's JSON column read as ``processor`` reads it (``json.loads``: the engines ``_engine`` makes have no
+    other deserializer), the common case without ``json.loads``'s own per-call steps (a tenth of `audit verify`):
+    a text that begins with ``{`` and is one whole document is what ``raw_decode`` makes of it; anything else
+    goes to ``processor`` (a number, trailing space, an error: raised as ``json.loads`` raises it)."""
+
+    def read(raw: object) -> object:
+        if type(raw) is str and raw[:1] == "{":
+            try:
+                value, end = _DOCUMENT.raw_decode(raw)
+            except ValueError:
+                return processor(raw)
+            if end == len(raw):
+                return value
+        return processor(raw)
+
+    return read
+
+
+def _stored_utc_text(raw: object) -> str | None:
+    """``utc_text`` of the datetime SQLite stored as ``raw`` (once read as one: a date that is none raised there),
+    by rearranging the text (parsing it and printing it again took a third of `audit verify`); None when ``raw``
+    is not in that form (a server's datetime, an edit)."""
+    if type(raw) is str and _SQLITE_TIME.fullmatch(raw):
+        return f"{raw[:10]}T{raw[11:]}+00:00"
+    return None
+
+
+def canonical_event(at: str, run_id: object, operator: object, action: object, target: object, outcome: object,
+                    detail: object, reason: object, prev_hash: object, os_user: object,
+                    ssh_client: object) -> str:  # fmt: skip
+    """The text an event's hash covers: ``json.dumps`` of its fields with ``CANONICAL``; ``os_user`` and
+    ``ssh_client`` (migration 0005) only when recorded, so older events keep their hashes.
+
+    Written out for the values the table holds (text, a whole number or None, a JSON document): the same text,
+    without building a dict per event (tests/unit/test_audit_canonical.py holds the two equal); ``json.dumps``
+    itself for anything else."""
+    if (
+        type(operator) is type(action) is type(target) is type(outcome) is type(prev_hash) is str
+        and (run_id is None or type(run_id) is int)
+        and (reason is None or type(reason) is str)
+        and (os_user is None or type(os_user) is str)
+        and (ssh_client is None or type(ssh_client) is str)
+    ):
+        who = "" if os_user is None else f',"os_user":{_quote(os_user)}'
+        where = "" if ssh_client is None else f',"ssh_client":{_quote(ssh_client)}'
+        why = "null" if reason is None else _quote(reason)
+        return (
+            f'{{"action":{_quote(action)},"at":{_quote(at)},"detail":{_encode(detail)},"operator":{_quote(operator)}'
+            f'{who},"outcome":{_quote(outcome)},"prev_hash":{_quote(prev_hash)},"reason":{why}'
+            f',"run_id":{"null" if run_id is None else int.__repr__(run_id)}{where},"target":{_quote(target)}}}'
+        )
+    body = {"at": at, "run_id": run_id, "operator": operator, "action": action, "target": target,
+            "outcome": outcome, "detail": detail, "reason": reason, "prev_hash": prev_hash}  # fmt: skip
+    body |= {k: v for k, v in (("os_user", os_user), ("ssh_client", ssh_client)) if v is not None}
+    return json.dumps(body, **CANONICAL)
 
 
 def _now() -> datetime:
