@@ -270,7 +270,9 @@ def test_killed_rollout_resumes_and_finishes(workspace: Path, lab_state: LabStat
     env = {**os.environ, "EXTRANET_LAB_DIR": lab_state.dir}
     env.pop("EXTRANET_DB_URL", None)
     args = [EXTRANET, "push", "dual-stack", "--lab", "--limit", ",".join(devices), "--waves", "1", "--forks", "1"]
-    runner = subprocess.Popen(args, cwd=workspace, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    said = workspace / "killed-push.err"  # what the push said, for the assertion below (a pipe could fill up)
+    with said.open("wb") as err:
+        runner = subprocess.Popen(args, cwd=workspace, env=env, stdout=subprocess.DEVNULL, stderr=err)
     db = workspace / "var" / "extranet.db"
     deadline = time.monotonic() + 120
     finished: list[str] = []
@@ -279,9 +281,10 @@ def test_killed_rollout_resumes_and_finishes(workspace: Path, lab_state: LabStat
         with sqlite3.connect(db) as conn:
             query = "SELECT device FROM device_results WHERE status = 'ok' AND run_id = (SELECT max(id) FROM runs)"
             finished = [row[0] for row in conn.execute(query)]
+    exited = runner.poll()
     runner.send_signal(signal.SIGKILL)
     runner.wait()
-    assert finished, "the first device never finished"
+    assert finished, f"the first device never finished (push exited: {exited}): {said.read_text()[-2000:]}"
     proc = push(workspace, lab_state, "--limit", ",".join(devices), "--json")
     assert proc.returncode == 0, proc.stdout[-3000:]
     assert json.loads(proc.stdout)["resumed_from"] is not None

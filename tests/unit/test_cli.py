@@ -116,6 +116,11 @@ def test_a_command_loads_only_its_own_module(workspace: Path) -> None:
     result = subprocess.run([sys.executable, "-c", code], cwd=workspace, capture_output=True, text=True, timeout=60)
     loaded, database = result.stderr.split("\n")[-3:-1]
     assert "Usage: extranet plan" in result.stdout, result.stderr
-    assert set(loaded.split()) <= {"extranet.cli.plan", "extranet.cli.inventory", "extranet.cli.output"}, loaded
+    assert set(loaded.split()) <= {
+        "extranet.cli.plan",
+        "extranet.cli.inventory",
+        "extranet.cli.options",
+        "extranet.cli.output",
+    }, loaded
     assert "extranet.cli.plan" in loaded.split()
     assert database == "False"  # no database module for a command that needs none
