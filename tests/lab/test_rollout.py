@@ -278,6 +278,8 @@ def test_killed_rollout_resumes_and_finishes(workspace: Path, lab_state: LabStat
     finished: list[str] = []
     while time.monotonic() < deadline and not finished and runner.poll() is None:
         time.sleep(0.2)
+        if not db.exists():  # the push has not opened its database yet (this test run alone)
+            continue
         with sqlite3.connect(db) as conn:
             query = "SELECT device FROM device_results WHERE status = 'ok' AND run_id = (SELECT max(id) FROM runs)"
             finished = [row[0] for row in conn.execute(query)]
