@@ -329,6 +329,8 @@ class FakeServer:
         self.sock.listen(8)
         self.port = self.sock.getsockname()[1]
         self.sessions = 0
+        self._open = 0  # connections accepted and not yet ended (a log is whole only when none is open)
+        self._ended = threading.Condition()
         self._stop = threading.Event()
         self._lock = threading.Lock()
         self._thread = threading.Thread(target=self._serve, daemon=True)
@@ -349,7 +351,15 @@ class FakeServer:
                 conn, _ = self.sock.accept()
             except OSError:
                 return
+            with self._ended:
+                self._open += 1
             threading.Thread(target=self._session, args=(conn,), daemon=True).start()
+
+    def settle(self, timeout: float = 10.0) -> bool:
+        """Wait until every session accepted so far has ended: the client's last line (its logout) may still be
+        on its way when the client has returned."""
+        with self._ended:
+            return self._ended.wait_for(lambda: self._open == 0, timeout)
 
     def _session(self, conn: socket.socket) -> None:
         transport = paramiko.Transport(conn)
@@ -367,6 +377,9 @@ class FakeServer:
             pass
         finally:
             transport.close()
+            with self._ended:
+                self._open -= 1
+                self._ended.notify_all()
 
     def _converse(self, channel: Any, session: tuple[str, str]) -> None:
         device = self.device
@@ -405,6 +418,11 @@ class FakeNetwork:
     devices: dict[str, FakeDevice] = field(default_factory=dict)
     servers: dict[str, FakeServer] = field(default_factory=dict)
     known_hosts: Path | None = None
+
+    def settle(self) -> None:
+        """Every device's sessions ended: what each received is all in its log."""
+        for name, server in self.servers.items():
+            assert server.settle(), f"{name}: a session did not end within 10 s"
 
 
 def host_key_line(port: int, key: paramiko.PKey) -> str:

@@ -79,7 +79,8 @@ def fakes(inv: Inventory, tmp_path: Path, request: pytest.FixtureRequest) -> Ite
 
 
 def commands(network: FakeNetwork, device: str) -> list[str]:
-    """What the device received after netmiko's session set-up (prompt finding, paging)."""
+    """What the device received after netmiko's session set-up (prompt finding, paging), once its sessions ended."""
+    network.settle()
     return [line for line in network.devices[device].log
             if line.strip() and not line.startswith(("terminal ", "screen-length", "set cli "))]  # fmt: skip
 
