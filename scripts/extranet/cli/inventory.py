@@ -13,7 +13,7 @@ from rich.tree import Tree
 from ..files import output_dir, read_limited, write_atomically
 from ..inventory import Inventory, inventory_dir, load_inventory
 from ..inventory.ansible import ansible_inventory, host_vars
-from ..inventory.load import inventory_files
+from ..inventory.load import inventory_entry, inventory_files
 from ..inventory.models import Lan
 from ..inventory.problems import Problem
 from .options import InventoryOption as InventoryOption  # where the other groups import it from
@@ -33,15 +33,15 @@ def inventory_digest(root: Path) -> str:
     digest = hashlib.sha256()
     for path in inventory_files(root):
         try:
-            data = read_limited(path)
-        except OSError as exc:  # the check refuses it too; the digest still says which inventory it saw
-            data = f"unreadable: {exc.strerror}".encode()
-        digest.update(str(path.relative_to(root)).encode() + b"\0" + data + b"\0")
+            data: bytes | None = read_limited(path)
+        except OSError:  # the check refuses it too; the digest still says which inventory it saw
+            data = None
+        digest.update(inventory_entry(root, path, data))
     return digest.hexdigest()
 
 
 def counts(inv: Inventory) -> dict[str, int]:
-    return {kind: len(inv.collection(kind)) for kind in KINDS}
+    return {kind: inv.count(kind) for kind in KINDS}
 
 
 @app.command("check")
@@ -57,9 +57,8 @@ def check(
     root = inventory_dir(inventory)
     try:
         inv = load_inventory(root)
-        lock = read_lock(DEFAULT_LOCK)
-        if inv.systems:  # systems' addresses lie in the plan (when there is one); pairing a province's LANs is slow
-            system_addresses(inv, lock)
+        if inv.count("systems"):  # systems' addresses lie in the plan (when there is one); pairing LANs is slow
+            system_addresses(inv, read_lock(DEFAULT_LOCK))
     except InventoryError as exc:
         _record_check(root, "problems", {"errors": len(exc.problems)})
         if as_json:
@@ -67,7 +66,7 @@ def check(
             raise typer.Exit(2) from None
         raise
     summary = counts(inv)
-    _record_check(root, "ok", {**summary, "warnings": len(inv.unlocated)})
+    _record_check(root, "ok", {**summary, "warnings": len(inv.unlocated)}, inv.digest)
     if as_json:
         print_json(
             {
@@ -94,7 +93,7 @@ def _problem_json(p: Problem) -> dict[str, Any]:
     return {"file": p.file, "line": p.line, "path": p.path, "message": p.message, "severity": p.severity}
 
 
-def _record_check(root: Path, status: str, summary: dict[str, Any]) -> None:
+def _record_check(root: Path, status: str, summary: dict[str, Any], digest: str | None = None) -> None:
     """Keep a record that this inventory (by digest) was checked; a missing database never blocks a check.
     No inventory directory, no record (nor a database created where no workspace is)."""
     if not root.is_dir():
@@ -103,7 +102,7 @@ def _record_check(root: Path, status: str, summary: dict[str, Any]) -> None:
         from .. import store
 
         db = store.open_store()
-        run = db.start_run("inventory.check", digest=inventory_digest(root))
+        run = db.start_run("inventory.check", digest=digest or inventory_digest(root))
         db.finish_run(run, status, summary)
     except Exception as exc:
         errors.print(

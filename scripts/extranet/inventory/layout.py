@@ -17,7 +17,7 @@ caller composes the file as before.
 import json
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 PathKey = tuple[str | int, ...]
 
@@ -108,6 +108,29 @@ def flat_layout(text: str, shape: Outline | None) -> FlatLayout | None:
     return FlatLayout(sections)
 
 
+class FlatSection(NamedTuple):
+    """One top-level key of a flat text: the JSON text on its header line and where it starts, or where each of
+    its items starts."""
+
+    inline: str | None
+    starts: list[int]
+
+    def items(self, text: str) -> list[str]:
+        return [item_text(text, start) for start in self.starts]
+
+    def json(self, text: str) -> str:
+        """Its value as one JSON text (a header with nothing under it is null, as in YAML)."""
+        if self.inline is not None:
+            return self.inline
+        return f"[{','.join(self.items(text))}]" if self.starts else "null"
+
+
+def item_text(text: str, start: int) -> str:
+    """The item of a flat text starting at ``start``: the rest of its line."""
+    end = text.find("\n", start)
+    return text[start:] if end < 0 else text[start:end]
+
+
 def _unique(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     found = dict(pairs)
     if len(found) != len(pairs):
@@ -132,16 +155,19 @@ def flat_json(text: str) -> dict[str, Any] | None:
     >>> flat_json('sites:\\n  - {"id": "a", "id": "b"}\\n') is None, flat_json('sites:\\n  - id: a\\n') is None
     (True, True)
     """
-    sections = flat_sections(text)
-    if sections is None:
+    found = flat_read(text)
+    return found[0] if found is not None else None
+
+
+def flat_read(text: str) -> tuple[dict[str, Any], dict[str, FlatSection]] | None:
+    """``flat_json``, with where each item of the text starts (``flat_scan``)."""
+    scan = flat_scan(text)
+    if scan is None:
         return None
     # one JSON document, one call into the C parser; a key of _HEADER's letters needs no escaping
-    document = ",".join(
-        f'"{key}":' + (value if isinstance(value, str) else f"[{','.join(value)}]" if value else "null")
-        for key, value in sections.items()
-    )
+    document = ",".join(f'"{key}":{section.json(text)}' for key, section in scan.items())
     data = json_value(f"{{{document}}}")
-    return data if isinstance(data, dict) else None
+    return (data, scan) if isinstance(data, dict) else None
 
 
 def json_value(text: str) -> Any:
@@ -166,23 +192,33 @@ def flat_sections(text: str) -> dict[str, list[str] | str] | None:
     >>> flat_sections('region: {"id": "r"}\\nsites:\\n  - {"id": "a"}\\nlinks:\\n')
     {'region': '{"id": "r"}', 'sites': ['{"id": "a"}'], 'links': []}
     """
+    scan = flat_scan(text)
+    if scan is None:
+        return None
+    return {key: section.inline if section.inline is not None else section.items(text) for key, section in scan.items()}
+
+
+def flat_scan(text: str) -> dict[str, FlatSection] | None:
+    """``flat_sections`` as offsets into ``text``: where each item starts (kept to find one item again)."""
     if "\\u" in text or "\t" in text or any(mark in text for mark in _OTHER_BREAKS):
         return None
-    sections: dict[str, list[str] | str] = {}  # key → its items' texts, or the JSON text on its header line
-    items: list[str] | None = None  # the current section's, while it is a list
+    sections: dict[str, FlatSection] = {}
+    starts: list[int] | None = None  # the current section's items, while it is a list
     indent = -1
+    offset = 0  # of the line in the text
     for line in text.split("\n"):
+        at, offset = offset, offset + len(line) + 1
         stripped = line.lstrip(" ")
         if not stripped:
             continue
         if stripped[0] == "#" and not sections:
             continue
-        if stripped.startswith("- {") and items is not None:
+        if stripped.startswith("- {") and starts is not None:
             column = len(line) - len(stripped)
             if indent >= 0 and column != indent:
                 return None
             indent = column
-            items.append(stripped[2:])
+            starts.append(at + column + 2)
             continue
         header = _HEADER.fullmatch(line)
         if header is None or header.group(1) in sections:
@@ -190,6 +226,6 @@ def flat_sections(text: str) -> dict[str, list[str] | str] | None:
         value = (header.group(2) or "").rstrip(" ")
         if value and not (value.startswith("{") or value == "[]"):
             return None
-        items, indent = ([] if not value else None), -1
-        sections[header.group(1)] = items if items is not None else value
+        starts, indent = ([] if not value else None), -1
+        sections[header.group(1)] = FlatSection(value or None, starts if starts is not None else [at + header.start(2)])
     return sections or None

@@ -1,22 +1,26 @@
 """Load the inventory from the YAML files of a directory, validating each object and then the whole."""
 
+import contextlib
 import gc
+import hashlib
 import heapq
+import json
 import os
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from operator import attrgetter
 from pathlib import Path
-from typing import Any, NamedTuple, TypeVar
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
 from ..gc import without_gc
 from .errors import translate
 from .fields import SECRET_KEY
+from .layout import item_text
 from .models import Department, Device, Link, PrivateNetwork, Region, Site, System
 from .problems import ORDER, InventoryError, Problem, display_path
-from .source import PathKey, SourceDocument, format_path, load_yaml
+from .source import PathKey, SourceDocument, format_path, parse_yaml_text, read_yaml_file
 
 LIST_KINDS: dict[str, type[BaseModel]] = {
     "sites": Site,
@@ -31,6 +35,9 @@ DEFAULT_DIR = "inventory"
 YAML_SUFFIXES = (".yml", ".yaml")
 
 M = TypeVar("M", bound=BaseModel)
+
+if TYPE_CHECKING:
+    from .memo import Memo
 _ORDER = attrgetter(*ORDER)
 
 
@@ -83,7 +90,117 @@ class Inventory:
     origins: dict[tuple[str, str], Origin] = field(default_factory=dict)
     unlocated: list[Unlocated] = field(default_factory=list)  # the warnings, located when first asked for
     broken: set[tuple[str, str]] = field(default_factory=set)  # (kind, id) of objects that failed validation
+    digest: str = ""  # SHA-256 over each file's path and bytes: which inventory this is
     _warnings: list[Problem] | None = field(default=None, init=False, repr=False)
+    # what a load that took a memo's verdict left to make when first used (``memo``; ``_load_known``)
+    _known: "Known | None" = field(default=None, init=False, repr=False)
+    _singles: dict[tuple[str, str], BaseModel] = field(default_factory=dict, init=False, repr=False)
+    _where: dict[str, dict[str, tuple[int, int]]] = field(default_factory=dict, init=False, repr=False)
+
+    def __getattr__(self, name: str) -> Any:
+        """What a load from a memo left for later (a kind's objects, the origins, the warnings), made when first
+        used."""
+        known = self.__dict__.get("_known")
+        if known is None or name not in LATER:
+            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+        value = self._made(known, name)
+        setattr(self, name, value)
+        return value
+
+    def later(self, known: "Known", names: Iterable[str]) -> None:
+        """Leave ``names`` (of ``LATER``) to be made from ``known`` when first used."""
+        self._known = known
+        for name in names:
+            del self.__dict__[name]
+
+    def _made(self, known: "Known", name: str) -> Any:
+        from .checks import check_inventory
+        from .memo import warnings_of
+
+        if name == "unlocated":
+            found = warnings_of(known.memo, len(known.docs))
+            if found is None:  # not as kept: found again
+                return [f for f in check_inventory(self) if isinstance(f, Unlocated)]
+            return [Unlocated(Origin(known.docs[n], path), fields, message) for n, path, fields, message in found]
+        if name == "origins":
+            assert known.memo.region is not None
+            origins = {("region", self.region.id): Origin(known.docs[known.memo.region[0]], ("region",))}
+            for kind, keys, runs in known.kinds():
+                at = iter(keys)
+                for number, starts in runs:
+                    doc = known.docs[number]
+                    origins.update(((kind, next(at)), Origin(doc, (kind, index))) for index in range(len(starts)))
+            return origins
+        keys = known.memo.keys.get(name, [])
+        texts = [item_text(known.texts[n], start) for n, starts in known.runs(name) for start in starts]
+        model = LIST_KINDS[name]
+        collection = {}
+        with without_gc():
+            try:
+                data = json.loads(f"[{','.join(texts)}]")
+                for key, raw in zip(keys, data, strict=True):
+                    obj = self._singles.get((name, key)) or model.model_validate(raw)
+                    if object_key(name, obj) != key:
+                        raise ValueError(key)
+                    collection[key] = obj
+            except ValueError:  # ValidationError too
+                raise self._untrue(name) from None
+            gc.freeze()  # kept for the rest of the command, as load_inventory's
+        return collection
+
+    def _untrue(self, kind: str) -> InventoryError:
+        from .memo import memo_path
+
+        path = memo_path(self.root)
+        with contextlib.suppress(OSError):
+            path.unlink()
+        return InventoryError(
+            [Problem(display_path(path), 0, "", f"the inventory's memo does not match its files ({kind}): it was "
+                     "removed; run the command again")]
+        )  # fmt: skip
+
+    def kinds(self) -> tuple[str, ...]:
+        return tuple(LIST_KINDS)
+
+    def count(self, kind: str) -> int:
+        """How many objects of ``kind`` there are (without validating a kind left for later)."""
+        if kind in self.__dict__ or self._known is None:
+            return len(self.collection(kind))
+        return len(self._known.memo.keys.get(kind, ()))
+
+    def fields(self, kind: str, *names: str) -> list[tuple[Any, ...]]:
+        """The values of ``names`` of every object of ``kind``, in order. Of a kind left for later the fields of
+        ``AS_WRITTEN`` are read from the objects' JSON, valid as written, without making the objects (the
+        connections report needs a province's 100,000 departments' ids, names and sites, not their LANs)."""
+        if kind in self.__dict__ or self._known is None or not set(names) <= AS_WRITTEN.get(kind, set()):
+            return [tuple(getattr(obj, name) for name in names) for obj in self.collection(kind).values()]
+        texts = [item_text(self._known.texts[n], start) for n, starts in self._known.runs(kind) for start in starts]
+        try:
+            data = json.loads(f"[{','.join(texts)}]")
+            return [tuple(item[name] for name in names) for item in data]
+        except (ValueError, KeyError, TypeError):
+            raise self._untrue(kind) from None
+
+    def item(self, kind: str, key: str) -> Any:
+        """One object of ``kind``, or None. Of a kind left for later, only that one is validated (``plan show
+        --site`` shows one site's departments of a province's 100,000)."""
+        if kind in self.__dict__ or self._known is None:
+            return self.collection(kind).get(key)
+        found = self._singles.get((kind, key))
+        if found is None:
+            if kind not in self._where:
+                self._where[kind] = self._known.where(kind)
+            place = self._where[kind].get(key)
+            if place is None:
+                return None
+            try:
+                found = LIST_KINDS[kind].model_validate(json.loads(item_text(self._known.texts[place[0]], place[1])))
+            except ValueError:  # ValidationError too
+                raise self._untrue(kind) from None
+            if object_key(kind, found) != key:
+                raise self._untrue(kind)
+            self._singles[(kind, key)] = found
+        return found
 
     @property
     def warnings(self) -> list[Problem]:
@@ -107,6 +224,32 @@ class Inventory:
     def collection(self, kind: str) -> dict[str, Any]:
         collection: dict[str, Any] = getattr(self, kind)
         return collection
+
+
+LATER = frozenset({*LIST_KINDS, "origins", "unlocated"})  # what a load from a memo can leave for later
+# Required fields whose validated value is their JSON text as written (ids and names: constrained, never changed)
+AS_WRITTEN = {"departments": {"id", "name", "site"}}
+
+
+@dataclass
+class Known:
+    """A memo (``memo.Memo``) on the files it was kept for: their documents and texts, in the files' order."""
+
+    memo: "Memo"
+    docs: list[SourceDocument]
+    texts: list[str]
+
+    def runs(self, kind: str) -> list[tuple[int, list[int]]]:
+        return (self.memo.runs or {}).get(kind, [])
+
+    def kinds(self) -> Iterator[tuple[str, list[str], list[tuple[int, list[int]]]]]:
+        for kind in LIST_KINDS:
+            yield kind, self.memo.keys.get(kind, []), self.runs(kind)
+
+    def where(self, kind: str) -> dict[str, tuple[int, int]]:
+        """Each object of ``kind``: its file's ordinal and where its item starts."""
+        places = ((number, start) for number, starts in self.runs(kind) for start in starts)
+        return dict(zip(self.memo.keys.get(kind, []), places, strict=True))
 
 
 def inventory_dir(path: Path | str | None = None) -> Path:
@@ -150,14 +293,28 @@ def load_inventory(root: Path | str | None = None) -> Inventory:
 
 
 def _load(root: Path) -> Inventory:
+    from . import memo
     from .checks import check_inventory  # the cross-file rules need the loaded objects
 
     if not root.is_dir():
         raise InventoryError([Problem(display_path(root), 0, "", "no such inventory directory")])
     problems: list[Problem] = []
-    docs: list[SourceDocument] = []
+    texts: list[tuple[str, str]] = []
+    digest = hashlib.sha256()
     for path in inventory_files(root):
-        doc, found = load_yaml(path)
+        raw, text, found = read_yaml_file(path)
+        problems += found
+        digest.update(inventory_entry(root, path, raw))
+        if text is not None:
+            texts.append((display_path(path), text))
+    known = memo.recall(root, digest.hexdigest()) if not problems else None
+    if known is not None and known.runs is not None:
+        inventory = _load_known(root, texts, known, digest.hexdigest())
+        if inventory is not None:
+            return inventory
+    docs: list[SourceDocument] = []
+    for shown, text in texts:
+        doc, found = parse_yaml_text(shown, text)
         problems += found
         if doc is not None:
             docs.append(doc)
@@ -168,7 +325,7 @@ def _load(root: Path) -> Inventory:
         if not any(p.path.startswith("region") for p in problems):
             problems.append(Problem(display_path(root), 0, "", "no `region:` found in any inventory file"))
         raise InventoryError(problems)
-    inventory = Inventory(root=root, region=region[0], broken=broken)
+    inventory = Inventory(root=root, region=region[0], broken=broken, digest=digest.hexdigest())
     inventory.origins[("region", region[0].id)] = region[1]
     for kind, obj, origin in objects:
         key = object_key(kind, obj)
@@ -179,6 +336,9 @@ def _load(root: Path) -> Inventory:
             continue
         collection[key] = obj
         inventory.origins[(kind, key)] = origin
+    if known is not None and not problems and len(docs) == len(texts):  # found valid before by the same code
+        inventory.later(Known(known, docs, [text for _, text in texts]), ["unlocated"])  # so the same findings
+        return inventory
     for finding in check_inventory(inventory):
         if isinstance(finding, Unlocated):
             inventory.unlocated.append(finding)
@@ -186,6 +346,33 @@ def _load(root: Path) -> Inventory:
             problems.append(finding)
     if problems:
         raise InventoryError(problems)
+    memo.keep(inventory, docs)
+    return inventory
+
+
+def inventory_entry(root: Path, path: Path, raw: bytes | None) -> bytes:
+    """What one file adds to the inventory's digest: its path in the folder and its bytes."""
+    return str(path.relative_to(root)).encode() + b"\0" + (raw if raw is not None else b"unreadable") + b"\0"
+
+
+def _load_known(root: Path, texts: list[tuple[str, str]], known: "Memo", digest: str) -> Inventory | None:
+    """The inventory of files a load found valid before, written one JSON object per item (``known`` says where
+    each starts): nothing is parsed but the region until a command uses it. ``None`` when the memo does not fit
+    the files (then they are parsed, and only the checks spared)."""
+    if known.outlines is None or known.region is None or len(known.outlines) != len(texts):
+        return None
+    docs = []
+    for (shown, text), shape in zip(texts, known.outlines, strict=True):
+        doc = SourceDocument(shown, None, text=text, may_hold_secrets=False)
+        doc.set_outline(shape)
+        docs.append(doc)
+    number, start = known.region
+    try:
+        region = Region.model_validate(json.loads(item_text(texts[number][1], start)))
+    except (ValueError, IndexError):  # ValidationError too: not the text the memo was kept for
+        return None
+    inventory = Inventory(root=root, region=region, digest=digest)
+    inventory.later(Known(known, docs, [text for _, text in texts]), LATER)
     return inventory
 
 

@@ -16,7 +16,7 @@ import yaml_rs
 
 from ..files import RefusedPath, read_limited
 from .fields import SECRET_KEY
-from .layout import FlatLayout, Outline, flat_json, flat_layout, outline
+from .layout import FlatLayout, FlatSection, Outline, flat_layout, flat_read, outline
 from .layout import PathKey as PathKey  # where paths are told; errors and load take it from here
 from .problems import Problem, display_path
 
@@ -70,6 +70,11 @@ class SourceDocument:
     _layout: FlatLayout | None = field(default=None, repr=False)
     _layout_read: bool = field(default=False, repr=False)
     _outline: Outline | None = field(default=None, repr=False)  # of the data, once released
+    flat: dict[str, FlatSection] | None = field(default=None, repr=False)  # a text one JSON object per item
+
+    def set_outline(self, shape: Outline) -> None:
+        """The data's outline, for a document whose data was never parsed (``layout.flat_sections`` read it)."""
+        self._outline = shape
 
     def release(self) -> None:
         """Drop the parsed data once the models are built from it (hundreds of MiB at province scale); its
@@ -130,13 +135,25 @@ _DEEP_LINE = re.compile(r"\n[ \t?:-]{30}")
 def read_yaml_text(path: Path) -> tuple[str | None, list[Problem]]:
     """The text of one YAML file the operator gave: a regular file (links followed) of at most
     ``files.READ_LIMIT_MIB``, UTF-8 (a BOM at the start is dropped), with no raw control characters."""
+    _, text, problems = read_yaml_file(path)
+    return text, problems
+
+
+def read_yaml_file(path: Path) -> tuple[bytes | None, str | None, list[Problem]]:
+    """``read_yaml_text``, with the file's bytes as read (``None`` when it could not be read)."""
     shown = display_path(path)
     try:
         raw = read_limited(path)
     except RefusedPath as exc:
-        return None, [Problem(shown, 0, "", exc.strerror or str(exc))]
+        return None, None, [Problem(shown, 0, "", exc.strerror or str(exc))]
     except OSError as exc:
-        return None, [Problem(shown, 0, "", f"cannot read: {exc.strerror}")]
+        return None, None, [Problem(shown, 0, "", f"cannot read: {exc.strerror}")]
+    text, problems = yaml_text(shown, raw)
+    return raw, text, problems
+
+
+def yaml_text(shown: str, raw: bytes) -> tuple[str | None, list[Problem]]:
+    """``raw``, the bytes of the file shown as ``shown``, as ``read_yaml_text`` takes them."""
     body = raw.removeprefix(codecs.BOM_UTF8)
     try:
         text = body.decode("utf-8")
@@ -184,17 +201,22 @@ def load_yaml(path: Path) -> tuple[SourceDocument | None, list[Problem]]:
     PyYAML's composer. A file yaml-rs refuses is parsed again by PyYAML to say where and why. Anchors and
     aliases are refused (``NO_ALIASES``), and so is nesting deeper than ``MAX_DEPTH`` (yaml-rs: 255).
     """
-    shown = display_path(path)
     text, problems = read_yaml_text(path)
     if text is None:
         return None, problems
-    data = flat_json(text)  # one JSON object per item (a CMDB export, `inventory synth`): the json module's speed
-    if data is None:
+    return parse_yaml_text(display_path(path), text)
+
+
+def parse_yaml_text(shown: str, text: str) -> tuple[SourceDocument | None, list[Problem]]:
+    """``load_yaml`` for the text of a file already read (``read_yaml_text``)."""
+    found = flat_read(text)  # one JSON object per item (a CMDB export, `inventory synth`): the json module's speed
+    data, flat = found if found is not None else (None, None)
+    if found is None:
         try:
             data = parse_fast(text)
         except (yaml_rs.YAMLDecodeError, ValueError, RecursionError):
             return _load_with_pyyaml(shown, text)
-    return SourceDocument(shown, data, text=text, may_hold_secrets=_may_hold_secrets(text)), []
+    return SourceDocument(shown, data, text=text, may_hold_secrets=_may_hold_secrets(text), flat=flat), []
 
 
 _SECRET_WORDS = tuple(word.encode() for word in SECRET_KEY.pattern.split("|"))  # plain words, no regex syntax

@@ -62,7 +62,7 @@ class PlanTree:
         ]
         departments = []
         for dept_id, dept_slot in self.departments.get(key, []):
-            dept = self.inv.departments.get(dept_id)
+            dept = self.inv.item("departments", dept_id)
             departments.append(
                 {
                     "id": dept_id,
@@ -83,7 +83,7 @@ class PlanTree:
 
     def lans(self, dept_id: str) -> list[dict[str, str]]:
         """A department's planned LANs, as ``plan.pairs`` pairs them."""
-        dept = self.inv.departments.get(dept_id)
+        dept = self.inv.item("departments", dept_id)
         found = []
         for lan in dept.lans if dept else ():
             v6 = self.lock.subnets.get(f"{dept_id}/{lan.name}")

@@ -151,7 +151,7 @@ def build(store: Store, inv: Inventory, since: datetime, now: datetime | None = 
         rows = department_rows(inv, places, now_rows, metrics(store, latest.id))
         names = {row.id: row.name for row in rows}
         found_outages = outages(down_history(store, window_ids), names)
-        counts = trend_counts(store, window_ids, set(inv.departments))
+        counts = trend_counts(store, window_ids, {row.id for row in rows if row.place.site is not None})
     else:  # several vantages: merged per department (report/vantages.py), each figure from the run it comes from
         before_runs = vantages.current_runs(recent[:-1])
         seen = store.department_statuses(sorted({run.id for run in current + before_runs}))
@@ -165,7 +165,7 @@ def build(store: Store, inv: Inventory, since: datetime, now: datetime | None = 
         names = {row.id: row.name for row in rows}
         history = vantages.merged_history(store, window)
         found_outages = outages(history, names)
-        counts = history_counts(history, set(inv.departments))
+        counts = history_counts(history, {row.id for row in rows if row.place.site is not None})
     return ConnectionsReport(
         region=inv.region.name,
         run=run_info(latest),
@@ -233,14 +233,11 @@ def department_rows(
         )
 
     positions = {site: position(place) for site, place in places.items()}  # per site: 10^5 departments, 10^4 sites
-    departments = sorted(inv.departments.values(), key=lambda d: positions[d.site])
-    rows = [_row(d.id, d.name, places[d.site], statuses.get(d.id), measured.get(d.id)) for d in departments]
+    departments = sorted(inv.fields("departments", "id", "name", "site"), key=lambda d: positions[d[2]])
+    rows = [_row(dept, name, places[site], statuses.get(dept), measured.get(dept)) for dept, name, site in departments]
+    known = {dept for dept, _, _ in departments}
     unknown = Place(None, "", None, None, "")
-    rows += [
-        _row(dept, dept, unknown, s, measured.get(dept))
-        for dept, s in statuses.items()
-        if dept not in inv.departments
-    ]
+    rows += [_row(dept, dept, unknown, s, measured.get(dept)) for dept, s in statuses.items() if dept not in known]
     return rows
 
 

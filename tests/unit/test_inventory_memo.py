@@ -1,0 +1,192 @@
+"""The inventory's memo (issue 16): a load of files found valid before takes that load's verdict, and gives the
+same inventory, the same warnings and the same output; any change to the files, to the code that judges them or
+to the memo itself sends the load back to reading and checking everything."""
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from extranet.inventory import InventoryError, load_inventory
+from extranet.inventory import checks as checks_module
+from extranet.inventory import memo as memo_module
+from extranet.inventory.load import Inventory
+from extranet.inventory.memo import memo_path
+
+from .test_cli import run
+from .test_province_fast_paths import _synth
+
+REPO = Path(__file__).resolve().parents[2]
+KINDS = ("sites", "departments", "devices", "links", "private_networks", "systems")
+
+
+@pytest.fixture
+def checked(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """How many times the rules across files ran."""
+    calls: list[int] = []
+    real = checks_module.check_inventory
+
+    def counting(inv: Inventory) -> list:
+        calls.append(1)
+        return real(inv)
+
+    monkeypatch.setattr(checks_module, "check_inventory", counting)
+    return calls
+
+
+def _everything(inv: Inventory) -> dict:
+    """What a command can see of an inventory: every object, where each was defined, the warnings by line."""
+    return {
+        "region": inv.region,
+        **{kind: dict(inv.collection(kind)) for kind in KINDS},
+        "origins": {key: str(origin) for key, origin in inv.origins.items()},
+        "warnings": inv.warnings,
+        "digest": inv.digest,
+    }
+
+
+@pytest.mark.parametrize("flat", [True, False], ids=["one JSON object per item", "YAML"])
+def test_a_second_load_of_the_same_files_skips_the_checks_and_gives_the_same_inventory(
+    tmp_path: Path, checked: list[int], flat: bool
+) -> None:
+    if flat:
+        root = _synth(tmp_path, 300) / "inventory"
+    else:
+        root = tmp_path / "inventory"
+        shutil.copytree(REPO / "inventory", root)
+    first = load_inventory(root)
+    assert checked == [1] and memo_path(root).is_file()
+    assert oct(memo_path(root).stat().st_mode & 0o777) == "0o600"
+    second = load_inventory(root)
+    assert checked == [1]  # the verdict was taken, not found again
+    # files of one JSON object per item: nothing validated until used; YAML: parsed, only the checks spared
+    assert ("departments" in vars(second)) is not flat
+    assert second.count("departments") == first.count("departments") > 0
+    assert _everything(second) == _everything(first)
+    assert len(first.unlocated) > 0  # warnings to compare
+
+
+def test_one_department_is_validated_alone(tmp_path: Path) -> None:
+    root = _synth(tmp_path, 300) / "inventory"
+    first = load_inventory(root)
+    dept_id = list(first.departments)[150]
+    second = load_inventory(root)
+    assert second.item("departments", dept_id) == first.departments[dept_id]
+    assert second.item("departments", "no-such-department") is None
+    assert "departments" not in vars(second)  # the other 299 were not validated for it
+    # the report's columns of every department, read as written (valid), equal the validated objects' values
+    assert second.fields("departments", "id", "name", "site") == first.fields("departments", "id", "name", "site")
+    assert "departments" not in vars(second)
+    assert second.count("departments") == 300
+    assert second.departments == first.departments  # and all of them when a command uses them
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [
+        lambda text: text.replace('"site": "c000"', '"site": "nowhere"', 1),  # a new problem
+        lambda text: text + "\n",  # the same data, other bytes
+    ],
+    ids=["a reference broken", "a blank line added"],
+)
+def test_a_changed_file_is_read_and_checked_again(tmp_path: Path, checked: list[int], edit) -> None:
+    root = _synth(tmp_path, 300) / "inventory"
+    load_inventory(root)
+    path = root / "departments.yml"
+    path.write_text(edit(path.read_text(encoding="utf-8")), encoding="utf-8")
+    try:
+        load_inventory(root)
+    except InventoryError as exc:
+        assert any("unknown site 'nowhere'" in p.message for p in exc.problems)
+    assert checked == [1, 1]
+
+
+def test_other_code_judging_the_files_is_no_memo(tmp_path: Path, checked: list[int],
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+    root = _synth(tmp_path, 100) / "inventory"
+    load_inventory(root)
+    monkeypatch.setattr(memo_module, "_code", lambda: "another extranet")
+    load_inventory(root)
+    assert checked == [1, 1]
+
+
+@pytest.mark.parametrize(
+    "spoil",
+    [
+        lambda path: path.chmod(0o666),  # others may write it
+        lambda path: os.chown(path, 65534, -1),  # another user's
+        lambda path: path.write_text("{not json", encoding="utf-8"),
+        lambda path: path.write_bytes(b"\x00\xff" * 100),
+        lambda path: path.write_text(json.dumps({**json.loads(path.read_text()), "keys": {"sites": [1, 2]}})),
+        lambda path: path.write_text(json.dumps({**json.loads(path.read_text()), "flat": {"runs": 5}})),
+        lambda path: path.unlink(),
+    ],
+    ids=["world-writable", "another owner", "not JSON", "binary", "ids not text", "wrong shape", "gone"],
+)
+def test_a_memo_that_cannot_be_trusted_is_no_memo(tmp_path: Path, checked: list[int], spoil) -> None:
+    if spoil.__code__.co_names == ("os", "chown") and os.getuid() != 0:
+        pytest.skip("giving a file to another user needs root")
+    root = _synth(tmp_path, 100) / "inventory"
+    first = load_inventory(root)
+    spoil(memo_path(root))
+    second = load_inventory(root)
+    assert checked == [1, 1]
+    assert _everything(second) == _everything(first)
+
+
+def test_a_memo_that_lies_about_the_files_stops_the_command_and_is_removed(tmp_path: Path) -> None:
+    """Its key fits the files but its ids do not (written by hand): no wrong object is ever used."""
+    root = _synth(tmp_path, 100) / "inventory"
+    load_inventory(root)
+    path = memo_path(root)
+    memo = json.loads(path.read_text(encoding="utf-8"))
+    memo["keys"]["departments"][0], memo["keys"]["departments"][1] = memo["keys"]["departments"][1:3][::-1]
+    path.write_text(json.dumps(memo), encoding="utf-8")
+    path.chmod(0o600)
+    inv = load_inventory(root)
+    with pytest.raises(InventoryError, match="memo does not match its files"):
+        inv.departments  # noqa: B018 - the kind is validated when used
+    assert not path.exists()
+    assert load_inventory(root).count("departments") == 100  # the next command reads the files again
+
+
+def test_a_workspace_that_cannot_keep_a_memo_still_loads(tmp_path: Path, checked: list[int]) -> None:
+    root = _synth(tmp_path, 100) / "inventory"
+    (tmp_path / "var").mkdir(exist_ok=True)
+    (tmp_path / "var" / "cache").write_text("a file where the folder would be", encoding="utf-8")
+    load_inventory(root)
+    load_inventory(root)
+    assert checked == [1, 1]
+
+
+def test_inventory_check_says_the_same_from_the_memo(tmp_path: Path) -> None:
+    workspace = _synth(tmp_path, 300)
+    first = run("inventory", "check", "-i", str(workspace / "inventory"), cwd=workspace)
+    assert first.returncode == 0 and memo_path(workspace / "inventory").is_file()
+    second = run("inventory", "check", "-i", str(workspace / "inventory"), cwd=workspace)
+    assert second.returncode == 0
+    assert second.stdout == first.stdout
+    assert "300 departments" in second.stdout and "300 warnings" in second.stdout
+    as_json = [run("inventory", "check", "--json", "-i", str(workspace / "inventory"), cwd=workspace) for _ in "ab"]
+    assert json.loads(as_json[0].stdout) == json.loads(as_json[1].stdout)
+    path = workspace / "inventory" / "departments.yml"
+    path.write_text(path.read_text(encoding="utf-8").replace('"site": "c000"', '"site": "nowhere"', 1))
+    third = run("inventory", "check", "-i", str(workspace / "inventory"), cwd=workspace)
+    assert third.returncode == 2 and "unknown site 'nowhere'" in third.stdout + third.stderr
+
+
+def test_plan_show_of_one_site_is_the_same_from_the_memo(tmp_path: Path) -> None:
+    workspace = _synth(tmp_path, 300)
+    assert run("plan", "--apply", cwd=workspace).returncode == 0
+    memo = memo_path(workspace / "inventory")
+    assert memo.is_file()
+    lines = (workspace / "inventory" / "departments.yml").read_text(encoding="utf-8").splitlines()
+    site = json.loads(lines[-1].removeprefix("  - "))["site"]  # a township's
+    shown = [run("plan", "show", "--site", site, cwd=workspace) for _ in "ab"]
+    memo.unlink()
+    fresh = run("plan", "show", "--site", site, cwd=workspace)
+    assert shown[0].returncode == shown[1].returncode == fresh.returncode == 0
+    assert shown[0].stdout == shown[1].stdout == fresh.stdout
+    assert "LANs" in fresh.stdout and "↔ 2001:db8:" in fresh.stdout  # departments with their planned LANs
