@@ -16,10 +16,17 @@ from extranet.inventory.load import Inventory
 from extranet.inventory.memo import memo_path
 
 from .test_cli import run
-from .test_province_fast_paths import _synth
+from .test_province_fast_paths import _synth as _synth_files
 
 REPO = Path(__file__).resolve().parents[2]
 KINDS = ("sites", "departments", "devices", "links", "private_networks", "systems")
+
+
+def _synth(root: Path, departments: int) -> Path:
+    """A synthetic workspace that has recorded something already (its var/ folder)."""
+    _synth_files(root, departments)
+    (root / "var").mkdir(exist_ok=True)
+    return root
 
 
 @pytest.fixture
@@ -56,6 +63,7 @@ def test_a_second_load_of_the_same_files_skips_the_checks_and_gives_the_same_inv
     else:
         root = tmp_path / "inventory"
         shutil.copytree(REPO / "inventory", root)
+        (tmp_path / "var").mkdir()
     first = load_inventory(root)
     assert checked == [1] and memo_path(root).is_file()
     assert oct(memo_path(root).stat().st_mode & 0o777) == "0o600"
@@ -159,6 +167,15 @@ def test_a_workspace_that_cannot_keep_a_memo_still_loads(tmp_path: Path, checked
     load_inventory(root)
     load_inventory(root)
     assert checked == [1, 1]
+
+
+def test_no_memo_where_the_workspace_has_no_var_folder(tmp_path: Path, checked: list[int]) -> None:
+    """A command that only reads leaves nothing behind where nothing was recorded yet."""
+    root = tmp_path / "county" / "inventory"
+    shutil.copytree(REPO / "inventory", root)
+    load_inventory(root)
+    load_inventory(root)
+    assert checked == [1, 1] and not (tmp_path / "county" / "var").exists()
 
 
 def test_inventory_check_says_the_same_from_the_memo(tmp_path: Path) -> None:

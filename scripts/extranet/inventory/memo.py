@@ -9,8 +9,9 @@ when the command first uses it (``Inventory.item`` validates a single one).
 The memo is the inventory's SHA-256 (each file's path and bytes, as ``Inventory.digest``) with a digest of the
 code that judges it (this package's sources), each kind's ids in the order they were defined, and the warnings.
 It lives beside the inventory folder in the workspace's ``var/cache/`` (``<inventory>/../var/cache/<name>.json``,
-0600) and is never trusted when it cannot be read, is not what ``keep`` writes, belongs to another user or
-others may write it: then the inventory is loaded and checked in full, as without one.
+0600), only where that ``var/`` exists (a command that only reads leaves no folder behind). It is never trusted
+when it cannot be read, is not what ``keep`` writes, belongs to another user or others may write it: then the
+inventory is loaded and checked in full, as without one.
 """
 
 import contextlib
@@ -136,43 +137,49 @@ def keep(inv: "Inventory", documents: list[Any]) -> None:
     """Keep what the load of ``inv`` (valid, read from ``documents`` in the order of its files) found. A memo
     that cannot be written (a read-only workspace) is no error: the next load checks the inventory in full."""
     ordinal = {id(doc): number for number, doc in enumerate(documents)}
-    messages: dict[str, int] = {}
-    groups: dict[tuple[Any, ...], list[int | None]] = {}
+    groups: dict[tuple[Any, ...], list[int | None]] = {}  # by file, object's path less its index, fields, message
     for warning in inv.unlocated:
-        number = ordinal.get(id(warning.origin.doc))
-        if number is None:  # not from these files: nothing to keep it by
-            return
-        path = warning.origin.path
+        origin, path = warning.origin, warning.origin.path
         tail = path[-1] if path and type(path[-1]) is int else None
-        head = path[:-1] if tail is not None else path
-        group = (number, head, tuple(warning.fields), messages.setdefault(warning.message, len(messages)))
-        groups.setdefault(group, []).append(tail)
+        group = (id(origin.doc), path[:-1] if tail is not None else path, warning.fields, warning.message)
+        found = groups.get(group)
+        if found is None:
+            found = groups[group] = []
+        found.append(tail)
+    if any(doc not in ordinal for doc, _, _, _ in groups):  # a warning not from these files: nothing to keep it by
+        return
+    messages = list(dict.fromkeys(message for _, _, _, message in groups))
+    number = {message: index for index, message in enumerate(messages)}
+    kept_groups = [[ordinal[doc], list(head), list(fields), number[message], tails]
+                   for (doc, head, fields, message), tails in groups.items()]  # fmt: skip
     document: dict[str, Any] = {
         "key": memo_key(inv.digest),
         "keys": {kind: list(inv.collection(kind)) for kind in inv.kinds()},
-        "warnings": [list(messages), [[n, list(h), list(f), m, tails] for (n, h, f, m), tails in groups.items()]],
+        "warnings": [messages, kept_groups],
     }
     if all(doc.flat is not None for doc in documents):
-        document["flat"] = _flat(inv, documents, ordinal)
+        flat = _flat(inv, documents, ordinal)
+        if flat is not None:
+            document["flat"] = flat
     kept = memo_path(inv.root)
+    if not kept.parent.parent.is_dir():  # no var/: no workspace state here, and a reader does not make one
+        return
     with contextlib.suppress(OSError):
-        kept.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        kept.parent.mkdir(mode=0o700, exist_ok=True)
         write_atomically(kept, [json.dumps(document, ensure_ascii=False, separators=(",", ":"))])
 
 
-def _flat(inv: "Inventory", documents: list[Any], ordinal: dict[int, int]) -> dict[str, Any]:
-    """Where the region and each object start in files written one JSON object per item."""
+def _flat(inv: "Inventory", documents: list[Any], ordinal: dict[int, int]) -> dict[str, Any] | None:
+    """Where the region and each object start in files written one JSON object per item: each kind's items in
+    the order of the files, as the load defined them (``None`` if a kind's objects are not all its items)."""
     region = inv.origins[("region", inv.region.id)]
-    runs: dict[str, list[list[Any]]] = {}
-    for kind in inv.kinds():
-        kind_runs = runs[kind] = []
-        for key in inv.collection(kind):
-            origin = inv.origins[(kind, key)]
-            number, index, flat = ordinal[id(origin.doc)], origin.path[1], origin.doc.flat
-            assert flat is not None and isinstance(index, int)
-            if not kind_runs or kind_runs[-1][0] != number:
-                kind_runs.append([number, []])
-            kind_runs[-1][1].append(flat[kind].starts[index])
+    runs: dict[str, list[list[Any]]] = {kind: [] for kind in inv.kinds()}
+    for number, doc in enumerate(documents):
+        for kind, section in doc.flat.items():
+            if kind in runs and section.starts:
+                runs[kind].append([number, section.starts])
+    if any(sum(len(starts) for _, starts in runs[kind]) != len(inv.collection(kind)) for kind in runs):
+        return None
     assert region.doc.flat is not None
     return {
         "outlines": [[[key, _count(section)] for key, section in (doc.flat or {}).items()] for doc in documents],
