@@ -312,6 +312,7 @@ def _load(root: Path) -> Inventory:
         inventory = _load_known(root, texts, known, digest.hexdigest())
         if inventory is not None:
             return inventory
+        known = None  # a memo that does not fit the files it names is not trusted for anything
     docs: list[SourceDocument] = []
     for shown, text in texts:
         doc, found = parse_yaml_text(shown, text)
@@ -358,8 +359,10 @@ def inventory_entry(root: Path, path: Path, raw: bytes | None) -> bytes:
 def _load_known(root: Path, texts: list[tuple[str, str]], known: "Memo", digest: str) -> Inventory | None:
     """The inventory of files a load found valid before, written one JSON object per item (``known`` says where
     each starts): nothing is parsed but the region until a command uses it. ``None`` when the memo does not fit
-    the files (then they are parsed, and only the checks spared)."""
+    the files (then they are read and checked in full)."""
     if known.outlines is None or known.region is None or len(known.outlines) != len(texts):
+        return None
+    if any(not 0 <= number < len(texts) for runs in (known.runs or {}).values() for number, _ in runs):
         return None
     docs = []
     for (shown, text), shape in zip(texts, known.outlines, strict=True):

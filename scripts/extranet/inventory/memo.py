@@ -99,7 +99,8 @@ def recall(root: Path, inventory_digest: str) -> Memo | None:
         runs = {kind: [(int(n), starts) for n, starts in kind_runs] for kind, kind_runs in flat["runs"].items()}
         if not all(_ints(starts) for kind_runs in runs.values() for _, starts in kind_runs):
             return None
-        if any(sum(len(starts) for _, starts in runs.get(kind, ())) != len(ids) for kind, ids in keys.items()):
+        placed = {kind: sum(len(starts) for _, starts in kind_runs) for kind, kind_runs in runs.items()}
+        if any(placed.get(kind, 0) != len(keys.get(kind, ())) for kind in {*keys, *runs}):
             return None
         return Memo(keys, found["warnings"], outlines, (int(ordinal), int(start)), runs)
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
