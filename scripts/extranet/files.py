@@ -8,12 +8,13 @@ never replaces a symbolic link and an error names the path the operator gave, ne
 
 import ctypes
 import errno
+import json
 import os
 import stat
 import tempfile
 from collections.abc import Iterable
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 READ_LIMIT_MIB = 64  # a province inventory (10^5 departments) is ~17 MiB in its largest file
 _KINDS = {
@@ -209,3 +210,17 @@ def read_stream(source: BinaryIO, name: Path | str, limit_mib: int = READ_LIMIT_
 
 def _too_large(limit_mib: int) -> str:
     return f"larger than {limit_mib} MiB; extranet reads no input file that large (a province's largest is ~17 MiB)"
+
+
+def read_own_json(path: Path) -> Any:
+    """The JSON document at ``path`` if this user wrote it and no one else could have (owned by this user, not
+    writable by group or others); ``None`` when it is absent, unreadable, not JSON or not so kept. For the
+    caches extranet keeps beside what it reads (the lock's, the inventory's memo)."""
+    try:
+        with open(path, encoding="utf-8") as file:
+            info = os.fstat(file.fileno())
+            if info.st_uid != os.getuid() or info.st_mode & 0o022:
+                return None
+            return json.load(file)
+    except (OSError, ValueError):
+        return None

@@ -118,6 +118,12 @@ class FlatSection(NamedTuple):
     def items(self, text: str) -> list[str]:
         return [item_text(text, start) for start in self.starts]
 
+    def outline_count(self) -> int:
+        """Its count as ``outline`` counts the data it reads as (a header with nothing under it: 0)."""
+        if self.inline is None:
+            return len(self.starts)
+        return 0 if self.inline == "[]" else -1
+
     def json(self, text: str) -> str:
         """Its value as one JSON text (a header with nothing under it is null, as in YAML)."""
         if self.inline is not None:

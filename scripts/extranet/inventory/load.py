@@ -132,7 +132,7 @@ class Inventory:
                     origins.update(((kind, next(at)), Origin(doc, (kind, index))) for index in range(len(starts)))
             return origins
         keys = known.memo.keys.get(name, [])
-        texts = [item_text(known.texts[n], start) for n, starts in known.runs(name) for start in starts]
+        texts = known.items(name)
         model = LIST_KINDS[name]
         collection = {}
         with without_gc():
@@ -164,7 +164,7 @@ class Inventory:
 
     def count(self, kind: str) -> int:
         """How many objects of ``kind`` there are (without validating a kind left for later)."""
-        if kind in self.__dict__ or self._known is None:
+        if self._known is None or kind in self.__dict__:  # made (or never left for later)
             return len(self.collection(kind))
         return len(self._known.memo.keys.get(kind, ()))
 
@@ -172,11 +172,10 @@ class Inventory:
         """The values of ``names`` of every object of ``kind``, in order. Of a kind left for later the fields of
         ``AS_WRITTEN`` are read from the objects' JSON, valid as written, without making the objects (the
         connections report needs a province's 100,000 departments' ids, names and sites, not their LANs)."""
-        if kind in self.__dict__ or self._known is None or not set(names) <= AS_WRITTEN.get(kind, set()):
+        if self._known is None or kind in self.__dict__ or not set(names) <= AS_WRITTEN.get(kind, set()):
             return [tuple(getattr(obj, name) for name in names) for obj in self.collection(kind).values()]
-        texts = [item_text(self._known.texts[n], start) for n, starts in self._known.runs(kind) for start in starts]
         try:
-            data = json.loads(f"[{','.join(texts)}]")
+            data = json.loads(f"[{','.join(self._known.items(kind))}]")
             return [tuple(item[name] for name in names) for item in data]
         except (ValueError, KeyError, TypeError):
             raise self._untrue(kind) from None
@@ -184,7 +183,7 @@ class Inventory:
     def item(self, kind: str, key: str) -> Any:
         """One object of ``kind``, or None. Of a kind left for later, only that one is validated (``plan show
         --site`` shows one site's departments of a province's 100,000)."""
-        if kind in self.__dict__ or self._known is None:
+        if self._known is None or kind in self.__dict__:
             return self.collection(kind).get(key)
         found = self._singles.get((kind, key))
         if found is None:
@@ -241,6 +240,10 @@ class Known:
 
     def runs(self, kind: str) -> list[tuple[int, list[int]]]:
         return (self.memo.runs or {}).get(kind, [])
+
+    def items(self, kind: str) -> list[str]:
+        """The JSON text of each object of ``kind``, in order."""
+        return [item_text(self.texts[number], start) for number, starts in self.runs(kind) for start in starts]
 
     def kinds(self) -> Iterator[tuple[str, list[str], list[tuple[int, list[int]]]]]:
         for kind in LIST_KINDS:

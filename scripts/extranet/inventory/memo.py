@@ -17,14 +17,13 @@ inventory is loaded and checked in full, as without one.
 import contextlib
 import hashlib
 import json
-import os
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .. import __version__
-from ..files import write_atomically
+from ..files import read_own_json, write_atomically
 
 if TYPE_CHECKING:
     from .load import Inventory
@@ -80,12 +79,8 @@ class Memo:
 
 def recall(root: Path, inventory_digest: str) -> Memo | None:
     """The memo of the inventory whose digest is ``inventory_digest``, if one was kept and can be trusted."""
+    found = read_own_json(memo_path(root))  # only a memo no one else could have written
     try:
-        with open(memo_path(root), encoding="utf-8") as file:
-            info = os.fstat(file.fileno())
-            if info.st_uid != os.getuid() or info.st_mode & 0o022:  # only a memo no one else could have written
-                return None
-            found = json.load(file)
         if type(found) is not dict or found.get("key") != memo_key(inventory_digest):
             return None
         keys = found["keys"]
@@ -137,6 +132,9 @@ def warnings_of(memo: Memo, files: int) -> list[Warning_] | None:
 def keep(inv: "Inventory", documents: list[Any]) -> None:
     """Keep what the load of ``inv`` (valid, read from ``documents`` in the order of its files) found. A memo
     that cannot be written (a read-only workspace) is no error: the next load checks the inventory in full."""
+    kept = memo_path(inv.root)
+    if not kept.parent.parent.is_dir():  # no var/: no workspace state here, and a reader does not make one
+        return
     ordinal = {id(doc): number for number, doc in enumerate(documents)}
     groups: dict[tuple[Any, ...], list[int | None]] = {}  # by file, object's path less its index, fields, message
     for warning in inv.unlocated:
@@ -162,9 +160,6 @@ def keep(inv: "Inventory", documents: list[Any]) -> None:
         flat = _flat(inv, documents, ordinal)
         if flat is not None:
             document["flat"] = flat
-    kept = memo_path(inv.root)
-    if not kept.parent.parent.is_dir():  # no var/: no workspace state here, and a reader does not make one
-        return
     with contextlib.suppress(OSError):
         kept.parent.mkdir(mode=0o700, exist_ok=True)
         write_atomically(kept, [json.dumps(document, ensure_ascii=False, separators=(",", ":"))])
@@ -183,14 +178,7 @@ def _flat(inv: "Inventory", documents: list[Any], ordinal: dict[int, int]) -> di
         return None
     assert region.doc.flat is not None
     return {
-        "outlines": [[[key, _count(section)] for key, section in (doc.flat or {}).items()] for doc in documents],
+        "outlines": [[[key, flat.outline_count()] for key, flat in (doc.flat or {}).items()] for doc in documents],
         "region": [ordinal[id(region.doc)], region.doc.flat["region"].starts[0]],
         "runs": runs,
     }
-
-
-def _count(section: Any) -> int:
-    """A flat section's count as ``layout.outline`` counts its data."""
-    if section.inline is None:
-        return len(section.starts)
-    return 0 if section.inline == "[]" else -1

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import __version__
-from ..files import write_atomically
+from ..files import read_own_json, write_atomically
 from ..inventory.problems import InventoryError, Problem, display_path
 from ..inventory.source import load_yaml, parse_fast, read_yaml_text
 from .slots import parse_prefix, prefix_text
@@ -151,12 +151,8 @@ def _cached(path: Path, digest: str) -> Lock | None:
     is half a million entries, parsed and checked in ~3 s, read back from JSON in a tenth of that. Anything
     else (no cache, another text, a cache that cannot be read or is not what ``_keep`` writes, a cache another
     user owns or others may write) is no cache."""
+    found = read_own_json(cache_path(path))  # only a cache no one else could have written
     try:
-        with open(cache_path(path), encoding="utf-8") as file:
-            info = os.fstat(file.fileno())
-            if info.st_uid != os.getuid() or info.st_mode & 0o022:  # only a cache no one else could have written
-                return None
-            found = json.load(file)
         if found["sha256"] != digest:
             return None
         sections = {name: found[name] for name in SECTIONS}
