@@ -191,6 +191,19 @@ def test_no_memo_where_the_workspace_has_no_var_folder(tmp_path: Path, checked: 
     assert checked == [1, 1] and not (tmp_path / "county" / "var").exists()
 
 
+def test_the_first_command_that_makes_var_keeps_the_memo_at_its_end(tmp_path: Path) -> None:
+    """A new workspace (no var/ yet): a command that only reads leaves nothing; the first `inventory check` (or
+    `plan --apply`) makes var/ as it records itself, and keeps the memo then, so that the second one is quick."""
+    _synth_files(tmp_path, 200)
+    root = tmp_path / "inventory"
+    shown = run("plan", "show", "-i", str(root), cwd=tmp_path)
+    assert shown.returncode == 0 and not (tmp_path / "var").exists()
+    first = run("inventory", "check", "-i", str(root), cwd=tmp_path)
+    assert first.returncode == 0 and memo_path(root).is_file()
+    assert json.loads(memo_path(root).read_text(encoding="utf-8"))["keys"]["departments"][:1] == ["d000000"]
+    assert run("inventory", "check", "-i", str(root), cwd=tmp_path).stdout == first.stdout
+
+
 def test_inventory_check_says_the_same_from_the_memo(tmp_path: Path) -> None:
     workspace = _synth(tmp_path, 300)
     first = run("inventory", "check", "-i", str(workspace / "inventory"), cwd=workspace)

@@ -127,9 +127,12 @@ def _exit_code(exc: BaseException) -> int | None:
 
 
 def main() -> None:
+    from ..ending import command
+
     app = build(_chosen(sys.argv[1:]))
     try:
-        app()
+        with command():
+            app()
     except (Exception, KeyboardInterrupt) as exc:
         code = _exit_code(exc)
         if code is None:

@@ -9,7 +9,9 @@ when the command first uses it (``Inventory.item`` validates a single one).
 The memo is the inventory's SHA-256 (each file's path and bytes, as ``Inventory.digest``) with a digest of the
 code that judges it (this package's sources), each kind's ids in the order they were defined, and the warnings.
 It lives beside the inventory folder in the workspace's ``var/cache/`` (``<inventory>/../var/cache/<name>.json``,
-0600), only where that ``var/`` exists (a command that only reads leaves no folder behind). It is never trusted
+0600), only where that ``var/`` exists (a command that only reads leaves no folder behind; one that makes ``var/``
+as it goes, such as the first ``inventory check`` or ``plan --apply`` of a workspace, keeps it at its end:
+``ending.at_the_end``). It is never trusted
 when it cannot be read, is not what ``keep`` writes, belongs to another user or others may write it: then the
 inventory is loaded and checked in full, as without one.
 """
@@ -23,6 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .. import __version__
+from ..ending import at_the_end
 from ..files import read_own_json, write_atomically
 
 if TYPE_CHECKING:
@@ -134,7 +137,8 @@ def keep(inv: "Inventory", documents: list[Any]) -> None:
     that cannot be written (a read-only workspace) is no error: the next load checks the inventory in full."""
     kept = memo_path(inv.root)
     if not kept.parent.parent.is_dir():  # no var/: no workspace state here, and a reader does not make one
-        return
+        at_the_end("inventory memo", lambda: keep(inv, documents) if kept.parent.parent.is_dir() else None)
+        return  # kept when the command ends if it made var/ meanwhile (its database, its history): its next run
     ordinal = {id(doc): number for number, doc in enumerate(documents)}
     groups: dict[tuple[Any, ...], list[int | None]] = {}  # by file, object's path less its index, fields, message
     for warning in inv.unlocated:
