@@ -164,11 +164,16 @@ class Planner:
         pins: dict[str, int] = {}
         vlans: dict[str, int] = {}
         zone_bits = {zone: index << geo.zone_shift for zone, index in policy.zones.items()}
+        no_zone = ~(((1 << policy.zone_bits) - 1) << geo.zone_shift)
+        # per class: its public block's bits above the site, and the site's and the department's shifts
+        # (Geometry.block, taken apart: a province's hundred thousand departments each call it otherwise)
+        by_class = {name: (geo.block(policy, name, Zone.PUBLIC, 0, 0), geo.site_shift(c), geo.department_shift(c))
+                    for name, c in policy.classes.items()}  # fmt: skip
+        of_department = self.inv.departments
         for dept_id, (name, site_slot, dept_slot) in departments.items():
-            department_base = geo.block(policy, name, Zone.PUBLIC, site_slot, dept_slot) & ~(
-                ((1 << policy.zone_bits) - 1) << geo.zone_shift
-            )
-            for lan in self.inv.departments[dept_id].lans:
+            class_block, site_shift, department_shift = by_class[name]
+            department_base = (class_block | site_slot << site_shift | dept_slot << department_shift) & no_zone
+            for lan in of_department[dept_id].lans:
                 key = f"{dept_id}/{lan.name}"
                 wanted[key] = department_base | zone_bits[lan.zone]
                 if lan.ipv6 is not None:
@@ -185,8 +190,8 @@ class Planner:
                 tables[block].take((value - block) >> 64, key)
 
         new = self.plan.lock.subnets
-        # 1. the lock's subnets stay, if they still lie in their department's block (or equal its pin); each
-        # kept /64 takes its slot in its block's table (inline: the hot loop of a province's half million)
+        # 1. the lock's subnets stay, if they still lie in their department's block (or equal its pin): inline,
+        # the hot loop of a province's half million
         kept, by_index, top_shift, class_shift = 0, self.by_index, self.top_shift, self.geo.class_shift
         base_top, class_mask = self.geo.base >> top_shift, (1 << policy.class_bits) - 1
         for key, value in self.old.subnets.items():
@@ -194,26 +199,33 @@ class Planner:
             if block is None:
                 self._hold("subnets", key, value)
                 continue
-            located = None  # _block_of(value), inline
+            located = None  # _block_of(value)[0], inline
             entry = by_index.get((value >> class_shift) & class_mask) if value >> top_shift == base_top else None
             if entry is not None:
-                located = (value >> entry[0] << entry[0], entry[1])
-            if pins[key] == value if key in pins else located is not None and located[0] == block:
+                located = value >> entry[0] << entry[0]
+            if pins[key] == value if key in pins else located is not None and located == block:
                 new[key] = value
                 kept += 1
-                if located is not None:
-                    table = tables.get(located[0])
-                    if table is None:
-                        table = tables[located[0]] = SlotTable(located[1], sparse=False)
-                    table.owner.setdefault((value - located[0]) >> 64, key)  # SlotTable.take, inline
             else:
                 self._hold("subnets", key, value)
         self.plan.kept += kept
+        pending, missing = sorted(pins.keys() - new.keys()), wanted.keys() - new.keys() - pins.keys()
+        if not pending and not missing:  # nothing to place: no block's table is needed
+            self._check_pins(pins, new)
+            return
+        # each kept /64 takes its slot in its block's table (take(), inline), then each held one
+        for key, value in new.items():
+            entry = by_index.get((value >> class_shift) & class_mask) if value >> top_shift == base_top else None
+            if entry is not None:
+                block = value >> entry[0] << entry[0]
+                table = tables.get(block)
+                if table is None:
+                    table = tables[block] = SlotTable(entry[1], sparse=False)
+                table.owner.setdefault((value - block) >> 64, key)
         for held_key, held in self.plan.lock.held.items():
             if held_key.startswith("subnets:"):
                 take(held.value, held_key)
         # 2. pins first (so no new LAN takes a pinned slot), then new LANs in id order
-        pending = sorted(pins.keys() - new.keys())
         owner = {block: key.partition("/")[0] for key, block in wanted.items()} if pending else {}
         for key in pending:
             located = self._block_of(pins[key])
@@ -229,7 +241,7 @@ class Planner:
             new[key] = pins[key]
             take(pins[key], key)
             self._record_added("subnets", key, pins[key])
-        for key in sorted(wanted.keys() - new.keys() - pins.keys()):
+        for key in sorted(missing):
             block = wanted[key]
             table = tables.get(block)
             if table is None:
@@ -333,16 +345,20 @@ class Planner:
         """Slot allocation for sites and departments: keep the lock's, then place new keys in id order."""
         old, new = self.old.section(section), self.plan.lock.section(section)
         live = {key for group in wanted.values() for key, _ in group}
+        kept = 0
         for key, slot in old.items():
-            table = tables.get(parent_of(key))
-            if key in live and table is not None:
-                table.take(slot, key)
+            if key in live and parent_of(key) in tables:
                 new[key] = slot
-                self.plan.kept += 1
+                kept += 1
             else:
                 self._hold(section, key, slot)
-                if table is not None:
-                    table.take(slot, key)
+        self.plan.kept += kept
+        if len(new) == len(live):  # nothing to place: no parent's table is needed
+            return new
+        for key, slot in old.items():  # each slot the lock gives, kept or held, taken in its parent's table
+            table = tables.get(parent_of(key))
+            if table is not None:
+                table.owner.setdefault(slot, key)  # SlotTable.take, inline
         for held_key, held in self.plan.lock.held.items():
             held_section, _, key = held_key.partition(":")
             table = tables.get(parent_of(key))
@@ -350,9 +366,7 @@ class Planner:
                 table.take(held.value, key)
         for parent, group in sorted(wanted.items()):
             table = tables[parent]
-            for key, _ in sorted(group):
-                if key in new:
-                    continue
+            for key in sorted(key for key, _ in group if key not in new):
                 returning = self.plan.lock.held.get(f"{section}:{key}")
                 if returning is not None and table.take(returning.value, key) is None:
                     del self.plan.lock.held[f"{section}:{key}"]
