@@ -199,11 +199,11 @@ class Planner:
             if block is None:
                 self._hold("subnets", key, value)
                 continue
-            located = None  # _block_of(value)[0], inline
+            lies_in = None  # _block_of(value)[0], inline
             entry = by_index.get((value >> class_shift) & class_mask) if value >> top_shift == base_top else None
             if entry is not None:
-                located = value >> entry[0] << entry[0]
-            if pins[key] == value if key in pins else located is not None and located == block:
+                lies_in = value >> entry[0] << entry[0]
+            if pins[key] == value if key in pins else lies_in == block:
                 new[key] = value
                 kept += 1
             else:
