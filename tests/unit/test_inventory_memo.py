@@ -233,3 +233,30 @@ def test_plan_show_of_one_site_is_the_same_from_the_memo(tmp_path: Path) -> None
     assert shown[0].returncode == shown[1].returncode == fresh.returncode == 0
     assert shown[0].stdout == shown[1].stdout == fresh.stdout
     assert "LANs" in fresh.stdout and "↔ 2001:db8:" in fresh.stdout  # departments with their planned LANs
+
+
+def test_the_first_warnings_are_those_of_the_whole_list(tmp_path: Path) -> None:
+    """`inventory check` shows the first 30 warnings by file and line, locating only those that can be among
+    them: the same ones, in the same order, as locating every warning, across flat files, a YAML block file and
+    warnings on the same line (a LAN outside the region's space on a department not yet connected)."""
+    root = _synth(tmp_path, 200) / "inventory"
+    lines = (root / "departments.yml").read_text(encoding="utf-8").splitlines(keepends=True)
+    head, items = lines[0], lines[1:]
+    for n, index in enumerate((3, 17, 170)):
+        outside = f'{{"name": "lan1", "ipv4": "203.0.113.{n * 16}/28"}}'
+        items[index] = items[index].replace('{"name": "lan1"}', outside)
+    (root / "departments.yml").write_text(head + "".join(items[:150]), encoding="utf-8")
+    (root / "a-more.yml").write_text(head + "".join(items[150:]), encoding="utf-8")
+    (root / "b-block.yml").write_text(
+        "departments:\n"
+        + "".join(f"  - id: y{n}\n    name: 部门y{n}\n    site: c000\n    access_class: A\n"
+                  f"    lans:\n      - name: lan0\n        ipv4: 203.0.113.{64 + n * 8}/29\n" for n in range(3)),
+        encoding="utf-8",
+    )  # fmt: skip
+    for count in (1, 2, 30, 55, 60, 204):
+        assert load_inventory(root).first_warnings(count) == load_inventory(root).warnings[:count], count
+    shown = load_inventory(root).first_warnings(60)
+    assert [p.file.rsplit("/", 1)[-1] for p in shown[:2]] == ["a-more.yml"] * 2
+    # a-more.yml's 50 (its item 20 twice: on one line), b-block.yml's 6, then departments.yml's first 4
+    assert [p.file.rsplit("/", 1)[-1] for p in shown].count("a-more.yml") == 51
+    assert sum("lies outside the region" in p.message for p in shown) == 4
