@@ -260,3 +260,71 @@ def test_the_first_warnings_are_those_of_the_whole_list(tmp_path: Path) -> None:
     # a-more.yml's 50 (its item 20 twice: on one line), b-block.yml's 6, then departments.yml's first 4
     assert [p.file.rsplit("/", 1)[-1] for p in shown].count("a-more.yml") == 51
     assert sum("lies outside the region" in p.message for p in shown) == 4
+
+
+def _as_planned(departments) -> dict:
+    """What the planner reads of each department, as plain values."""
+    return {
+        key: (d.id, d.site, [(lan.name, lan.zone, lan.ipv6, lan.vlan,
+                              (lan.gateway.device, lan.gateway.interface) if lan.gateway else None) for lan in d.lans])
+        for key, d in departments.items()
+    }  # fmt: skip
+
+
+def test_the_planner_reads_the_departments_as_validated(tmp_path: Path, checked: list[int]) -> None:
+    """From a memo the planner reads departments' JSON without making 100,000 models: the values it gets are
+    those validation gives, whether written as validation gives them (a VLAN number, a zone, a gateway) or not
+    (a VLAN as text, a pinned prefix: that department is validated alone)."""
+    root = _synth(tmp_path, 60) / "inventory"
+    path = root / "departments.yml"
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    changes = {
+        2: ('{"name": "lan0"}', '{"name": "lan0", "vlan": 100}'),
+        3: ('{"name": "lan1"}', '{"name": "lan1", "vlan": "200"}'),
+        4: ('{"name": "lan2"}', '{"name": "lan2", "ipv6": "2001:db8:ffff:1::/64"}'),
+        5: ('{"name": "lan3"}', '{"name": "lan3", "zone": "private", "gateway": {"device": "c000-core1", '
+                                '"interface": "Vlanif300"}}'),
+        6: ('{"name": "lan0"}', '{"name": "lan0", "zone": "public", "ipv6": null, "vlan": null}'),
+    }  # fmt: skip
+    for index, (old, new) in changes.items():
+        assert old in lines[index + 1]
+        lines[index + 1] = lines[index + 1].replace(old, new)
+    lines[5 + 1] = lines[5 + 1].replace('"access_class": "A"', '"access_class": "D"').replace(
+        '"access_class": "B"', '"access_class": "D"').replace('"access_class": "C"', '"access_class": "D"')
+    path.write_text("".join(lines), encoding="utf-8")
+    devices = root / "devices.yml"
+    text = devices.read_text(encoding="utf-8")
+    devices.write_text(text.replace('"interfaces": [', '"interfaces": [{"name": "Vlanif300"}, ', 1), encoding="utf-8")
+    full = load_inventory(root)
+    expected = _as_planned(full.departments)
+    assert expected["d000002"][2][0][3] == 100 and expected["d000003"][2][1][3] == 200
+    assert expected["d000005"][2][3][1] == "private" and expected["d000005"][2][3][4] == ("c000-core1", "Vlanif300")
+    assert str(expected["d000004"][2][2][2]) == "2001:db8:ffff:1::/64"
+    again = load_inventory(root)
+    assert checked == [1]  # the memo's verdict taken
+    planned = again.departments_to_plan()
+    assert "departments" not in again.__dict__  # no models made for all of them
+    assert _as_planned(planned) == expected
+    made = {key for key, d in planned.items() if not isinstance(d, tuple)}
+    assert made == {"d000003", "d000004"}  # written otherwise than validation gives it: validated alone
+
+
+def test_plan_says_the_same_from_the_memo(tmp_path: Path) -> None:
+    """Departments added to an applied plan: `plan --json` lists the same additions with the memo (the
+    departments read as facts) as after a full load."""
+    workspace = _synth(tmp_path, 300)
+    path = workspace / "inventory" / "departments.yml"
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    path.write_text("".join(lines[:-40]), encoding="utf-8")
+    assert run("plan", "--apply", cwd=workspace).returncode == 0
+    path.write_text("".join(lines), encoding="utf-8")
+    memo = memo_path(workspace / "inventory")
+    runs = []
+    for keep in (False, True, True):
+        if not keep:
+            memo.unlink(missing_ok=True)
+        runs.append(run("plan", "--json", cwd=workspace))
+    assert [r.returncode for r in runs] == [1, 1, 1] and memo.is_file()
+    found = [json.loads(r.stdout) for r in runs]
+    assert found[0] == found[1] == found[2]
+    assert len(found[0]["added"]) == 40 * 5 and found[0]["kept"] > 0  # each department and its 4 LANs

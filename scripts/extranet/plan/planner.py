@@ -88,6 +88,7 @@ class Planner:
         self.plan = Plan(Lock(layout=policy.layout()))
         self.problems: list[Problem] = []
         self.since = today()
+        self.departments = inv.departments_to_plan()  # ids, sites and LANs (a province's, without 400 MB of models)
         geo = self.geo
         # per class index: (department shift, subnet bits); the hot path decodes /64s with it
         self.by_index = {c.index: (geo.department_shift(c), c.subnet.bits) for c in policy.classes.values()}
@@ -132,7 +133,7 @@ class Planner:
     def _departments(self, site_slots: dict[str, tuple[str, int]]) -> dict[str, tuple[str, int, int]]:
         """Each department's class, site slot and department slot."""
         wanted: dict[str, list[tuple[str, str]]] = {}
-        for dept in self.inv.departments.values():
+        for dept in self.departments.values():
             if dept.site not in site_slots:
                 self.problems.append(
                     self.inv.origin("departments", dept.id).problem(
@@ -169,7 +170,7 @@ class Planner:
         # (Geometry.block, taken apart: a province's hundred thousand departments each call it otherwise)
         by_class = {name: (geo.block(policy, name, Zone.PUBLIC, 0, 0), geo.site_shift(c), geo.department_shift(c))
                     for name, c in policy.classes.items()}  # fmt: skip
-        of_department = self.inv.departments
+        of_department = self.departments
         for dept_id, (name, site_slot, dept_slot) in departments.items():
             class_block, site_shift, department_shift = by_class[name]
             department_base = (class_block | site_slot << site_shift | dept_slot << department_shift) & no_zone
@@ -283,7 +284,7 @@ class Planner:
         ends = {(e.device, e.interface) for link in self.inv.links.values() for e in (link.a, link.b)}
         gateways = {
             (lan.gateway.device, lan.gateway.interface)
-            for d in self.inv.departments.values()
+            for d in self.departments.values()
             for lan in d.lans
             if lan.gateway is not None
         }
