@@ -265,16 +265,16 @@ def test_the_first_warnings_are_those_of_the_whole_list(tmp_path: Path) -> None:
 def _as_planned(departments) -> dict:
     """What the planner reads of each department, as plain values."""
     return {
-        key: (d.id, d.site, [(lan.name, lan.zone, lan.ipv6, lan.vlan,
-                              (lan.gateway.device, lan.gateway.interface) if lan.gateway else None) for lan in d.lans])
+        key: (d.id, d.name, d.site, [(lan.name, lan.zone, lan.ipv4, lan.ipv6, lan.vlan,
+                                      (lan.gateway.device, lan.gateway.interface) if lan.gateway else None)
+                                     for lan in d.lans])
         for key, d in departments.items()
     }  # fmt: skip
 
 
-def test_the_planner_reads_the_departments_as_validated(tmp_path: Path, checked: list[int]) -> None:
-    """From a memo the planner reads departments' JSON without making 100,000 models: the values it gets are
-    those validation gives, whether written as validation gives them (a VLAN number, a zone, a gateway) or not
-    (a VLAN as text, a pinned prefix: that department is validated alone)."""
+def _varied(tmp_path: Path) -> Path:
+    """A synthetic inventory whose LANs are written in several ways: a VLAN as a number and as text, a pinned
+    prefix, a zone and a gateway, nulls, an IPv4 prefix as written and with a length of three digits."""
     root = _synth(tmp_path, 60) / "inventory"
     path = root / "departments.yml"
     lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
@@ -285,6 +285,8 @@ def test_the_planner_reads_the_departments_as_validated(tmp_path: Path, checked:
         5: ('{"name": "lan3"}', '{"name": "lan3", "zone": "private", "gateway": {"device": "c000-core1", '
                                 '"interface": "Vlanif300"}}'),
         6: ('{"name": "lan0"}', '{"name": "lan0", "zone": "public", "ipv6": null, "vlan": null}'),
+        7: ('{"name": "lan1"}', '{"name": "lan1", "ipv4": "203.0.113.0/28"}'),
+        8: ('{"name": "lan2"}', '{"name": "lan2", "ipv4": "203.0.113.16/028"}'),
     }  # fmt: skip
     for index, (old, new) in changes.items():
         assert old in lines[index + 1]
@@ -295,18 +297,28 @@ def test_the_planner_reads_the_departments_as_validated(tmp_path: Path, checked:
     devices = root / "devices.yml"
     text = devices.read_text(encoding="utf-8")
     devices.write_text(text.replace('"interfaces": [', '"interfaces": [{"name": "Vlanif300"}, ', 1), encoding="utf-8")
+    return root
+
+
+def test_the_planner_reads_the_departments_as_validated(tmp_path: Path, checked: list[int]) -> None:
+    """From a memo the planner reads departments' JSON without making 100,000 models: the values it gets are
+    those validation gives, whether written as validation gives them (a VLAN number, a zone, a gateway) or not
+    (a VLAN as text, a pinned prefix: that department is validated alone)."""
+    root = _varied(tmp_path)
     full = load_inventory(root)
     expected = _as_planned(full.departments)
-    assert expected["d000002"][2][0][3] == 100 and expected["d000003"][2][1][3] == 200
-    assert expected["d000005"][2][3][1] == "private" and expected["d000005"][2][3][4] == ("c000-core1", "Vlanif300")
-    assert str(expected["d000004"][2][2][2]) == "2001:db8:ffff:1::/64"
+    assert expected["d000002"][3][0][4] == 100 and expected["d000003"][3][1][4] == 200
+    assert expected["d000005"][3][3][1] == "private" and expected["d000005"][3][3][5] == ("c000-core1", "Vlanif300")
+    assert str(expected["d000004"][3][2][3]) == "2001:db8:ffff:1::/64"
+    written = [str(expected[d][3][n][2]) for d, n in (("d000007", 1), ("d000008", 2))]
+    assert written == ["203.0.113.0/28", "203.0.113.16/28"]
     again = load_inventory(root)
     assert checked == [1]  # the memo's verdict taken
-    planned = again.departments_to_plan()
+    planned = again.department_facts()
     assert "departments" not in again.__dict__  # no models made for all of them
     assert _as_planned(planned) == expected
     made = {key for key, d in planned.items() if not isinstance(d, tuple)}
-    assert made == {"d000003", "d000004"}  # written otherwise than validation gives it: validated alone
+    assert made == {"d000003", "d000004", "d000008"}  # written otherwise than validation gives it: validated alone
 
 
 def test_plan_says_the_same_from_the_memo(tmp_path: Path) -> None:
@@ -328,3 +340,28 @@ def test_plan_says_the_same_from_the_memo(tmp_path: Path) -> None:
     found = [json.loads(r.stdout) for r in runs]
     assert found[0] == found[1] == found[2]
     assert len(found[0]["added"]) == 40 * 5 and found[0]["kept"] > 0  # each department and its 4 LANs
+
+
+@pytest.mark.parametrize("command", [["plan", "export", "-f", "csv"], ["plan", "export", "-f", "netbox"],
+                                     ["plan", "export", "-f", "json"], ["plan", "dns", "-o", "zones"]])  # fmt: skip
+def test_exports_say_the_same_from_the_memo(tmp_path: Path, command: list[str]) -> None:
+    """The plan's pairs read departments as facts from the memo: the exports and zones are byte for byte those
+    of a full load."""
+    workspace = _varied(tmp_path).parent
+    assert run("plan", "--apply", cwd=workspace).returncode == 0
+    memo = memo_path(workspace / "inventory")
+    outputs = []
+    for keep in (False, True):
+        if not keep:
+            memo.unlink(missing_ok=True)
+        done = run(*command, cwd=workspace)
+        assert done.returncode == 0, done.stderr
+        zones = sorted((workspace / "zones").glob("*")) if command[1] == "dns" else []
+        outputs.append((done.stdout, {p.name: p.read_bytes() for p in zones}))
+        shutil.rmtree(workspace / "zones", ignore_errors=True)
+    assert memo.is_file()
+    assert outputs[0] == outputs[1]
+    if command[-1] in ("csv", "json"):  # the LANs' IPv4 prefixes are in the pairs, as validated
+        assert "203.0.113.16/28" in outputs[0][0] and "203.0.113.16/028" not in outputs[0][0]
+    if command[1] == "dns":
+        assert outputs[0][1] and all(outputs[0][1].values())

@@ -90,7 +90,7 @@ def _dotted_quad(text: str) -> int | None:
         return None
 
 
-def _read_ipv4(kind: type[IPv4Address | IPv4Interface | IPv4Network]) -> Callable[[object], object]:
+def read_ipv4(kind: type[IPv4Address | IPv4Interface | IPv4Network]) -> Callable[[object], object]:
     """Read ``address`` or ``address/length`` text fast into ``kind``; anything else (other forms, host bits set in
     a network) is left as it came, for pydantic to accept or refuse with its own words. A province's devices
     carry some 100,000 addresses: parsed by ``ipaddress`` alone they took a second."""
@@ -116,9 +116,9 @@ def _read_ipv4(kind: type[IPv4Address | IPv4Interface | IPv4Network]) -> Callabl
     return read
 
 
-Ipv4Address = Annotated[IPv4Address, BeforeValidator(_read_ipv4(IPv4Address))]
-Ipv4Interface = Annotated[IPv4Interface, BeforeValidator(_read_ipv4(IPv4Interface))]
-Ipv4Network = Annotated[IPv4Network, BeforeValidator(_read_ipv4(IPv4Network))]
+Ipv4Address = Annotated[IPv4Address, BeforeValidator(read_ipv4(IPv4Address))]
+Ipv4Interface = Annotated[IPv4Interface, BeforeValidator(read_ipv4(IPv4Interface))]
+Ipv4Network = Annotated[IPv4Network, BeforeValidator(read_ipv4(IPv4Network))]
 """IPv4 as pydantic takes it (same values, same refusals), read faster."""
 
 MAPPED = ipaddress.IPv6Network("::ffff:0:0/96")  # IPv4-mapped addresses (RFC 4291 §2.5.5.2)

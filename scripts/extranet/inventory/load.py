@@ -8,6 +8,7 @@ import json
 import os
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from ipaddress import IPv4Network
 from operator import attrgetter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
@@ -16,7 +17,7 @@ from pydantic import BaseModel, ValidationError
 
 from ..gc import without_gc
 from .errors import translate
-from .fields import SECRET_KEY
+from .fields import SECRET_KEY, read_ipv4
 from .layout import item_text
 from .models import Department, Device, Link, PrivateNetwork, Region, Site, System, Zone
 from .problems import ORDER, InventoryError, Problem, display_path
@@ -180,12 +181,13 @@ class Inventory:
         except (ValueError, KeyError, TypeError):
             raise self._untrue(kind) from None
 
-    def departments_to_plan(self) -> "Mapping[str, Department | DepartmentFacts]":
-        """Each department's id, site and LANs (name, zone, pinned ``ipv6``, ``vlan``, ``gateway``): what the
-        address planner reads of it, with the validated values. Of departments left for later (a memo's verdict),
-        read from their JSON where it is written as validation gives it, without making the objects (a
-        province's 100,000 departments and 400,000 LANs: a second and 400 MB as pydantic models); a department
-        written any other way (a pinned prefix, a VLAN as text) is validated alone, as ``item``."""
+    def department_facts(self) -> "Mapping[str, Department | DepartmentFacts]":
+        """Each department's id, name, site and LANs (name, zone, ``ipv4``, pinned ``ipv6``, ``vlan``, ``gateway``):
+        what the address planner and the plan's pairs (exports, DNS, device contexts) read of it, with the
+        validated values. Of departments left for later (a memo's verdict), read from their JSON where it is
+        written as validation gives it, without making the objects (a province's 100,000 departments and 400,000
+        LANs: a second and 400 MB as pydantic models); a department written any other way (a pinned prefix, a
+        VLAN as text) is validated alone, as ``item``."""
         if self._known is None or "departments" in self.__dict__:
             return self.departments
         keys = self._known.memo.keys.get("departments", [])
@@ -257,37 +259,47 @@ class GatewayFacts(NamedTuple):
 
 
 class LanFacts(NamedTuple):
-    """What the planner reads of a LAN (``Lan``'s fields of the same names)."""
+    """What the planner and the pairs read of a LAN (``Lan``'s fields of the same names)."""
 
     name: str
     zone: Zone
+    ipv4: IPv4Network | None
     ipv6: None  # a pinned prefix: its department is validated (``Inventory.departments_to_plan``)
     vlan: int | None
     gateway: GatewayFacts | None
 
 
 class DepartmentFacts(NamedTuple):
-    """What the planner reads of a department (``Department``'s fields of the same names)."""
+    """What the planner and the pairs read of a department (``Department``'s fields of the same names)."""
 
     id: str
+    name: str
     site: str
     lans: list[LanFacts]
 
 
 _ZONES = {zone.value: zone for zone in Zone}
+_READ_IPV4_NETWORK = read_ipv4(IPv4Network)  # what ``Lan.ipv4``'s validation runs first
 
 
 def _department_facts(raw: dict[str, Any]) -> DepartmentFacts | None:
     """The facts of a department's JSON (found valid before) when each is written as validation gives it: ids
-    as text, a zone by its name, a VLAN as a number, a gateway of device and interface, no pinned prefix; else
-    ``None``."""
+    and names as text, a zone by its name, a VLAN as a number, an IPv4 prefix as the model's own reader takes it,
+    a gateway of device and interface, no pinned prefix; else ``None``."""
     lans = []
     for lan in raw.get("lans", ()):
-        name, zone, vlan, gateway = lan["name"], _ZONES.get(lan.get("zone", "public")), lan.get("vlan"), None
+        name, zone, vlan = lan["name"], _ZONES.get(lan.get("zone", "public")), lan.get("vlan")
+        ipv4: IPv4Network | None = None
+        gateway = None
         if type(name) is not str or zone is None or lan.get("ipv6") is not None:
             return None
         if vlan is not None and type(vlan) is not int:
             return None
+        if lan.get("ipv4") is not None:
+            read = _READ_IPV4_NETWORK(lan["ipv4"])
+            if type(read) is not IPv4Network:  # another form: pydantic decides
+                return None
+            ipv4 = read
         written = lan.get("gateway")
         if written is not None:
             if type(written) is not dict or len(written) != 2:
@@ -295,11 +307,11 @@ def _department_facts(raw: dict[str, Any]) -> DepartmentFacts | None:
             gateway = GatewayFacts(written["device"], written["interface"])
             if type(gateway.device) is not str or type(gateway.interface) is not str:
                 return None
-        lans.append(LanFacts(name, zone, None, vlan, gateway))
-    dept_id, site = raw["id"], raw["site"]
-    if type(dept_id) is not str or type(site) is not str:
+        lans.append(LanFacts(name, zone, ipv4, None, vlan, gateway))
+    dept_id, name, site = raw["id"], raw["name"], raw["site"]
+    if type(dept_id) is not str or type(name) is not str or type(site) is not str:
         return None
-    return DepartmentFacts(dept_id, site, lans)
+    return DepartmentFacts(dept_id, name, site, lans)
 
 
 LATER = frozenset({*LIST_KINDS, "origins", "unlocated"})  # what a load from a memo can leave for later

@@ -33,7 +33,7 @@ def iter_pairs(inv: Inventory, lock: Lock) -> Iterator[Pair]:
     """The pairs one at a time, in ``pairs``' order: for a reader that keeps a few of half a million (the device
     contexts keep the interfaces' and no LAN's)."""
     ipv4_of = {(d.name, i.name): i.ipv4 for d in inv.devices.values() for i in d.interfaces}
-    for dept in sorted(inv.departments.values(), key=lambda d: d.id):
+    for dept in sorted(inv.department_facts().values(), key=lambda d: d.id):
         for lan in dept.lans:
             v6 = lock.subnets.get(f"{dept.id}/{lan.name}")
             if v6 is None:

@@ -88,7 +88,7 @@ class Planner:
         self.plan = Plan(Lock(layout=policy.layout()))
         self.problems: list[Problem] = []
         self.since = today()
-        self.departments = inv.departments_to_plan()  # ids, sites and LANs (a province's, without 400 MB of models)
+        self.departments = inv.department_facts()  # ids, sites and LANs (a province's, without 400 MB of models)
         geo = self.geo
         # per class index: (department shift, subnet bits); the hot path decodes /64s with it
         self.by_index = {c.index: (geo.department_shift(c), c.subnet.bits) for c in policy.classes.values()}
