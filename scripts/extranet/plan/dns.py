@@ -56,7 +56,7 @@ def reverse_zones(inv: Inventory, policy: Policy, lock: Lock) -> list[ReverseZon
     )
     zones = [top]
     by_block: dict[tuple[int, int], ReverseZone] = {}
-    used_zones = {lan.zone for dept in inv.departments.values() for lan in dept.lans}  # no stubs for unused zones
+    used_zones = {lan.zone for dept in inv.department_facts().values() for lan in dept.lans}  # no stub: unused
     for key, slot in sorted(lock.sites.items()):
         class_name, _, site_id = key.partition("/")
         lan_class = policy.classes.get(class_name)
