@@ -74,7 +74,7 @@ def judge_exit(inv: Inventory, dept: str, config: str) -> Feature:
     """A department's own router: compliant when its only default routes go to the extranet hand-off."""
     from .rollout.moves import default_routes
 
-    department = inv.departments.get(dept)
+    department = inv.item("departments", dept)
     uplink = department.uplink if department else None
     device = inv.devices.get(uplink.device) if uplink else None
     iface = next((i for i in device.interfaces if i.name == uplink.interface), None) if device and uplink else None

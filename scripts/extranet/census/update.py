@@ -167,7 +167,7 @@ def _identity(
     existing = inv.systems.get(system_id)
     if existing is not None and existing.owner != row.department:
         ours = sorted(s.id for s in inv.systems.values() if s.owner == row.department)
-        owner = inv.departments.get(existing.owner)
+        owner = inv.item("departments", existing.owner)
         return (
             f"{system_id!r} is a system of {owner.name if owner else existing.owner} ({existing.owner}), not of "
             f"this sheet's department; allowed: {', '.join(ours) or 'no system yet'} or a new id"

@@ -31,7 +31,7 @@ from ..devices.base import DeviceError
 from ..devices.cli import CliDriver
 from ..history import ConfigHistory
 from ..inventory import Inventory, load_inventory
-from ..inventory.models import Classification, DeviceRole, Exit, PrivateNetwork, PrivateNetworkTarget
+from ..inventory.models import Classification, Department, DeviceRole, Exit, PrivateNetwork, PrivateNetworkTarget
 from ..lab.state import load_state
 from ..platforms.results import RouteProtocol
 from ..store import open_store, operator_name
@@ -72,7 +72,7 @@ def integration_of(inv: Inventory, net_id: str) -> PrivateNetwork:
 
 def own_exit_of(inv: Inventory, dept_id: str) -> str:
     """The access router of a department with its own Internet exit (the run's host)."""
-    dept = inv.departments.get(dept_id)
+    dept: Department | None = inv.item("departments", dept_id)  # one department validated, not a province's
     if dept is None:
         raise MoveError(f"no department {dept_id!r} in the inventory")
     if dept.effective_exit != Exit.OWN:
