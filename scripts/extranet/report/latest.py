@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Text, case, cast, func, select
+from sqlalchemy import ColumnElement, SQLColumnExpression, Text, case, cast, func, select
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 
 from ..store import Store
@@ -111,9 +111,9 @@ def _detail(store: Store, *keys: str) -> list[ColumnElement[Any]]:
 
 def _checks(
     store: Store,
-    columns: Sequence[ColumnElement[Any]],
-    where: Sequence[ColumnElement[bool]],
-    order: Sequence[ColumnElement[Any]],
+    columns: Sequence[SQLColumnExpression[Any]],
+    where: Sequence[SQLColumnExpression[bool]],
+    order: Sequence[SQLColumnExpression[Any]],
 ) -> Sequence[Sequence[Any]]:
     """``columns`` of the check results ``where``, in ``order``. PostgreSQL sends them as one JSON document (an
     array per row, ``json_agg``) that one ``json.loads`` reads: as rows, psycopg decoded each JSON field by a
