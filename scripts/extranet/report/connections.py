@@ -147,13 +147,12 @@ def build(store: Store, inv: Inventory, since: datetime, now: datetime | None = 
         raise NoProbeRun()
     latest, previous = recent[-1], (recent[-2] if len(recent) >= 2 else None)
     current = vantages.current_runs(recent)  # each vantage's latest run (one vantage: the latest run)
-    places = {site: place_of(inv, site) for site in inv.sites}
     window_ids = [run.id for run in window]
-    departments = inv.fields("departments", "id", "name", "site")
     if len(current) <= 1 and not vantages.several(window):  # one vantage: the database counts and aggregates
         with reader(store) as beside:  # the heaviest queries first, the rest meanwhile
             checks = beside.submit(metrics, store, latest.id)
             downs = beside.submit(down_history, store, window_ids)
+            places, departments = placed(inv)
             counted = beside.submit(trend_counts, store, window_ids, {dept for dept, _, _ in departments})
             now_rows = classified(store, latest.id)
             before = statuses(store, previous.id) if previous else {}
@@ -162,6 +161,7 @@ def build(store: Store, inv: Inventory, since: datetime, now: datetime | None = 
             found_outages = outages(downs.result(), names)
             counts = counted.result()
     else:  # several vantages: merged per department (report/vantages.py), each figure from the run it comes from
+        places, departments = placed(inv)
         before_runs = vantages.current_runs(recent[:-1])
         seen = store.department_statuses(sorted({run.id for run in current + before_runs}))
         merged, sights = vantages.merged_statuses(seen, current)
@@ -219,6 +219,11 @@ def run_info(run: Run) -> RunInfo:
     finished = utc(run.finished_at) if run.finished_at else None
     return RunInfo(run.id, run.status, run.operator, utc(run.started_at), finished, dict(run.summary or {}),
                    vantages.name(run.vantage))  # fmt: skip
+
+
+def placed(inv: Inventory) -> tuple[dict[str, Place], list[tuple[str, str, str]]]:
+    """Each site's place, and each department's id, name and site, in inventory order."""
+    return {site: place_of(inv, site) for site in inv.sites}, inv.fields("departments", "id", "name", "site")
 
 
 def place_of(inv: Inventory, site_id: str) -> Place:
