@@ -200,7 +200,7 @@ def reader(store: Store) -> Executor:
 
 
 class InLine(Executor):
-    """Runs each call when it is submitted."""
+    """Runs each call when it is submitted (an error is raised there, as a call's own)."""
 
     def submit(self, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> "Future[T]":
         done: Future[T] = Future()
