@@ -17,6 +17,7 @@ import pytest
 from extranet.inventory import load_inventory
 from extranet.report import ConnectionsReport, Format, Lang, build, render
 from extranet.report.formats import as_json
+from extranet.report.latest import Metrics, metrics
 from extranet.report.vantages import Sight
 from extranet.store import Store, open_store
 from extranet.store.schema import DepartmentStatus, ProbeResult, Run
@@ -369,3 +370,30 @@ def test_the_report_reads_the_same_from_postgresql(report: ConnectionsReport, po
     assert jyj.metrics.uplink_in_bps == 12_345_678 and jyj.metrics.ipv6_rtt_ms == 2.5  # read from the details
     for fmt in Format:
         assert render(on_postgresql, fmt, Lang.EN) == render(report, fmt, Lang.EN)
+
+
+def test_a_departments_figures_come_from_the_checks_that_stand_for_it_on_both_databases(
+    tmp_path: Path, postgres_url: str
+) -> None:
+    # per family the last ping to the core, else the last to the gateway; the first SNMP reading; each field as the
+    # probe wrote it (an integer stays one, a null or a missing field is None)
+    checks = [
+        ("icmp", 4, "core", True, {"loss": 0.0, "rtt_avg": 1.5}),
+        ("icmp", 4, "gateway", True, {"loss": 0.5, "rtt_avg": 9.0}),  # saved after the core's: the core's stands
+        ("icmp", 6, "gateway", True, {"loss": 0.0, "rtt_avg": 2.5}),
+        ("icmp", 6, "gateway", False, {"loss": 1, "rtt_avg": None}),
+        ("tcp", 4, "oa:443", True, {}),
+        ("tcp", 6, "oa:443", False, {}),
+        ("snmp", 4, "uplink", True, {"oper_status": 'up "主" \\', "in_bps": 10}),
+        ("snmp", 4, "uplink", True, {"oper_status": "down", "in_bps": 0, "out_bps": 0}),
+    ]
+    expected = Metrics(0.0, 1.5, 1, None, 1, 2, 'up "主" \\', 10, None)
+    for url in (f"sqlite:///{tmp_path / 'figures.db'}", postgres_url):
+        store = open_store(url)
+        run_id = store.start_run("probe")  # never finished: the other tests' reports do not see it
+        store.save_probe(run_id, [ProbeResult(department="figures", family=family, kind=kind, target=target,
+                                               address="198.18.0.1", ok=ok, detail=detail)
+                                  for kind, family, target, ok, detail in checks], [])  # fmt: skip
+        found = metrics(store, run_id)["figures"]
+        assert found == expected, url
+        assert [type(value) for value in vars(found).values()] == [type(value) for value in vars(expected).values()]

@@ -6,9 +6,11 @@ did not probe is shown as ``not-probed``; one probed but no longer in the invent
 """
 
 from collections import Counter, defaultdict
+from collections.abc import Callable
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 from ..compliance import Point
 from ..compliance import trend as compliance_trend
@@ -35,6 +37,8 @@ from .vantages import Sight
 FINISHED = ("ok", "problems")  # a running or failed run is not a picture of the network
 NOT_PROBED = "not-probed"
 STATUSES = ("dual-stack", "ipv4-only", "ipv6-only", "degraded", "down", "unknown", NOT_PROBED)
+P = ParamSpec("P")
+T = TypeVar("T")
 GROUP_LEVELS = frozenset({SiteLevel.PROVINCE, SiteLevel.CITY, SiteLevel.COUNTY, SiteLevel.TOWNSHIP})
 
 
@@ -143,16 +147,21 @@ def build(store: Store, inv: Inventory, since: datetime, now: datetime | None = 
         raise NoProbeRun()
     latest, previous = recent[-1], (recent[-2] if len(recent) >= 2 else None)
     current = vantages.current_runs(recent)  # each vantage's latest run (one vantage: the latest run)
-    places = {site: place_of(inv, site) for site in inv.sites}
     window_ids = [run.id for run in window]
     if len(current) <= 1 and not vantages.several(window):  # one vantage: the database counts and aggregates
-        now_rows = classified(store, latest.id)
-        before = statuses(store, previous.id) if previous else {}
-        rows = department_rows(inv, places, now_rows, metrics(store, latest.id))
-        names = {row.id: row.name for row in rows}
-        found_outages = outages(down_history(store, window_ids), names)
-        counts = trend_counts(store, window_ids, {row.id for row in rows if row.place.site is not None})
+        with reader(store) as beside:  # the heaviest queries first, the rest meanwhile
+            checks = beside.submit(metrics, store, latest.id)
+            downs = beside.submit(down_history, store, window_ids)
+            places, departments = placed(inv)
+            counted = beside.submit(trend_counts, store, window_ids, {dept for dept, _, _ in departments})
+            now_rows = classified(store, latest.id)
+            before = statuses(store, previous.id) if previous else {}
+            rows = department_rows(departments, places, inv, now_rows, checks.result())
+            names = {row.id: row.name for row in rows}
+            found_outages = outages(downs.result(), names)
+            counts = counted.result()
     else:  # several vantages: merged per department (report/vantages.py), each figure from the run it comes from
+        places, departments = placed(inv)
         before_runs = vantages.current_runs(recent[:-1])
         seen = store.department_statuses(sorted({run.id for run in current + before_runs}))
         merged, sights = vantages.merged_statuses(seen, current)
@@ -161,7 +170,7 @@ def build(store: Store, inv: Inventory, since: datetime, now: datetime | None = 
         per_run = {run.id: metrics(store, run.id) for run in current}
         measured = {d: per_run[s.run_id].get(d, Metrics()) for d, s in merged.items() if s.run_id in per_run}
         rows = [replace(row, vantages=sights.get(row.id, ()))
-                for row in department_rows(inv, places, now_rows, measured)]  # fmt: skip
+                for row in department_rows(departments, places, inv, now_rows, measured)]  # fmt: skip
         names = {row.id: row.name for row in rows}
         history = vantages.merged_history(store, window)
         found_outages = outages(history, names)
@@ -182,6 +191,23 @@ def build(store: Store, inv: Inventory, since: datetime, now: datetime | None = 
     )
 
 
+def reader(store: Store) -> Executor:
+    """Where ``build`` runs its heaviest queries: on a server (PostgreSQL) beside the rest, each on a connection of
+    its own, so that the server works while this process builds the rows (one waited for the other: a third of
+    the report's time at a province); on SQLite in line, as they are submitted (the queries are this process's
+    own work: threads only contended for the GIL, and an in-memory database is one connection's)."""
+    return InLine() if store.engine.dialect.name == "sqlite" else ThreadPoolExecutor(max_workers=3)
+
+
+class InLine(Executor):
+    """Runs each call when it is submitted (an error is raised there, as a call's own)."""
+
+    def submit(self, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> "Future[T]":
+        done: Future[T] = Future()
+        done.set_result(fn(*args, **kwargs))
+        return done
+
+
 def compliance_points(store: Store, since: datetime) -> list[Point]:
     """The judgements recorded since ``since``; the last one before it when none was (a quiet period)."""
     found = compliance_trend(store)
@@ -193,6 +219,11 @@ def run_info(run: Run) -> RunInfo:
     finished = utc(run.finished_at) if run.finished_at else None
     return RunInfo(run.id, run.status, run.operator, utc(run.started_at), finished, dict(run.summary or {}),
                    vantages.name(run.vantage))  # fmt: skip
+
+
+def placed(inv: Inventory) -> tuple[dict[str, Place], list[tuple[str, str, str]]]:
+    """Each site's place, and each department's id, name and site, in inventory order."""
+    return {site: place_of(inv, site) for site in inv.sites}, inv.fields("departments", "id", "name", "site")
 
 
 def place_of(inv: Inventory, site_id: str) -> Place:
@@ -215,13 +246,14 @@ def place_of(inv: Inventory, site_id: str) -> Place:
 
 
 def department_rows(
-    inv: Inventory,
+    departments: list[tuple[str, str, str]],
     places: dict[str, Place],
+    inv: Inventory,
     statuses: dict[str, Classified],
     measured: dict[str, Metrics],
 ) -> list[DepartmentRow]:
-    """Every inventory department (grouped: county first, then townships in inventory order), then any department
-    the run probed that the inventory no longer has."""
+    """Every inventory department (``departments``: the id, name and site of each; grouped: county first, then
+    townships in inventory order), then any department the run probed that the inventory no longer has."""
     order = {site: i for i, site in enumerate(inv.sites)}
 
     def position(place: Place) -> tuple[int, int, int]:  # the group's level, the group, the department's level
@@ -233,7 +265,7 @@ def department_rows(
         )
 
     positions = {site: position(place) for site, place in places.items()}  # per site: 10^5 departments, 10^4 sites
-    departments = sorted(inv.fields("departments", "id", "name", "site"), key=lambda d: positions[d[2]])
+    departments = sorted(departments, key=lambda d: positions[d[2]])
     rows = [_row(dept, name, places[site], statuses.get(dept), measured.get(dept)) for dept, name, site in departments]
     known = {dept for dept, _, _ in departments}
     unknown = Place(None, "", None, None, "")
