@@ -133,12 +133,11 @@ class Inventory:
                     origins.update(((kind, next(at)), Origin(doc, (kind, index))) for index in range(len(starts)))
             return origins
         keys = known.memo.keys.get(name, [])
-        texts = known.items(name)
         model = LIST_KINDS[name]
         collection = {}
         with without_gc():
             try:
-                data = json.loads(f"[{','.join(texts)}]")
+                data = known.data(name)
                 for key, raw in zip(keys, data, strict=True):
                     obj = self._singles.get((name, key)) or model.model_validate(raw)
                     if object_key(name, obj) != key:
@@ -176,7 +175,7 @@ class Inventory:
         if self._known is None or kind in self.__dict__ or not set(names) <= AS_WRITTEN.get(kind, set()):
             return [tuple(getattr(obj, name) for name in names) for obj in self.collection(kind).values()]
         try:
-            data = json.loads(f"[{','.join(self._known.items(kind))}]")
+            data = self._known.data(kind)
             return [tuple(item[name] for name in names) for item in data]
         except (ValueError, KeyError, TypeError):
             raise self._untrue(kind) from None
@@ -192,17 +191,12 @@ class Inventory:
             return self.departments
         keys = self._known.memo.keys.get("departments", [])
         try:
-            data = json.loads(f"[{','.join(self._known.items('departments'))}]")
             found: dict[str, Department | DepartmentFacts] = {}
-            for key, raw in zip(keys, data, strict=True):
+            for key, raw in zip(keys, self._known.data("departments"), strict=True):
                 facts = _department_facts(raw)
-                if facts is None:
-                    model = self.item("departments", key)
-                    found[key] = model
-                elif facts.id != key:
+                if facts is not None and facts.id != key:
                     raise ValueError(key)
-                else:
-                    found[key] = facts
+                found[key] = facts if facts is not None else self.item("departments", key)
         except (ValueError, TypeError, KeyError, AttributeError):
             raise self._untrue("departments") from None
         return found
@@ -264,7 +258,7 @@ class LanFacts(NamedTuple):
     name: str
     zone: Zone
     ipv4: IPv4Network | None
-    ipv6: None  # a pinned prefix: its department is validated (``Inventory.departments_to_plan``)
+    ipv6: None  # a pinned prefix: its department is validated (``Inventory.department_facts``)
     vlan: int | None
     gateway: GatewayFacts | None
 
@@ -334,6 +328,11 @@ class Known:
         """The JSON text of each object of ``kind``, in order."""
         return [item_text(self.texts[number], start) for number, starts in self.runs(kind) for start in starts]
 
+    def data(self, kind: str) -> list[Any]:
+        """The objects of ``kind`` as read from their JSON (found valid before), in order."""
+        data: list[Any] = json.loads(f"[{','.join(self.items(kind))}]")
+        return data
+
     def kinds(self) -> Iterator[tuple[str, list[str], list[tuple[int, list[int]]]]]:
         for kind in LIST_KINDS:
             yield kind, self.memo.keys.get(kind, []), self.runs(kind)
@@ -358,13 +357,13 @@ def _on_first_items(warnings: list[Unlocated], count: int) -> list[Unlocated]:
     each item's warnings lie on its line, below those of the items before it: of a list's warned items, only the
     first ``count`` can hold them (a province's check shows 30 warnings of 100,000; locating each by line took
     half a second). Any other warning can be among them."""
+    items = [_item_of(warning) for warning in warnings]
     indices: dict[tuple[int, Any], list[int]] = {}
-    for warning in warnings:
-        item = _item_of(warning)
+    for item in items:
         if item is not None:
             indices.setdefault(item[0], []).append(item[1])
     bound = {key: heapq.nsmallest(count, found)[-1] for key, found in indices.items()}
-    return [w for w in warnings if (item := _item_of(w)) is None or item[1] <= bound[item[0]]]
+    return [w for w, item in zip(warnings, items, strict=True) if item is None or item[1] <= bound[item[0]]]
 
 
 def inventory_dir(path: Path | str | None = None) -> Path:

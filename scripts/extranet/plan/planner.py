@@ -214,15 +214,9 @@ class Planner:
         if not pending and not missing:  # nothing to place: no block's table is needed
             self._check_pins(pins, new)
             return
-        # each kept /64 takes its slot in its block's table (take(), inline), then each held one
+        # each kept /64 takes its slot in its block's table, then each held one
         for key, value in new.items():
-            entry = by_index.get((value >> class_shift) & class_mask) if value >> top_shift == base_top else None
-            if entry is not None:
-                block = value >> entry[0] << entry[0]
-                table = tables.get(block)
-                if table is None:
-                    table = tables[block] = SlotTable(entry[1], sparse=False)
-                table.owner.setdefault((value - block) >> 64, key)
+            take(value, key)
         for held_key, held in self.plan.lock.held.items():
             if held_key.startswith("subnets:"):
                 take(held.value, held_key)
@@ -359,7 +353,7 @@ class Planner:
         for key, slot in old.items():  # each slot the lock gives, kept or held, taken in its parent's table
             table = tables.get(parent_of(key))
             if table is not None:
-                table.owner.setdefault(slot, key)  # SlotTable.take, inline
+                table.take(slot, key)
         for held_key, held in self.plan.lock.held.items():
             held_section, _, key = held_key.partition(":")
             table = tables.get(parent_of(key))
